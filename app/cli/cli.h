@@ -1,0 +1,29 @@
+#pragma once
+// rope-cli: the headless front on core. Exit codes: 0 success, 2 usage error, 1 any other
+// error, reported as one line "error: ..." on err.
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace rope::cli {
+
+struct Command {
+  std::string name;
+  std::string summary;  // one line for the tool's --help
+  std::string usage;    // the command's --help text
+  std::function<int(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)> run;
+};
+
+// Every command, in the order --help lists them.
+const std::vector<Command>& commands();
+
+// argv without the program name.
+int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// Commands, one per file.
+Command ropeCommand();
+Command convertCommand();
+
+}  // namespace rope::cli

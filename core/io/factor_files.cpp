@@ -1,0 +1,297 @@
+#include "io/factor_files.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "io/hf_config.h"
+#include "io/json_util.h"
+#include "util/error.h"
+#include "util/files.h"
+
+namespace rope {
+namespace {
+
+using json_util::Json;
+namespace ju = json_util;
+namespace fs = std::filesystem;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+// Shortest text that reads back to the same double.
+std::string shortest(double v) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::string stem(const std::string& path) { return fs::path(path).stem().string(); }
+
+Json curve(const std::vector<double>& v) { return Json(v); }
+
+Json setToJson(const FactorSet& s) {
+  Json j = Json::object();
+  j["name"] = s.name;
+  j["method"] = s.method;
+  j["factors"] = curve(s.factors);
+  if (!s.shortFactors.empty()) j["short_factors"] = curve(s.shortFactors);
+  if (!s.layerFactors.empty()) j["layer_factors"] = Json(s.layerFactors);
+  j["n_hat"] = s.nHat;
+  j["attention_factor"] = s.attentionFactor ? Json(*s.attentionFactor) : Json(nullptr);
+  j["base"] = s.base;
+  j["rotary_dim"] = s.rotaryDim;
+  j["original_max_position"] = s.originalMaxPosition;
+  j["target_length"] = s.targetLength;
+  return j;
+}
+
+int nonNegativeInt(const Json& j, const std::string& key, const std::string& source) {
+  const long long v = ju::optInt(j, key, source).value_or(0);
+  if (v < 0 || v > 1'000'000'000LL) {
+    throw InputError(source + ": '" + key + "' must be a non-negative integer, got " +
+                     std::to_string(v));
+  }
+  return static_cast<int>(v);
+}
+
+FactorSet setFromJson(const Json& j, const std::string& source) {
+  if (!j.is_object()) throw InputError(source + ": each factor set must be an object");
+  FactorSet s;
+  s.name = ju::optString(j, "name", source).value_or("");
+  s.method = ju::optString(j, "method", source).value_or("custom");
+  auto factors = ju::optNumbers(j, "factors", source);
+  if (!factors) throw InputError(source + ": factor set '" + s.name + "' has no 'factors'");
+  s.factors = *factors;
+  s.shortFactors = ju::optNumbers(j, "short_factors", source).value_or(std::vector<double>{});
+  if (auto it = j.find("layer_factors"); it != j.end() && !it->is_null()) {
+    if (!it->is_array()) throw InputError(source + ": 'layer_factors' must be a list of lists");
+    for (size_t l = 0; l < it->size(); ++l) {
+      s.layerFactors.push_back(ju::numbers((*it)[l], "layer_factors[" + std::to_string(l) + "]",
+                                           source));
+    }
+  }
+  s.nHat = nonNegativeInt(j, "n_hat", source);
+  s.attentionFactor = ju::optNumber(j, "attention_factor", source);
+  s.base = ju::optNumber(j, "base", source).value_or(0.0);
+  s.rotaryDim = nonNegativeInt(j, "rotary_dim", source);
+  s.originalMaxPosition = nonNegativeInt(j, "original_max_position", source);
+  s.targetLength = nonNegativeInt(j, "target_length", source);
+  if (s.rotaryDim > 0 && static_cast<int>(s.factors.size()) * 2 != s.rotaryDim) {
+    throw InputError(source + ": factor set '" + s.name + "' has " +
+                     std::to_string(s.factors.size()) + " factors but rotary_dim " +
+                     std::to_string(s.rotaryDim) + " needs " + std::to_string(s.rotaryDim / 2));
+  }
+  const auto problems = factorSetProblems(s, s.rotaryDim / 2, false);
+  if (!problems.empty()) {
+    throw InputError(source + ": factor set '" + s.name + "': " + problems.front());
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string formatName(FactorFormat f) {
+  switch (f) {
+    case FactorFormat::HfConfig: return "hf-config";
+    case FactorFormat::LongRopeCsv: return "longrope-csv";
+    case FactorFormat::Project: return "project";
+  }
+  return "project";
+}
+
+FactorFormat parseFormat(const std::string& name) {
+  if (name == "hf-config") return FactorFormat::HfConfig;
+  if (name == "longrope-csv" || name == "csv") return FactorFormat::LongRopeCsv;
+  if (name == "project") return FactorFormat::Project;
+  throw InputError("unknown factor file format '" + name +
+                   "' (supported: hf-config, longrope-csv, project)");
+}
+
+FactorFormat detectFormat(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return FactorFormat::HfConfig;
+  const std::string ext = lower(fs::path(path).extension().string());
+  if (ext == ".csv" || ext == ".txt") return FactorFormat::LongRopeCsv;
+  if (ext == ".json") {
+    const Json j = ju::parseFile(path);
+    if (j.is_object() && j.contains("format") && j["format"] == kProjectFormatTag) {
+      return FactorFormat::Project;
+    }
+    if (j.is_object()) return FactorFormat::HfConfig;
+    throw InputError(path + ": a JSON factor file must be an object");
+  }
+  throw InputError(path + ": unknown factor file type '" + ext +
+                   "' (expected .csv, .txt, a project .json, a config.json or a model folder)");
+}
+
+FactorSet parseLongRopeCsv(const std::string& text, const std::string& source) {
+  std::vector<std::vector<double>> rows;
+  std::istringstream in(text);
+  std::string line;
+  int lineNo = 0;
+  while (std::getline(in, line)) {
+    ++lineNo;
+    const std::string t = trim(line);
+    if (t.empty() || t[0] == '#') continue;
+    std::vector<double> row;
+    std::string cell;
+    std::istringstream cells(t);
+    int col = 0;
+    while (std::getline(cells, cell, ',')) {
+      ++col;
+      const std::string c = trim(cell);
+      double v = 0;
+      auto r = std::from_chars(c.data(), c.data() + c.size(), v);
+      if (c.empty() || r.ec != std::errc() || r.ptr != c.data() + c.size()) {
+        throw InputError(source + ":" + std::to_string(lineNo) + ": value " + std::to_string(col) +
+                         " '" + c + "' is not a number");
+      }
+      if (!std::isfinite(v)) {
+        throw InputError(source + ":" + std::to_string(lineNo) + ": value " + std::to_string(col) +
+                         " is not finite");
+      }
+      row.push_back(v);
+    }
+    if (!t.empty() && t.back() == ',') {
+      throw InputError(source + ":" + std::to_string(lineNo) + ": trailing comma");
+    }
+    if (!rows.empty() && row.size() != rows.front().size()) {
+      throw InputError(source + ":" + std::to_string(lineNo) + ": " + std::to_string(row.size()) +
+                       " values, the lines above have " + std::to_string(rows.front().size()));
+    }
+    rows.push_back(std::move(row));
+  }
+  if (rows.empty()) throw InputError(source + ": no factors in the file");
+  FactorSet s;
+  s.name = stem(source);
+  s.method = "longrope";
+  if (rows.front().size() == 1) {
+    for (const auto& r : rows) s.factors.push_back(r[0]);
+  } else if (rows.size() == 1) {
+    s.factors = rows.front();
+  } else {
+    s.layerFactors = rows;  // layers x pairs
+    s.factors = rows.front();
+  }
+  const auto problems = factorSetProblems(s, 0, false);
+  if (!problems.empty()) throw InputError(source + ": " + problems.front());
+  return s;
+}
+
+std::string formatLongRopeCsv(const FactorSet& set, std::vector<std::string>* warnings) {
+  validateFactorSet(set, 0, false);
+  std::string out;
+  if (set.layerFactors.empty()) {
+    for (double v : set.factors) out += shortest(v) + "\n";
+  } else {
+    for (const auto& row : set.layerFactors) {
+      for (size_t i = 0; i < row.size(); ++i) out += (i ? "," : "") + shortest(row[i]);
+      out += "\n";
+    }
+  }
+  if (warnings) {
+    if (set.nHat > 0) warnings->push_back("n_hat is not stored in a LongRoPE CSV");
+    if (set.attentionFactor && *set.attentionFactor != 1.0) {
+      warnings->push_back("the attention factor is not stored in a LongRoPE CSV");
+    }
+    if (!set.shortFactors.empty() && set.shortFactors != set.factors) {
+      warnings->push_back("short factors are not stored in a LongRoPE CSV (long factors written)");
+    }
+  }
+  return out;
+}
+
+std::vector<FactorSet> parseProject(const std::string& text, const std::string& source) {
+  const Json j = ju::parse(text, source);
+  if (!j.is_object() || ju::optString(j, "format", source) != std::string(kProjectFormatTag)) {
+    throw InputError(source + ": not a RoPE Workbench project (missing \"format\": \"" +
+                     kProjectFormatTag + "\")");
+  }
+  const long long version = ju::requireInt(j, "version", source);
+  if (version < 1 || version > kProjectVersion) {
+    throw InputError(source + ": project version " + std::to_string(version) +
+                     " is not supported (this build reads versions 1 to " +
+                     std::to_string(kProjectVersion) + ")");
+  }
+  auto it = j.find("factor_sets");
+  if (it == j.end() || !it->is_array()) {
+    throw InputError(source + ": 'factor_sets' must be a list");
+  }
+  std::vector<FactorSet> sets;
+  for (const auto& s : *it) sets.push_back(setFromJson(s, source));
+  return sets;
+}
+
+std::string formatProject(const std::vector<FactorSet>& sets) {
+  Json j = Json::object();
+  j["format"] = kProjectFormatTag;
+  j["version"] = kProjectVersion;
+  Json arr = Json::array();
+  for (const auto& s : sets) {
+    validateFactorSet(s, 0, false);
+    arr.push_back(setToJson(s));
+  }
+  j["factor_sets"] = arr;
+  return ju::dump(j);
+}
+
+std::vector<FactorSet> readFactorFiles(const std::string& path) {
+  switch (detectFormat(path)) {
+    case FactorFormat::Project: {
+      auto sets = parseProject(readFile(path), path);
+      if (sets.empty()) throw InputError(path + ": the project holds no factor sets");
+      return sets;
+    }
+    case FactorFormat::LongRopeCsv: return {parseLongRopeCsv(readFile(path), path)};
+    case FactorFormat::HfConfig: {
+      const std::string file = configPath(path);
+      const RopeParams p = readRopeParams(file);
+      std::string name = fs::path(file).parent_path().filename().string();
+      if (name.empty()) name = stem(file);
+      return {factorSetFromParams(p, p.maxPosition, name)};
+    }
+  }
+  return {};
+}
+
+FactorSet readFactorFile(const std::string& path, const std::string& name) {
+  auto sets = readFactorFiles(path);
+  if (name.empty()) return sets.front();
+  for (auto& s : sets) {
+    if (s.name == name) return s;
+  }
+  throw InputError(path + ": no factor set named '" + name + "'");
+}
+
+void writeFactorFile(const std::string& path, const FactorSet& set, FactorFormat format,
+                     std::vector<std::string>* warnings) {
+  switch (format) {
+    case FactorFormat::Project: writeProject(path, {set}); return;
+    case FactorFormat::LongRopeCsv: writeFileAtomic(path, formatLongRopeCsv(set, warnings)); return;
+    case FactorFormat::HfConfig: {
+      const std::string file = configPath(path);
+      std::error_code ec;
+      const std::string existing = fs::exists(file, ec) ? readFile(file) : std::string();
+      writeFileAtomic(file, patchHfConfig(existing, set, file, warnings));
+      return;
+    }
+  }
+}
+
+void writeProject(const std::string& path, const std::vector<FactorSet>& sets) {
+  writeFileAtomic(path, formatProject(sets));
+}
+
+}  // namespace rope

@@ -1,0 +1,56 @@
+#pragma once
+// Hugging Face config.json: the model shape and its RoPE, in both spellings:
+// transformers 4.x (`rope_scaling` with `type` or `rope_type`, top-level `rope_theta`,
+// `partial_rotary_factor`, `original_max_position_embeddings`; Phi-3's legacy `su`/`yarn`)
+// and transformers 5.x (`rope_parameters` holding those keys).
+
+#include <string>
+#include <vector>
+
+#include "rope/factor_set.h"
+#include "rope/rope_params.h"
+
+namespace rope {
+
+enum class RopeSpelling { RopeScaling, RopeParameters };
+
+struct ModelConfig {
+  std::string architecture;  // architectures[0], e.g. "LlamaForCausalLM"
+  std::string modelType;     // model_type
+  int vocabSize = 0;
+  int hiddenSize = 0;
+  int intermediateSize = 0;
+  int numLayers = 0;
+  int numHeads = 0;
+  int numKvHeads = 0;
+  int headDim = 0;
+  double rmsNormEps = 1e-6;
+  bool tieWordEmbeddings = false;
+  bool attentionBias = false;  // q/k/v (and o for Llama's attention_bias) biases
+  bool mlpBias = false;
+  int slidingWindow = 0;       // 0: full attention
+  int maxPosition = 0;
+  RopeParams rope;
+  RopeSpelling spelling = RopeSpelling::RopeScaling;
+};
+
+// The RoPE of a config (only the keys RoPE needs: head_dim or hidden_size and
+// num_attention_heads, rope keys). path: a config.json or a folder holding one.
+RopeParams readRopeParams(const std::string& path);
+// Everything the engine needs. Throws InputError naming the file and key.
+ModelConfig readModelConfig(const std::string& path);
+// Same from text (source names it in messages).
+RopeParams parseRopeParams(const std::string& text, const std::string& source);
+ModelConfig parseModelConfig(const std::string& text, const std::string& source);
+
+// config.json inside a folder, or the path itself.
+std::string configPath(const std::string& path);
+
+// Returns configText with only the RoPE keys replaced by the set as a LongRoPE block (in the
+// spelling the config already uses; every other key kept). An empty configText gives a new
+// minimal config with rope_scaling. warnings receives what an HF config cannot express
+// (n_hat, per-layer factors).
+std::string patchHfConfig(const std::string& configText, const FactorSet& set,
+                          const std::string& source, std::vector<std::string>* warnings);
+
+}  // namespace rope

@@ -1,0 +1,151 @@
+#include "io/json_util.h"
+
+#include <cmath>
+#include <limits>
+
+#include "util/error.h"
+#include "util/files.h"
+
+namespace rope::json_util {
+namespace {
+
+[[noreturn]] void wrongType(const std::string& source, const std::string& key,
+                            const char* expected, const Json& got) {
+  throw InputError(source + ": '" + key + "' must be " + expected + ", got " + typeName(got));
+}
+
+const Json* find(const Json& obj, const std::string& key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+}  // namespace
+
+Json parse(const std::string& text, const std::string& source) {
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    std::string what = e.what();
+    const auto pos = what.find("parse error");
+    throw InputError(source + ": not valid JSON (" +
+                     (pos == std::string::npos ? what : what.substr(pos)) + ")");
+  }
+}
+
+Json parseFile(const std::string& path) { return parse(readFile(path), path); }
+
+std::string typeName(const Json& j) {
+  if (j.is_number_integer()) return "an integer";
+  if (j.is_number()) return "a number";
+  if (j.is_string()) return "a string";
+  if (j.is_boolean()) return "a boolean";
+  if (j.is_array()) return "a list";
+  if (j.is_object()) return "an object";
+  return "null";
+}
+
+std::optional<double> optNumber(const Json& obj, const std::string& key, const std::string& source) {
+  const Json* v = find(obj, key);
+  if (!v) return std::nullopt;
+  if (!v->is_number()) wrongType(source, key, "a number", *v);
+  const double d = v->get<double>();
+  if (!std::isfinite(d)) throw InputError(source + ": '" + key + "' is not finite");
+  return d;
+}
+
+std::optional<long long> optInt(const Json& obj, const std::string& key, const std::string& source) {
+  const Json* v = find(obj, key);
+  if (!v) return std::nullopt;
+  if (v->is_number_integer()) return v->get<long long>();
+  // 4096.0 is an integer written as a float; accept it.
+  if (v->is_number_float()) {
+    const double d = v->get<double>();
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) {
+      return static_cast<long long>(d);
+    }
+  }
+  wrongType(source, key, "an integer", *v);
+}
+
+std::optional<bool> optBool(const Json& obj, const std::string& key, const std::string& source) {
+  const Json* v = find(obj, key);
+  if (!v) return std::nullopt;
+  if (!v->is_boolean()) wrongType(source, key, "a boolean", *v);
+  return v->get<bool>();
+}
+
+std::optional<std::string> optString(const Json& obj, const std::string& key,
+                                     const std::string& source) {
+  const Json* v = find(obj, key);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) wrongType(source, key, "a string", *v);
+  return v->get<std::string>();
+}
+
+std::optional<std::vector<double>> optNumbers(const Json& obj, const std::string& key,
+                                              const std::string& source) {
+  const Json* v = find(obj, key);
+  if (!v) return std::nullopt;
+  return numbers(*v, "'" + key + "'", source);
+}
+
+double requireNumber(const Json& obj, const std::string& key, const std::string& source) {
+  auto v = optNumber(obj, key, source);
+  if (!v) throw InputError(source + ": missing key '" + key + "'");
+  return *v;
+}
+
+long long requireInt(const Json& obj, const std::string& key, const std::string& source) {
+  auto v = optInt(obj, key, source);
+  if (!v) throw InputError(source + ": missing key '" + key + "'");
+  return *v;
+}
+
+std::string requireString(const Json& obj, const std::string& key, const std::string& source) {
+  auto v = optString(obj, key, source);
+  if (!v) throw InputError(source + ": missing key '" + key + "'");
+  return *v;
+}
+
+std::optional<int> optPositiveInt(const Json& obj, const std::string& key,
+                                  const std::string& source) {
+  auto v = optInt(obj, key, source);
+  if (!v) return std::nullopt;
+  if (*v <= 0 || *v > std::numeric_limits<int>::max()) {
+    throw InputError(source + ": '" + key + "' must be a positive integer, got " +
+                     std::to_string(*v));
+  }
+  return static_cast<int>(*v);
+}
+
+int requirePositiveInt(const Json& obj, const std::string& key, const std::string& source) {
+  auto v = optPositiveInt(obj, key, source);
+  if (!v) throw InputError(source + ": missing key '" + key + "'");
+  return *v;
+}
+
+std::vector<double> numbers(const Json& arr, const std::string& what, const std::string& source) {
+  if (!arr.is_array()) {
+    throw InputError(source + ": " + what + " must be a list of numbers, got " + typeName(arr));
+  }
+  std::vector<double> out;
+  out.reserve(arr.size());
+  for (size_t i = 0; i < arr.size(); ++i) {
+    if (!arr[i].is_number()) {
+      throw InputError(source + ": " + what + "[" + std::to_string(i) + "] must be a number, got " +
+                       typeName(arr[i]));
+    }
+    const double d = arr[i].get<double>();
+    if (!std::isfinite(d)) {
+      throw InputError(source + ": " + what + "[" + std::to_string(i) + "] is not finite");
+    }
+    out.push_back(d);
+  }
+  return out;
+}
+
+std::string dump(const Json& j) { return j.dump(2) + "\n"; }
+
+}  // namespace rope::json_util
