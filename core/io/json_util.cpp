@@ -31,6 +31,12 @@ Json parse(const std::string& text, const std::string& source) {
     const auto pos = what.find("parse error");
     throw InputError(source + ": not valid JSON (" +
                      (pos == std::string::npos ? what : what.substr(pos)) + ")");
+  } catch (const Json::exception& e) {
+    // e.g. out_of_range 406: a number too large for a double ("1e999").
+    std::string what = e.what();
+    const auto pos = what.find("] ");
+    throw InputError(source + ": not valid JSON (" +
+                     (pos == std::string::npos ? what : what.substr(pos + 2)) + ")");
   }
 }
 
