@@ -25,5 +25,6 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
 // Commands, one per file.
 Command ropeCommand();
 Command convertCommand();
+Command logitsCommand();
 
 }  // namespace rope::cli

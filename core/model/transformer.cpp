@@ -1,0 +1,351 @@
+// The engine's LibTorch code: weights as plain tensors (no torch::nn modules: inference only,
+// and the nn headers would double this file's compile time), the forward pass of HF's
+// Llama/Mistral/Qwen2/Phi-3 modelling code with eager-attention numerics.
+#include "model/transformer.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+#include <torch/version.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+#include "model/attention.h"
+#include "model/checkpoint.h"
+#include "model/model_spec.h"
+#include "rope/rope_math.h"
+#include "util/error.h"
+
+namespace rope {
+namespace {
+
+// At most this many bytes of float32 logits (vocabulary projection) exist at once.
+constexpr int64_t kLogitsChunkBytes = 64ll << 20;
+
+struct Layer {
+  at::Tensor inputNorm, postNorm;
+  at::Tensor qkv, qkvBias;        // [(nH + 2 nKV) hd, H]: q, k, v rows fused
+  at::Tensor o, oBias;            // [H, nH hd]
+  at::Tensor gateUp, gateUpBias;  // [2 I, H]: gate, up rows fused
+  at::Tensor down, downBias;      // [H, I]
+  int slidingWindow = 0;
+};
+
+at::ScalarType scalarType(ComputeDType d) {
+  switch (d) {
+    case ComputeDType::BFloat16: return at::kBFloat16;
+    case ComputeDType::Float16: return at::kHalf;
+    case ComputeDType::Float32: break;
+  }
+  return at::kFloat;
+}
+
+at::Tensor toTensor(const TensorView& t, at::ScalarType dtype, const at::Device& device) {
+  const at::ScalarType src = t.dtype == DType::F32   ? at::kFloat
+                             : t.dtype == DType::F16 ? at::kHalf
+                                                     : at::kBFloat16;
+  // Copy out of the mapping: its data may be unaligned, and the file may be closed later.
+  at::Tensor cpu = at::empty(t.shape, at::TensorOptions().dtype(src));
+  std::memcpy(cpu.data_ptr(), t.data, t.bytes);
+  return cpu.to(device, dtype).contiguous();
+}
+
+// HF LlamaRMSNorm: normalise in float32, round to the input dtype, then scale.
+at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+  const at::Tensor h = x.to(at::kFloat);
+  const at::Tensor var = h.pow(2).mean(-1, true);
+  return weight * (h * at::rsqrt(var + eps)).to(x.scalar_type());
+}
+
+at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  return b.defined() ? at::linear(x, w, b) : at::matmul(x, w.t());
+}
+
+// q' = q cos + rotate_half(q) sin on the first d dims; the rest passes (partial rotary).
+// x: [heads, T, hd]; cos, sin: [T, d].
+at::Tensor applyRope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
+  const int64_t d = cos.size(1), hd = x.size(-1);
+  const at::Tensor rot = d == hd ? x : x.narrow(-1, 0, d);
+  const at::Tensor half1 = rot.narrow(-1, 0, d / 2), half2 = rot.narrow(-1, d / 2, d / 2);
+  const at::Tensor rotated = at::cat({-half2, half1}, -1);
+  const at::Tensor out = rot * cos + rotated * sin;
+  return d == hd ? out : at::cat({out, x.narrow(-1, d, hd - d)}, -1);
+}
+
+}  // namespace
+
+std::string computeDTypeName(ComputeDType d) {
+  switch (d) {
+    case ComputeDType::BFloat16: return "bfloat16";
+    case ComputeDType::Float16: return "float16";
+    case ComputeDType::Float32: break;
+  }
+  return "float32";
+}
+
+ComputeDType parseComputeDType(const std::string& name) {
+  if (name == "float32" || name == "fp32") return ComputeDType::Float32;
+  if (name == "bfloat16" || name == "bf16") return ComputeDType::BFloat16;
+  if (name == "float16" || name == "fp16") return ComputeDType::Float16;
+  throw InputError("unknown dtype '" + name + "' (float32, bfloat16, float16)");
+}
+
+std::vector<std::string> availableDevices() {
+  std::vector<std::string> out = {"cpu"};
+  if (at::hasCUDA()) out.push_back("cuda");
+  return out;
+}
+
+std::string defaultDevice() { return at::hasCUDA() ? "cuda" : "cpu"; }
+
+struct Transformer::Impl {
+  ModelSpec spec;
+  Options options;
+  RopeParams rope;
+  int rotaryDim = 0;
+  at::Device device = at::kCPU;
+  at::ScalarType dtype = at::kFloat;
+  at::Tensor embed, finalNorm, lmHead;
+  std::vector<Layer> layers;
+
+  // cos/sin for the last length: one pair, or one per layer with per-layer factors.
+  int cachedLength = -1;
+  std::vector<at::Tensor> cos, sin;
+
+  void load(const std::string& folder, const LoadProgress& progress);
+  void prepareRope(int length);
+  at::Tensor idsTensor(const std::vector<int64_t>& ids) const;
+  at::Tensor hidden(const at::Tensor& ids);
+  template <typename Fn>
+  void forEachLogitChunk(const at::Tensor& h, int64_t first, int64_t count, Fn&& fn) const;
+};
+
+void Transformer::Impl::load(const std::string& folder, const LoadProgress& progress) {
+  spec = modelSpec(folder);
+  const ModelConfig& m = spec.config;
+  rope = m.rope;
+  rotaryDim = rope::rotaryDim(rope);
+  validateParams(rope);
+  const Checkpoint ckpt(folder);
+  checkWeights(spec, ckpt);
+
+  const int total = static_cast<int>(spec.weights.size());
+  int done = 0;
+  auto get = [&](const std::string& name) {
+    at::Tensor t = toTensor(*ckpt.find(name), dtype, device);
+    ++done;
+    if (progress && !progress(done, total)) throw CancelledError();
+    return t;
+  };
+  embed = get("model.embed_tokens.weight");
+  layers.resize(m.numLayers);
+  for (int l = 0; l < m.numLayers; ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    Layer& L = layers[l];
+    L.slidingWindow = spec.slidingWindow[l];
+    L.inputNorm = get(p + "input_layernorm.weight");
+    L.postNorm = get(p + "post_attention_layernorm.weight");
+    if (spec.fusedQkv) {
+      L.qkv = get(p + "self_attn.qkv_proj.weight");
+    } else {
+      L.qkv = at::cat({get(p + "self_attn.q_proj.weight"), get(p + "self_attn.k_proj.weight"),
+                       get(p + "self_attn.v_proj.weight")});
+    }
+    if (spec.qkvBias) {
+      L.qkvBias = at::cat({get(p + "self_attn.q_proj.bias"), get(p + "self_attn.k_proj.bias"),
+                           get(p + "self_attn.v_proj.bias")});
+    }
+    L.o = get(p + "self_attn.o_proj.weight");
+    if (spec.oBias) L.oBias = get(p + "self_attn.o_proj.bias");
+    if (spec.fusedGateUp) {
+      L.gateUp = get(p + "mlp.gate_up_proj.weight");
+    } else {
+      L.gateUp = at::cat({get(p + "mlp.gate_proj.weight"), get(p + "mlp.up_proj.weight")});
+    }
+    L.down = get(p + "mlp.down_proj.weight");
+    if (spec.mlpBias) {
+      L.gateUpBias = at::cat({get(p + "mlp.gate_proj.bias"), get(p + "mlp.up_proj.bias")});
+      L.downBias = get(p + "mlp.down_proj.bias");
+    }
+  }
+  finalNorm = get("model.norm.weight");
+  lmHead = m.tieWordEmbeddings ? embed : get("lm_head.weight");
+}
+
+void Transformer::Impl::prepareRope(int length) {
+  if (length == cachedLength) return;
+  cos.clear();
+  sin.clear();
+  const bool perLayer = rope.method == RopeMethod::LongRope && !rope.layerFactors.empty();
+  const int tables = perLayer ? static_cast<int>(layers.size()) : 1;
+  for (int l = 0; l < tables; ++l) {
+    // HF computes cos/sin in float32 and rounds them to the compute dtype; do the same from
+    // the double-precision table.
+    const RopeFrequencies fr = computeFrequencies(rope, length, perLayer ? l : -1);
+    CosSinTable t = rope::cosSinTable(fr, rope.base, rope.nHat, 0, length);
+    auto toDevice = [&](std::vector<double>& v) {
+      return at::from_blob(v.data(), {length, t.rotaryDim}, at::kDouble)
+          .to(at::kFloat)
+          .to(device, dtype)
+          .contiguous();
+    };
+    cos.push_back(toDevice(t.cos));
+    sin.push_back(toDevice(t.sin));
+  }
+  cachedLength = length;
+}
+
+at::Tensor Transformer::Impl::idsTensor(const std::vector<int64_t>& ids) const {
+  if (ids.empty()) throw InputError("no input tokens");
+  const int64_t vocab = spec.config.vocabSize;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] < 0 || ids[i] >= vocab) {
+      throw InputError("token id " + std::to_string(ids[i]) + " at position " +
+                       std::to_string(i) + " is outside the vocabulary [0, " +
+                       std::to_string(vocab) + ")");
+    }
+  }
+  if (ids.size() > static_cast<size_t>(1) << 30) throw InputError("input too long");
+  return at::from_blob(const_cast<int64_t*>(ids.data()), {static_cast<int64_t>(ids.size())},
+                       at::kLong)
+      .to(device)
+      .clone();
+}
+
+// The final-normed hidden states [T, H] of one sequence.
+at::Tensor Transformer::Impl::hidden(const at::Tensor& ids) {
+  const ModelConfig& m = spec.config;
+  const int64_t T = ids.size(0), hd = m.headDim;
+  const int64_t nq = m.numHeads * hd, nkv = m.numKvHeads * hd, inter = m.intermediateSize;
+  prepareRope(static_cast<int>(T));
+  at::Tensor x = at::embedding(embed, ids);
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const Layer& L = layers[l];
+    const at::Tensor& c = cos[cos.size() == 1 ? 0 : l];
+    const at::Tensor& s = sin[sin.size() == 1 ? 0 : l];
+    at::Tensor h = rmsNorm(x, L.inputNorm, m.rmsNormEps);
+    const at::Tensor qkv = linear(h, L.qkv, L.qkvBias);
+    // [T, n hd] -> [n, T, hd]
+    at::Tensor q = qkv.narrow(1, 0, nq).view({T, m.numHeads, hd}).transpose(0, 1);
+    at::Tensor k = qkv.narrow(1, nq, nkv).view({T, m.numKvHeads, hd}).transpose(0, 1);
+    const at::Tensor v = qkv.narrow(1, nq + nkv, nkv).view({T, m.numKvHeads, hd}).transpose(0, 1);
+    q = applyRope(q, c, s);
+    k = applyRope(k, c, s);
+    const at::Tensor attn = causalAttention(q, k, v, L.slidingWindow);  // [T, nH hd]
+    x = x + linear(attn, L.o, L.oBias);
+    h = rmsNorm(x, L.postNorm, m.rmsNormEps);
+    const at::Tensor gu = linear(h, L.gateUp, L.gateUpBias);
+    const at::Tensor act = at::silu(gu.narrow(1, 0, inter)) * gu.narrow(1, inter, inter);
+    x = x + linear(act, L.down, L.downBias);
+  }
+  return rmsNorm(x, finalNorm, m.rmsNormEps);
+}
+
+// Calls fn(start, float32 logits [n, vocab]) for rows [first, first + count) of h in chunks.
+template <typename Fn>
+void Transformer::Impl::forEachLogitChunk(const at::Tensor& h, int64_t first, int64_t count,
+                                          Fn&& fn) const {
+  const int64_t vocab = spec.config.vocabSize;
+  const int64_t rows = std::max<int64_t>(1, kLogitsChunkBytes / (vocab * 4));
+  for (int64_t start = first; start < first + count; start += rows) {
+    const int64_t n = std::min(rows, first + count - start);
+    fn(start, at::matmul(h.narrow(0, start, n), lmHead.t()).to(at::kFloat));
+  }
+}
+
+Transformer::Transformer(const std::string& folder, const Options& options,
+                         const LoadProgress& progress)
+    : m_impl(std::make_unique<Impl>()) {
+  Impl& d = *m_impl;
+  d.options = options;
+  try {
+    d.device = at::Device(options.device);
+  } catch (const std::exception&) {
+    throw InputError("unknown device '" + options.device + "' (cpu, cuda, cuda:N)");
+  }
+  if (d.device.is_cuda() && !at::hasCUDA()) {
+    throw InputError("device " + options.device +
+                     " is not available (no CUDA in this LibTorch build or no visible GPU); "
+                     "use --device cpu");
+  }
+  if (!d.device.is_cpu() && !d.device.is_cuda()) {
+    throw InputError("device '" + options.device + "' is not supported (cpu, cuda)");
+  }
+  d.dtype = scalarType(options.dtype);
+  if (d.device.is_cpu()) {
+    const int threads = options.threads > 0
+                            ? options.threads
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (at::get_num_threads() != threads) at::set_num_threads(threads);
+  }
+  c10::InferenceMode guard;
+  d.load(folder, progress);
+}
+
+Transformer::~Transformer() = default;
+
+const ModelConfig& Transformer::config() const { return m_impl->spec.config; }
+const Transformer::Options& Transformer::options() const { return m_impl->options; }
+const RopeParams& Transformer::rope() const { return m_impl->rope; }
+
+void Transformer::setRope(const RopeParams& params) {
+  if (params.headDim != m_impl->spec.config.headDim || rotaryDim(params) != m_impl->rotaryDim) {
+    throw InputError("RoPE for head dim " + std::to_string(params.headDim) + " / rotary dim " +
+                     std::to_string(rotaryDim(params)) + " does not fit the model (head dim " +
+                     std::to_string(m_impl->spec.config.headDim) + ", rotary dim " +
+                     std::to_string(m_impl->rotaryDim) + ")");
+  }
+  validateParams(params);
+  if (!params.layerFactors.empty() &&
+      params.layerFactors.size() != m_impl->layers.size()) {
+    throw InputError("per-layer factors for " + std::to_string(params.layerFactors.size()) +
+                     " layers, the model has " + std::to_string(m_impl->layers.size()));
+  }
+  m_impl->rope = params;
+  m_impl->cachedLength = -1;
+}
+
+void Transformer::setFactorSet(const FactorSet& set) {
+  setRope(applyFactorSet(m_impl->spec.config.rope, set));
+}
+
+void Transformer::resetRope() { setRope(m_impl->spec.config.rope); }
+
+std::vector<float> Transformer::logits(const std::vector<int64_t>& ids) {
+  c10::InferenceMode guard;
+  Impl& d = *m_impl;
+  const at::Tensor h = d.hidden(d.idsTensor(ids));
+  const int64_t T = h.size(0), vocab = d.spec.config.vocabSize;
+  std::vector<float> out(static_cast<size_t>(T * vocab));
+  d.forEachLogitChunk(h, 0, T, [&](int64_t start, const at::Tensor& chunk) {
+    const at::Tensor cpu = chunk.to(at::kCPU).contiguous();
+    std::memcpy(out.data() + start * vocab, cpu.data_ptr<float>(), cpu.numel() * sizeof(float));
+  });
+  return out;
+}
+
+Transformer::Nll Transformer::nll(const std::vector<int64_t>& ids, int firstScored) {
+  c10::InferenceMode guard;
+  Impl& d = *m_impl;
+  const int64_t T = static_cast<int64_t>(ids.size());
+  if (firstScored < 1 || firstScored >= T) {
+    throw InputError("nothing to score: first scored position " + std::to_string(firstScored) +
+                     " of " + std::to_string(T) + " tokens (need 1 <= first < length)");
+  }
+  const at::Tensor idt = d.idsTensor(ids);
+  const at::Tensor h = d.hidden(idt);
+  // Position t predicts token t + 1.
+  at::Tensor total = at::zeros({}, at::TensorOptions().dtype(at::kDouble).device(d.device));
+  d.forEachLogitChunk(h, firstScored - 1, T - firstScored,
+                      [&](int64_t start, const at::Tensor& chunk) {
+                        const at::Tensor target = idt.narrow(0, start + 1, chunk.size(0));
+                        const at::Tensor logp = at::log_softmax(chunk, -1);
+                        total -= logp.gather(1, target.unsqueeze(1)).sum().to(at::kDouble);
+                      });
+  return {total.item<double>(), T - firstScored};
+}
+
+}  // namespace rope

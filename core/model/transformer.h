@@ -1,0 +1,86 @@
+#pragma once
+// A decoder-only transformer that computes what Hugging Face transformers computes (eager
+// attention) for LlamaForCausalLM, MistralForCausalLM (sliding window), Qwen2ForCausalLM (q/k/v
+// biases) and Phi3ForCausalLM (fused qkv_proj / gate_up_proj, partial rotary, longrope).
+// RMSNorm, SwiGLU, grouped-query attention, tied or separate embeddings, causal attention.
+//
+// RoPE cos/sin come from core's double-precision math (rope::computeFrequencies with the
+// forward pass's length, rotate_half layout, attention factor included, nHat and per-layer
+// factors honoured) and are rounded to the compute dtype once per (length, RoPE). setRope /
+// setFactorSet swap the RoPE without touching the weights.
+//
+// The LibTorch code lives behind a pimpl: this header is torch-free. A Transformer is not
+// thread-safe (it caches cos/sin tables); use one per thread. Torch's intra-op thread pool is
+// process-wide: the constructor sets it when Options::threads > 0.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "io/hf_config.h"
+#include "rope/factor_set.h"
+#include "rope/rope_params.h"
+
+namespace rope {
+
+enum class ComputeDType { Float32, BFloat16, Float16 };
+std::string computeDTypeName(ComputeDType dtype);  // "float32", "bfloat16", "float16"
+ComputeDType parseComputeDType(const std::string& name);  // throws InputError
+
+// "cpu" always; "cuda" when a CUDA device is usable by this LibTorch build.
+std::vector<std::string> availableDevices();
+// "cuda" when available, else "cpu".
+std::string defaultDevice();
+
+// done/total weights loaded; returning false cancels loading (CancelledError).
+using LoadProgress = std::function<bool(int done, int total)>;
+
+class Transformer {
+ public:
+  struct Options {
+    std::string device = "cpu";  // "cpu", "cuda" or "cuda:N"
+    ComputeDType dtype = ComputeDType::Float32;
+    int threads = 0;             // CPU intra-op threads; 0: one per hardware thread
+  };
+
+  // Loads a HF model folder (config.json + model.safetensors or a sharded index). Throws
+  // InputError for an unsupported architecture, a missing, unexpected or mis-shaped tensor
+  // ("tensor model.layers.3.mlp.up_proj.weight: shape [128, 64], expected [256, 64]"), an
+  // unsupported weight dtype or an unavailable device; CancelledError when progress says stop.
+  Transformer(const std::string& folder, const Options& options, const LoadProgress& progress = {});
+  ~Transformer();
+  Transformer(const Transformer&) = delete;
+  Transformer& operator=(const Transformer&) = delete;
+
+  const ModelConfig& config() const;
+  const Options& options() const;
+  // The RoPE in use: the config's, or what setRope / setFactorSet installed.
+  const RopeParams& rope() const;
+  // Replaces the RoPE (validated: InputError if it does not fit the model's rotary dim).
+  void setRope(const RopeParams& params);
+  // The config's RoPE with the set's factors (rope::applyFactorSet).
+  void setFactorSet(const FactorSet& set);
+  // Back to the config's RoPE.
+  void resetRope();
+
+  // Logits [T x vocab] row-major, float32, for token ids (one sequence, positions 0..T-1).
+  // Throws InputError for an empty input or an id outside [0, vocab).
+  std::vector<float> logits(const std::vector<int64_t>& ids);
+
+  struct Nll {
+    double sum = 0;      // sum of -log p(ids[t] | ids[<t]) over the scored tokens, nats
+    int64_t tokens = 0;  // number of scored tokens
+  };
+  // Next-token NLL of ids[firstScored .. T-1] (firstScored >= 1), from one forward pass over all
+  // of ids. The vocabulary projection and log-softmax run over chunks of positions, so at most
+  // chunk x vocab float32 logits exist at once.
+  Nll nll(const std::vector<int64_t>& ids, int firstScored = 1);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace rope

@@ -1,0 +1,131 @@
+// The engine against Hugging Face transformers: logits of the hf-tiny fixtures (Llama with GQA,
+// Phi-3 with longrope, short and long inputs) in float32 on CPU, plus RoPE swapping and the NLL.
+#include <QtTest>
+
+#include <algorithm>
+#include <cmath>
+
+#include "io/hf_config.h"
+#include "model/safetensors.h"
+#include "model/transformer.h"
+#include "rope/factor_set.h"
+#include "util/error.h"
+
+using namespace rope;
+
+namespace {
+
+const std::string kFixtures = ROPE_SHARED_DIR "/fixtures/hf-tiny";
+
+// max |a - b| / max |b|
+double relativeError(const std::vector<float>& a, const std::vector<float>& b) {
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < b.size(); ++i) {
+    diff = std::max(diff, std::abs(static_cast<double>(a[i]) - b[i]));
+    scale = std::max(scale, std::abs(static_cast<double>(b[i])));
+  }
+  return diff / scale;
+}
+
+// Reference NLL of ids[1..] from reference logits, in double.
+double referenceNll(const std::vector<float>& logits, const std::vector<int64_t>& ids, int vocab) {
+  double sum = 0;
+  for (size_t t = 0; t + 1 < ids.size(); ++t) {
+    const float* row = logits.data() + t * vocab;
+    const double mx = *std::max_element(row, row + vocab);
+    double z = 0;
+    for (int j = 0; j < vocab; ++j) z += std::exp(row[j] - mx);
+    sum += -(row[ids[t + 1]] - mx - std::log(z));
+  }
+  return sum;
+}
+
+}  // namespace
+
+class TestEngine : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void matchesHuggingFace_data() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<QString>("input");
+    for (const char* m : {"llama_default", "phi3_longrope"}) {
+      for (const char* in : {"reference_short", "reference_long"}) {
+        QTest::newRow((std::string(m) + "/" + in).c_str()) << QString(m) << QString(in);
+      }
+    }
+  }
+
+  void matchesHuggingFace() {
+    QFETCH(QString, model);
+    QFETCH(QString, input);
+    const std::string dir = kFixtures + "/" + model.toStdString();
+    const SafetensorsFile ref(dir + "/" + input.toStdString() + ".safetensors");
+    const std::vector<int64_t> ids = ref.tensor("input_ids").toInt64s();
+    const std::vector<float> expected = ref.tensor("logits").toFloats();
+
+    Transformer engine(dir, {});
+    const std::vector<float> got = engine.logits(ids);
+    QCOMPARE(got.size(), expected.size());
+    const double ratio = relativeError(got, expected);
+    qInfo("%s/%s: max|logits - reference| / max|reference| = %.3g", qPrintable(model),
+          qPrintable(input), ratio);
+    QVERIFY2(ratio <= 1e-4, qPrintable(QString("ratio %1").arg(ratio)));
+
+    // The chunked NLL is the loss of the same logits.
+    const int vocab = engine.config().vocabSize;
+    const Transformer::Nll nll = engine.nll(ids);
+    QCOMPARE(nll.tokens, static_cast<int64_t>(ids.size() - 1));
+    const double want = referenceNll(expected, ids, vocab);
+    QVERIFY2(std::abs(nll.sum - want) <= 1e-4 * std::abs(want),
+             qPrintable(QString("nll %1, reference %2").arg(nll.sum).arg(want)));
+  }
+
+  // Swapping in the config's own factors as a FactorSet changes nothing; other factors change
+  // the logits; resetRope restores them. The long input makes Phi-3 use its long factors.
+  void factorSetSwap() {
+    const std::string dir = kFixtures + "/phi3_longrope";
+    const SafetensorsFile ref(dir + "/reference_long.safetensors");
+    const std::vector<int64_t> ids = ref.tensor("input_ids").toInt64s();
+    const std::vector<float> expected = ref.tensor("logits").toFloats();
+    Transformer engine(dir, {});
+    const RopeParams original = engine.rope();
+
+    FactorSet same = factorSetFromParams(original, 300, "config");
+    engine.setFactorSet(same);
+    QVERIFY(relativeError(engine.logits(ids), expected) <= 1e-4);
+
+    FactorSet other = same;
+    for (double& f : other.factors) f *= 2;
+    engine.setFactorSet(other);
+    QVERIFY(relativeError(engine.logits(ids), expected) > 1e-3);
+
+    engine.resetRope();
+    QVERIFY(relativeError(engine.logits(ids), expected) <= 1e-4);
+  }
+
+  // Scoring from a later position scores fewer tokens of the same forward pass.
+  void nllMatchesScoredSuffix() {
+    const std::string dir = kFixtures + "/llama_default";
+    const SafetensorsFile ref(dir + "/reference_long.safetensors");
+    const std::vector<int64_t> ids = ref.tensor("input_ids").toInt64s();
+    Transformer engine(dir, {});
+    const Transformer::Nll all = engine.nll(ids, 1);
+    const Transformer::Nll tail = engine.nll(ids, 200);
+    QCOMPARE(tail.tokens, static_cast<int64_t>(ids.size() - 200));
+    QVERIFY(tail.sum > 0 && tail.sum < all.sum);
+  }
+
+  void rejectsBadInput() {
+    const std::string dir = kFixtures + "/llama_default";
+    Transformer engine(dir, {});
+    QVERIFY_THROWS_EXCEPTION(InputError, engine.logits({1, 2, 512}));
+    QVERIFY_THROWS_EXCEPTION(InputError, engine.logits({-1}));
+    QVERIFY_THROWS_EXCEPTION(InputError, engine.logits({}));
+    QVERIFY_THROWS_EXCEPTION(InputError, engine.nll({5}, 1));
+    QVERIFY_THROWS_EXCEPTION(InputError, Transformer(dir, {"tpu"}));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestEngine)
+#include "test_engine.moc"
