@@ -1,0 +1,194 @@
+// Checkpoint format of the evolutionary search: versioned JSON, written atomically by the
+// search after every batch. Only the state at a generation's start and the scores are
+// stored; the generation is replayed deterministically on resume.
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "io/json_util.h"
+#include "search/search_state.h"
+#include "util/error.h"
+
+namespace rope::search_detail {
+namespace {
+
+using json_util::Json;
+namespace ju = json_util;
+
+constexpr const char* kTag = "rope-workbench-search-checkpoint";
+constexpr int kVersion = 1;
+
+// Scores may be +inf (a candidate whose perplexity overflowed); JSON has no inf.
+Json score(double v) { return std::isfinite(v) ? Json(v) : Json("inf"); }
+
+double readScore(const Json& j, const std::string& source) {
+  if (j.is_number()) return j.get<double>();
+  if (j.is_string() && j.get<std::string>() == "inf") {
+    return std::numeric_limits<double>::infinity();
+  }
+  throw InputError(source + ": a score must be a number");
+}
+
+// What must be identical for a checkpoint to continue this search.
+Json spaceJson(const EvolutionParams& p) {
+  Json j = Json::object();
+  j["fingerprint"] = p.fingerprint;
+  j["pairs"] = p.space.pairs;
+  j["lambda_min"] = p.space.lambdaMin;
+  j["lambda_max"] = p.space.lambdaMax;
+  j["step"] = p.space.step;
+  j["search_n_hat"] = p.space.searchNHat;
+  j["n_hat_choices"] = p.space.nHatChoices;
+  j["search_attention"] = p.space.searchAttention;
+  j["attention_min"] = p.space.attentionMin;
+  j["attention_max"] = p.space.attentionMax;
+  j["attention_step"] = p.space.attentionStep;
+  j["population"] = p.population;
+  j["parents"] = p.parents;
+  j["mutations"] = p.mutations;
+  j["crossovers"] = p.crossovers;
+  j["mutation_probability"] = p.mutationProbability;
+  j["seed"] = std::to_string(p.seed);
+  return j;
+}
+
+Json genomeJson(const Genome& g) {
+  Json j = Json::object();
+  j["k"] = g.k;
+  j["n_hat"] = g.nHat;
+  j["attention"] = g.attention;
+  j["fitness"] = score(g.fitness);
+  j["generation"] = g.generation;
+  j["origin"] = g.origin;
+  return j;
+}
+
+Genome genomeFrom(const Json& j, const EvolutionParams& p, const std::string& source) {
+  if (!j.is_object()) throw InputError(source + ": a population entry must be an object");
+  Genome g;
+  auto k = j.find("k");
+  if (k == j.end() || !k->is_array()) throw InputError(source + ": population entry without 'k'");
+  for (const auto& v : *k) {
+    if (!v.is_number_integer()) throw InputError(source + ": grid indices must be integers");
+    g.k.push_back(v.get<int>());
+  }
+  if (static_cast<int>(g.k.size()) != p.space.pairs) {
+    throw InputError(source + ": a genome has " + std::to_string(g.k.size()) + " pairs, expected " +
+                     std::to_string(p.space.pairs));
+  }
+  g.nHat = static_cast<int>(ju::requireInt(j, "n_hat", source));
+  g.attention = static_cast<int>(ju::requireInt(j, "attention", source));
+  g.fitness = readScore(j.at("fitness"), source);
+  g.generation = static_cast<int>(ju::requireInt(j, "generation", source));
+  g.origin = ju::requireString(j, "origin", source);
+  return g;
+}
+
+Json scoresJson(const std::map<std::string, double>& m) {
+  Json j = Json::object();
+  for (const auto& [k, v] : m) j[k] = score(v);
+  return j;
+}
+
+std::map<std::string, double> scoresFrom(const Json& j, const std::string& source) {
+  if (!j.is_object()) throw InputError(source + ": scores must be an object");
+  std::map<std::string, double> m;
+  for (auto it = j.begin(); it != j.end(); ++it) m[it.key()] = readScore(it.value(), source);
+  return m;
+}
+
+}  // namespace
+
+std::string key(const Genome& g) {
+  std::string s;
+  s.reserve(g.k.size() * 4 + 16);
+  for (size_t i = 0; i < g.k.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(g.k[i]);
+  }
+  s += '|' + std::to_string(g.nHat) + '|' + std::to_string(g.attention);
+  return s;
+}
+
+std::string formatCheckpoint(const EvolutionParams& params, const State& st) {
+  Json j = Json::object();
+  j["format"] = kTag;
+  j["version"] = kVersion;
+  j["search"] = spaceJson(params);
+  j["generation"] = st.generation;
+  j["rng"] = st.rng;
+  Json pop = Json::array();
+  for (const auto& g : st.population) pop.push_back(genomeJson(g));
+  j["population"] = pop;
+  j["seen"] = Json(std::vector<std::string>(st.seen.begin(), st.seen.end()));
+  j["scores"] = scoresJson(st.scores.full);
+  j["screening_scores"] = scoresJson(st.scores.cheap);
+  Json hist = Json::array();
+  for (const auto& h : st.history) {
+    hist.push_back({{"generation", h.generation}, {"best", score(h.best)}, {"mean", score(h.mean)},
+                    {"evaluations", h.evaluations}, {"best_factors", h.bestFactors}});
+  }
+  j["history"] = hist;
+  j["evaluations"] = st.evaluations;
+  j["screenings"] = st.screenings;
+  return ju::dump(j);
+}
+
+State parseCheckpoint(const EvolutionParams& params, const std::string& text,
+                      const std::string& source) {
+  Json j;
+  try {
+    j = ju::parse(text, source);
+  } catch (const InputError& e) {
+    throw InputError("checkpoint " + std::string(e.what()) + " (corrupt; it was not changed)");
+  }
+  if (!j.is_object() || ju::optString(j, "format", source) != std::string(kTag)) {
+    throw InputError(source + ": not a search checkpoint");
+  }
+  if (ju::requireInt(j, "version", source) != kVersion) {
+    throw InputError(source + ": checkpoint version " +
+                     std::to_string(ju::requireInt(j, "version", source)) + " is not supported");
+  }
+  const Json expected = spaceJson(params);
+  const Json& got = j.at("search");
+  if (got.value("fingerprint", "") != params.fingerprint) {
+    throw InputError(source + ": the checkpoint belongs to another search (" +
+                     got.value("fingerprint", std::string("?")) + "), not to " +
+                     params.fingerprint);
+  }
+  for (auto it = expected.begin(); it != expected.end(); ++it) {
+    if (!got.contains(it.key()) || got[it.key()] != it.value()) {
+      throw InputError(source + ": the checkpoint was made with another '" + it.key() +
+                       "' (" + (got.contains(it.key()) ? got[it.key()].dump() : "missing") +
+                       ", now " + it.value().dump() + ")");
+    }
+  }
+  try {
+    State st;
+    st.generation = static_cast<int>(ju::requireInt(j, "generation", source));
+    st.rng = ju::requireString(j, "rng", source);
+    for (const auto& g : j.at("population")) st.population.push_back(genomeFrom(g, params, source));
+    for (const auto& s : j.at("seen")) st.seen.insert(s.get<std::string>());
+    st.scores.full = scoresFrom(j.at("scores"), source);
+    st.scores.cheap = scoresFrom(j.at("screening_scores"), source);
+    for (const auto& h : j.at("history")) {
+      GenerationSummary s;
+      s.generation = h.at("generation").get<int>();
+      s.best = readScore(h.at("best"), source);
+      s.mean = readScore(h.at("mean"), source);
+      s.evaluations = h.at("evaluations").get<int>();
+      s.bestFactors = h.at("best_factors").get<std::vector<double>>();
+      st.history.push_back(std::move(s));
+    }
+    st.evaluations = static_cast<int>(ju::requireInt(j, "evaluations", source));
+    st.screenings = static_cast<int>(ju::requireInt(j, "screenings", source));
+    std::istringstream rngText(st.rng);
+    std::mt19937_64 probe;
+    if (!(rngText >> probe)) throw InputError(source + ": corrupt random generator state");
+    return st;
+  } catch (const Json::exception& e) {
+    throw InputError(source + ": corrupt checkpoint (" + std::string(e.what()) + ")");
+  }
+}
+
+}  // namespace rope::search_detail
