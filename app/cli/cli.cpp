@@ -29,7 +29,7 @@ bool wantsHelp(const std::vector<std::string>& args) {
 }  // namespace
 
 const std::vector<Command>& commands() {
-  static const std::vector<Command> all = {ropeCommand(), convertCommand(), logitsCommand()};
+  static const std::vector<Command> all = {ropeCommand(), convertCommand(), logitsCommand(), pplCommand()};
   return all;
 }
 

@@ -26,5 +26,6 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
 Command ropeCommand();
 Command convertCommand();
 Command logitsCommand();
+Command pplCommand();
 
 }  // namespace rope::cli

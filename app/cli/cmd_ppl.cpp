@@ -1,0 +1,151 @@
+// rope-cli ppl: long-context perplexity of a model on a token dataset, with any RoPE.
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/cli.h"
+#include "cli/cli_args.h"
+#include "eval/perplexity.h"
+#include "io/factor_files.h"
+#include "io/hf_config.h"
+#include "util/error.h"
+
+namespace rope::cli {
+namespace {
+
+const char* kUsage = R"(usage: rope-cli ppl --model DIR --data FILE[,FILE...] --lengths 128,512,1024
+                   [--samples N] [--stride S]
+                   [--rope FILE | --method M [--factor S] [--original-max L] [--alpha A]
+                    [--attention-factor A]]
+                   [--format auto|bin|npy|safetensors|text] [--bin-dtype uint16|uint32]
+                   [--separator-token ID] [--separator LINE] [--tokenizer FILE] [--no-bos]
+                   [--device cpu|cuda] [--dtype float32|bfloat16|float16] [--threads N] [--json]
+
+For each length L, takes the first N documents with at least L tokens, truncates them to L
+(or, with --stride S, slides L-token windows with step S over each whole document, scoring
+every token once) and reports the mean token NLL and PPL = exp(NLL).
+
+  --data       token files: .bin (raw uint16/uint32; dtype by --bin-dtype or a sidecar
+               FILE.json {"dtype": "uint16"}), .npy (1-D, or 2-D = one document per row),
+               .safetensors (input_ids [N] or [D, N]), or text (.txt; tokenized with the
+               model's tokenizer.model, one document per file or per --separator line)
+  --samples N  documents per length (default 4)
+  --rope FILE  a factor file (project JSON, LongRoPE CSV, HF config) replacing the config's RoPE
+  --method M   default|linear|ntk|dynamic|yarn|llama3 on the config's RoPE, with --factor etc.
+  --json       one JSON object {"results": [{length, ppl, nll, tokens, samples}],
+               "methodology": {...}}
+)";
+
+RopeParams methodParams(const Args& a, const std::string& modelDir) {
+  RopeParams p = readRopeParams(modelDir);
+  p.method = parseMethod(a.require("method"));
+  if (p.method == RopeMethod::LongRope) {
+    throw UsageError("--method longrope needs per-pair factors: give them with --rope FILE");
+  }
+  if (auto f = a.doubleValue("factor")) p.factor = *f;
+  if (auto f = a.doubleValue("alpha")) p.alpha = *f;
+  else if (p.method == RopeMethod::NtkStatic && p.factor) p.alpha = *p.factor;
+  if (auto l = a.intValue("original-max")) p.originalMaxPosition = *l;
+  if (auto f = a.doubleValue("attention-factor")) p.attentionFactor = *f;
+  return p;
+}
+
+std::vector<std::string> splitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+nlohmann::ordered_json toJson(const perplexity::Result& r) {
+  nlohmann::ordered_json j;
+  j["results"] = nlohmann::ordered_json::array();
+  for (const auto& lr : r.results) {
+    j["results"].push_back({{"length", lr.length}, {"ppl", lr.ppl}, {"nll", lr.nll},
+                            {"tokens", lr.tokens}, {"samples", lr.samples}});
+  }
+  const auto& m = r.methodology;
+  j["methodology"] = {{"lengths", m.lengths},
+                      {"samples", m.samples},
+                      {"stride", m.stride},
+                      {"mode", m.stride > 0 ? "sliding-window" : "truncate"},
+                      {"dtype", m.dtype},
+                      {"device", m.device},
+                      {"model", m.model},
+                      {"architecture", m.architecture},
+                      {"dataset_fingerprint", m.datasetFingerprint},
+                      {"dataset", m.datasetDescription},
+                      {"rope_method", m.ropeMethod},
+                      {"rope_source", m.ropeSource},
+                      {"attention_factor", m.attentionFactor},
+                      {"rope_factors", m.ropeFactors}};
+  j["warnings"] = r.warnings;
+  j["elapsed_s"] = r.elapsedSeconds;
+  return j;
+}
+
+int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  const Args a(argv, {"json", "no-bos"},
+               {"model", "data", "lengths", "samples", "stride", "rope", "method", "factor",
+                "original-max", "alpha", "attention-factor", "format", "bin-dtype",
+                "separator-token", "separator", "tokenizer", "device", "dtype", "threads"});
+  if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
+  if (a.has("rope") && a.has("method")) throw UsageError("give --rope or --method, not both");
+  perplexity::Params p;
+  p.modelDir = a.require("model");
+  p.engine.device = a.value("device").value_or("cpu");
+  p.engine.dtype = parseComputeDType(a.value("dtype").value_or("float32"));
+  p.engine.threads = a.intValue("threads").value_or(0);
+  p.data.paths = splitList(a.require("data"));
+  p.data.format = parseTokenFormat(a.value("format").value_or("auto"));
+  p.data.binDType = a.value("bin-dtype").value_or("");
+  p.data.separatorToken = a.intValue("separator-token").value_or(-1);
+  p.data.separatorLine = a.value("separator").value_or("");
+  p.data.tokenizerPath = a.value("tokenizer").value_or("");
+  p.data.addBos = !a.has("no-bos");
+  auto lengths = a.intList("lengths");
+  if (!lengths) throw UsageError("--lengths is required (e.g. --lengths 128,512)");
+  p.lengths = *lengths;
+  p.samples = a.intValue("samples").value_or(4);
+  p.stride = a.intValue("stride").value_or(0);
+  if (auto file = a.value("rope")) {
+    p.factorSet = readFactorFile(*file);
+    p.ropeSource = *file;
+  } else if (a.has("method")) {
+    p.rope = methodParams(a, p.modelDir);
+    p.ropeSource = "--method " + a.require("method");
+  }
+  const perplexity::Result r = perplexity::run(p);
+  if (r.status == perplexity::Status::Cancelled) throw CancelledError();
+  if (!r.valid) {
+    err << "error: " << r.error << "\n";
+    return 1;
+  }
+  for (const auto& w : r.warnings) err << "warning: " << w << "\n";
+  if (a.has("json")) {
+    out << toJson(r).dump() << "\n";
+  } else {
+    out << "length     ppl           nll        tokens  samples\n";
+    for (const auto& lr : r.results) {
+      char line[128];
+      std::snprintf(line, sizeof line, "%-8d %12.4f %12.6f %10lld %6d\n", lr.length, lr.ppl,
+                    lr.nll, static_cast<long long>(lr.tokens), lr.samples);
+      out << line;
+    }
+    out << "dataset " << r.methodology.datasetDescription << " (fingerprint "
+        << r.methodology.datasetFingerprint << "), rope " << r.methodology.ropeMethod << " from "
+        << r.methodology.ropeSource << ", " << r.methodology.dtype << " on "
+        << r.methodology.device << ", " << r.elapsedSeconds << " s\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command pplCommand() {
+  return {"ppl", "perplexity of a model at several context lengths", kUsage, run};
+}
+
+}  // namespace rope::cli

@@ -1,0 +1,98 @@
+#include "data/tokenizer.h"
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+
+#include "util/error.h"
+
+namespace rope {
+namespace {
+
+// The sentencepiece module (see sentencepiece_shim.cpp for why it is not linked directly):
+// $ROPE_SENTENCEPIECE_SHIM, else the path the build recorded.
+struct Shim {
+  void* lib = nullptr;
+  std::string error;
+  void* (*load)(const char*, char*, size_t) = nullptr;
+  int (*encode)(void*, const char*, size_t, int**, size_t*, char*, size_t) = nullptr;
+  void (*freeIds)(int*) = nullptr;
+  int (*bos)(void*) = nullptr;
+  int (*vocab)(void*) = nullptr;
+  void (*destroy)(void*) = nullptr;
+};
+
+const Shim& shim() {
+  static const Shim s = [] {
+    Shim s;
+    const char* env = std::getenv("ROPE_SENTENCEPIECE_SHIM");
+#ifdef ROPE_SENTENCEPIECE_SHIM
+    const std::string path = env ? env : ROPE_SENTENCEPIECE_SHIM;
+#else
+    const std::string path = env ? env : "";
+#endif
+    if (path.empty()) {
+      s.error = "this build has no SentencePiece support (install libsentencepiece-dev and "
+                "rebuild, or give pre-tokenized .bin/.npy/.safetensors data)";
+      return s;
+    }
+    s.lib = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    if (!s.lib) {
+      s.error = std::string("cannot load the SentencePiece module: ") + ::dlerror();
+      return s;
+    }
+    auto sym = [&](const char* name) { return ::dlsym(s.lib, name); };
+    s.load = reinterpret_cast<decltype(s.load)>(sym("rope_spm_load"));
+    s.encode = reinterpret_cast<decltype(s.encode)>(sym("rope_spm_encode"));
+    s.freeIds = reinterpret_cast<decltype(s.freeIds)>(sym("rope_spm_free"));
+    s.bos = reinterpret_cast<decltype(s.bos)>(sym("rope_spm_bos"));
+    s.vocab = reinterpret_cast<decltype(s.vocab)>(sym("rope_spm_vocab"));
+    s.destroy = reinterpret_cast<decltype(s.destroy)>(sym("rope_spm_destroy"));
+    if (!s.load || !s.encode || !s.freeIds || !s.bos || !s.vocab || !s.destroy) {
+      s.error = "the SentencePiece module " + path + " lacks its functions";
+      s.lib = nullptr;
+    }
+    return s;
+  }();
+  return s;
+}
+
+}  // namespace
+
+struct Tokenizer::Impl {
+  void* handle = nullptr;
+  ~Impl() {
+    if (handle) shim().destroy(handle);
+  }
+};
+
+bool Tokenizer::available() { return shim().lib != nullptr; }
+
+Tokenizer::Tokenizer(const std::string& path) : m_impl(std::make_unique<Impl>()) {
+  const Shim& s = shim();
+  if (!s.lib) throw InputError("cannot tokenize with " + path + ": " + s.error);
+  char err[512] = {};
+  m_impl->handle = s.load(path.c_str(), err, sizeof err);
+  if (!m_impl->handle) {
+    throw InputError("cannot load SentencePiece tokenizer " + path + ": " + err);
+  }
+}
+
+Tokenizer::~Tokenizer() = default;
+
+std::vector<int64_t> Tokenizer::encode(const std::string& text) const {
+  int* ids = nullptr;
+  size_t n = 0;
+  char err[512] = {};
+  if (shim().encode(m_impl->handle, text.data(), text.size(), &ids, &n, err, sizeof err) != 0) {
+    throw InputError(std::string("tokenizer failed: ") + err);
+  }
+  std::vector<int64_t> out(ids, ids + n);
+  shim().freeIds(ids);
+  return out;
+}
+
+int Tokenizer::bosId() const { return shim().bos(m_impl->handle); }
+int Tokenizer::vocabSize() const { return shim().vocab(m_impl->handle); }
+
+}  // namespace rope

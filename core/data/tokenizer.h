@@ -1,0 +1,33 @@
+#pragma once
+// A model's SentencePiece tokenizer (tokenizer.model) through libsentencepiece. Optional at
+// build time: without it, available() is false and the constructor throws InputError.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace rope {
+
+class Tokenizer {
+ public:
+  // True when this build links libsentencepiece.
+  static bool available();
+
+  // Loads a tokenizer.model file. Throws InputError when it cannot be read or parsed.
+  explicit Tokenizer(const std::string& path);
+  ~Tokenizer();
+  Tokenizer(const Tokenizer&) = delete;
+  Tokenizer& operator=(const Tokenizer&) = delete;
+
+  // Token ids of text, without BOS/EOS. Thread-safe (the processor is read-only).
+  std::vector<int64_t> encode(const std::string& text) const;
+  int bosId() const;  // -1 when the model defines none
+  int vocabSize() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace rope

@@ -1,0 +1,166 @@
+#include "eval/perplexity.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "rope/rope_math.h"
+#include "util/error.h"
+
+namespace rope::perplexity {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// The [begin, end) windows and their first scored position for one document.
+struct Window {
+  size_t begin, end;
+  int firstScored;
+};
+
+std::vector<Window> windows(size_t docLen, int length, int stride) {
+  if (stride <= 0) return {{0, static_cast<size_t>(length), 1}};
+  std::vector<Window> out;
+  size_t prevEnd = 0;
+  for (size_t begin = 0; begin < docLen; begin += stride) {
+    const size_t end = std::min(begin + length, docLen);
+    const size_t scoredFrom = std::max(prevEnd, begin + 1);  // token 0 has no context
+    if (end > scoredFrom) out.push_back({begin, end, static_cast<int>(scoredFrom - begin)});
+    prevEnd = end;
+    if (end == docLen) break;
+  }
+  return out;
+}
+
+// Restores the model's RoPE when evaluation ends, however it ends.
+class RopeRestore {
+ public:
+  explicit RopeRestore(Transformer& m) : m_model(m), m_saved(m.rope()) {}
+  ~RopeRestore() {
+    try {
+      m_model.setRope(m_saved);
+    } catch (...) {  // it was valid when saved
+    }
+  }
+
+ private:
+  Transformer& m_model;
+  RopeParams m_saved;
+};
+
+}  // namespace
+
+Result evaluate(Transformer& model, const TokenDataset& data, const Params& p,
+                const Progress& progress) {
+  const auto t0 = Clock::now();
+  if (p.lengths.empty()) throw InputError("no evaluation lengths given");
+  if (p.samples <= 0) throw InputError("samples must be positive, got " + std::to_string(p.samples));
+  if (p.stride < 0) throw InputError("stride must not be negative, got " + std::to_string(p.stride));
+  for (int len : p.lengths) {
+    if (len < 2) throw InputError("evaluation length must be at least 2, got " + std::to_string(len));
+  }
+  RopeRestore restore(model);
+  if (p.factorSet) {
+    model.setFactorSet(*p.factorSet);
+  } else if (p.rope) {
+    model.setRope(*p.rope);
+  }
+
+  Result r;
+  Methodology& m = r.methodology;
+  m.lengths = p.lengths;
+  m.samples = p.samples;
+  m.stride = p.stride;
+  m.dtype = computeDTypeName(model.options().dtype);
+  m.device = model.options().device;
+  m.architecture = model.config().architecture;
+  m.model = p.modelDir;
+  m.datasetFingerprint = data.fingerprint;
+  m.datasetDescription = data.description;
+  m.ropeMethod = methodName(model.rope().method);
+  m.ropeSource = p.ropeSource;
+  const int longest = *std::max_element(p.lengths.begin(), p.lengths.end());
+  const RopeFrequencies fr = computeFrequencies(model.rope(), longest);
+  m.attentionFactor = fr.attentionFactor;
+  m.ropeFactors = fr.factors;
+
+  // Plan every forward pass first, so progress knows the total and bad lengths fail early.
+  struct Pass {
+    size_t lengthIndex, doc;
+    Window w;
+  };
+  std::vector<Pass> passes;
+  std::vector<int> used(p.lengths.size(), 0);
+  for (size_t li = 0; li < p.lengths.size(); ++li) {
+    const int len = p.lengths[li];
+    for (size_t d = 0; d < data.documents.size() && used[li] < p.samples; ++d) {
+      const size_t n = data.documents[d].size();
+      if (n < static_cast<size_t>(len)) continue;
+      ++used[li];
+      for (const Window& w : windows(n, len, p.stride)) passes.push_back({li, d, w});
+    }
+    if (used[li] == 0) {
+      throw InputError("no document has at least " + std::to_string(len) + " tokens (" +
+                       data.description + ", longest " + std::to_string(data.longestDocument()) +
+                       ")");
+    }
+    if (used[li] < p.samples) {
+      r.warnings.push_back("length " + std::to_string(len) + ": only " + std::to_string(used[li]) +
+                           " of " + std::to_string(p.samples) + " documents are long enough");
+    }
+  }
+
+  std::vector<double> sums(p.lengths.size(), 0);
+  std::vector<int64_t> tokens(p.lengths.size(), 0);
+  const int total = static_cast<int>(passes.size());
+  for (int i = 0; i < total; ++i) {
+    const Pass& pass = passes[i];
+    const auto& doc = data.documents[pass.doc];
+    const std::vector<int64_t> ids(doc.begin() + pass.w.begin, doc.begin() + pass.w.end);
+    const Transformer::Nll nll = model.nll(ids, pass.w.firstScored);
+    sums[pass.lengthIndex] += nll.sum;
+    tokens[pass.lengthIndex] += nll.tokens;
+    if (progress && !progress(i + 1, total)) throw CancelledError();
+  }
+  for (size_t li = 0; li < p.lengths.size(); ++li) {
+    LengthResult lr;
+    lr.length = p.lengths[li];
+    lr.samples = used[li];
+    lr.tokens = tokens[li];
+    lr.nll = sums[li] / static_cast<double>(tokens[li]);
+    lr.ppl = std::exp(lr.nll);
+    r.results.push_back(lr);
+  }
+  r.valid = true;
+  r.status = Status::Ok;
+  r.elapsedSeconds = secondsSince(t0);
+  return r;
+}
+
+Result run(const Params& p, const Progress& progress) {
+  const auto t0 = Clock::now();
+  Result r;
+  try {
+    TokenSource source = p.data;
+    if (source.tokenizerPath.empty()) source.tokenizerPath = p.modelDir + "/tokenizer.model";
+    const TokenDataset data = loadTokens(source);
+    Transformer model(p.modelDir, p.engine);
+    r = evaluate(model, data, p, progress);
+  } catch (const CancelledError&) {
+    r = Result{};
+    r.status = Status::Cancelled;
+    r.error = "cancelled";
+  } catch (const std::exception& e) {
+    r = Result{};
+    r.status = Status::Failed;
+    r.error = e.what();
+  }
+  r.elapsedSeconds = secondsSince(t0);
+  return r;
+}
+
+}  // namespace rope::perplexity
