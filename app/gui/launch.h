@@ -1,0 +1,35 @@
+#pragma once
+// The rope-workbench command line and what it does, shared by main() and the tests:
+//   rope-workbench [--model DIR|config.json] [--session FILE] [--screenshot FILE [--tab NAME]]
+// Errors (bad options, a model or session that does not load) print one message and give
+// exit code 1.
+
+#include <QString>
+#include <QStringList>
+#include <optional>
+
+namespace rope {
+
+class MainWindow;
+
+struct LaunchOptions {
+  QString model;       // a HF model folder or config.json
+  QString session;     // a project JSON
+  QString screenshot;  // render the window to this PNG and exit
+  QString tab = "factors";
+};
+
+// arguments as QCoreApplication::arguments() (program name first). --help prints usage into
+// *error and returns nullopt too.
+std::optional<LaunchOptions> parseLaunchOptions(const QStringList& arguments, QString* error);
+
+// Loads the model, then the session, into the window. Throws InputError.
+void applyLaunchOptions(MainWindow& window, const LaunchOptions& options);
+
+// Renders the shown window to a PNG (all plots replotted first).
+bool saveScreenshot(MainWindow& window, const QString& path, QString* error);
+
+// The whole program after QApplication exists: returns the exit code.
+int runWorkbench(const QStringList& arguments);
+
+}  // namespace rope

@@ -1,0 +1,127 @@
+#include "main_window.h"
+
+#include <QCloseEvent>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QUndoStack>
+
+#include "factor_editor_panel.h"
+#include "factor_plot.h"
+#include "file_dialogs.h"
+#include "project_dock.h"
+#include "reporter.h"
+#include "scientific_plot.h"
+#include "settings_keys.h"
+#include "spectrum_panel.h"
+#include "workbench_actions.h"
+#include "workbench_document.h"
+#include "workbench_resources.h"
+#include "workbench_session.h"
+
+namespace rope {
+
+MainWindow::MainWindow(std::unique_ptr<FileDialogs> dialogs, std::unique_ptr<Reporter> reporter,
+                       QWidget* parent)
+    : QMainWindow(parent), m_dialogs(std::move(dialogs)), m_reporter(std::move(reporter)) {
+  if (!m_dialogs) m_dialogs = std::make_unique<QtFileDialogs>(this);
+  if (!m_reporter) m_reporter = std::make_unique<MessageBoxReporter>(this);
+  setWindowIcon(workbenchIcon());
+  setAcceptDrops(true);
+
+  m_doc = new WorkbenchDocument(this);
+  m_session = new WorkbenchSession(m_doc, m_reporter.get(), this);
+  m_editor = new FactorEditorPanel(m_doc, m_dialogs.get(), m_reporter.get());
+  m_spectrum = new SpectrumPanel(m_doc);
+  m_tabs = new QTabWidget;
+  m_tabs->addTab(m_editor, "Factor editor");
+  m_tabs->addTab(m_spectrum, "RoPE spectrum");
+  setCentralWidget(m_tabs);
+
+  m_dock = new ProjectDock(m_doc);
+  addDockWidget(Qt::LeftDockWidgetArea, m_dock);
+
+  m_actions = new WorkbenchActions(m_doc, m_session, m_dialogs.get(), m_reporter.get(),
+                                   [this] { return currentPlot(); }, this);
+  m_actions->addMenus(menuBar());
+
+  auto* model = new QLabel;
+  statusBar()->addWidget(model, 1);
+  auto showModel = [this, model] {
+    model->setText(m_doc->model().summary());
+    updateTitle();
+  };
+  connect(m_doc, &WorkbenchDocument::modelReset, this, showModel);
+  connect(m_doc->undoStack(), &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
+  showModel();
+  resize(1500, 950);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::updateTitle() {
+  setWindowTitle(QString("RoPE Workbench — %1").arg(m_doc->model().name));
+}
+
+bool MainWindow::selectTab(const QString& name) {
+  if (name == "factors") {
+    m_tabs->setCurrentWidget(m_editor);
+    return true;
+  }
+  const int view = QStringList{"spectrum", "rotations", "heatmap"}.indexOf(name);
+  if (view < 0) return false;
+  m_tabs->setCurrentWidget(m_spectrum);
+  m_spectrum->views()->setCurrentIndex(view);
+  return true;
+}
+
+ScientificPlot* MainWindow::currentPlot() const {
+  return m_tabs->currentWidget() == m_editor ? m_editor->currentPlot() : m_spectrum->currentPlot();
+}
+
+void MainWindow::flushPlots() {
+  for (ScientificPlot* plot : findChildren<ScientificPlot*>()) plot->replotNow();
+}
+
+void MainWindow::restoreSettings() {
+  QSettings s;
+  restoreGeometry(s.value(settings::kGeometry).toByteArray());
+  restoreState(s.value(settings::kWindowState).toByteArray());
+  m_tabs->setCurrentIndex(s.value(settings::kCurrentTab, 0).toInt());
+  m_spectrum->views()->setCurrentIndex(s.value(settings::kSpectrumView, 0).toInt());
+  m_editor->setLogScale(s.value(settings::kLogScale, false).toBool());
+  m_doc->setEnforceMonotone(s.value(settings::kEnforceMonotone, true).toBool());
+}
+
+void MainWindow::saveSettings() const {
+  QSettings s;
+  s.setValue(settings::kGeometry, saveGeometry());
+  s.setValue(settings::kWindowState, saveState());
+  s.setValue(settings::kCurrentTab, m_tabs->currentIndex());
+  s.setValue(settings::kSpectrumView, m_spectrum->views()->currentIndex());
+  s.setValue(settings::kLogScale, m_editor->factorPlot()->logScale());
+  s.setValue(settings::kEnforceMonotone, m_doc->enforceMonotone());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  saveSettings();
+  event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const QList<QUrl> urls = event->mimeData()->urls();
+  if (urls.isEmpty() || !urls.front().isLocalFile()) return;
+  event->acceptProposedAction();
+  m_session->openPath(urls.front().toLocalFile());
+}
+
+}  // namespace rope

@@ -1,0 +1,68 @@
+#pragma once
+// MainWindow composes the workbench: the project dock, the factor editor and spectrum tabs,
+// the menus (WorkbenchActions) and the file handling (WorkbenchSession) around one
+// WorkbenchDocument. It owns no logic of its own beyond settings, drops and screenshots.
+
+#include <QMainWindow>
+#include <memory>
+
+#include "file_dialogs.h"
+#include "reporter.h"
+
+class QTabWidget;
+
+namespace rope {
+
+class WorkbenchDocument;
+class WorkbenchSession;
+class WorkbenchActions;
+class ProjectDock;
+class FactorEditorPanel;
+class SpectrumPanel;
+class ScientificPlot;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  // Null dialogs/reporter: QFileDialog and QMessageBox. Tests inject their own.
+  explicit MainWindow(std::unique_ptr<FileDialogs> dialogs = nullptr,
+                      std::unique_ptr<Reporter> reporter = nullptr, QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  WorkbenchDocument* document() const { return m_doc; }
+  WorkbenchSession* session() const { return m_session; }
+  WorkbenchActions* actions() const { return m_actions; }
+  ProjectDock* projectDock() const { return m_dock; }
+  FactorEditorPanel* factorEditor() const { return m_editor; }
+  SpectrumPanel* spectrumPanel() const { return m_spectrum; }
+
+  // "factors", "spectrum", "rotations" or "heatmap"; false for an unknown name.
+  bool selectTab(const QString& name);
+  static QStringList tabNames() { return {"factors", "spectrum", "rotations", "heatmap"}; }
+  ScientificPlot* currentPlot() const;
+  // Replots every plot now (screenshots).
+  void flushPlots();
+
+  void restoreSettings();
+  void saveSettings() const;
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void updateTitle();
+
+  std::unique_ptr<FileDialogs> m_dialogs;
+  std::unique_ptr<Reporter> m_reporter;
+  WorkbenchDocument* m_doc = nullptr;
+  WorkbenchSession* m_session = nullptr;
+  WorkbenchActions* m_actions = nullptr;
+  ProjectDock* m_dock = nullptr;
+  FactorEditorPanel* m_editor = nullptr;
+  SpectrumPanel* m_spectrum = nullptr;
+  QTabWidget* m_tabs = nullptr;
+};
+
+}  // namespace rope

@@ -1,0 +1,30 @@
+#pragma once
+// How the workbench tells the user something went wrong or what an action produced. An
+// interface so that tests count messages instead of clicking boxes; MessageBoxReporter shows
+// QMessageBox.
+
+#include <QString>
+
+class QWidget;
+
+namespace rope {
+
+class Reporter {
+ public:
+  virtual ~Reporter() = default;
+  virtual void error(const QString& title, const QString& message) = 0;
+  // Results worth reading (warnings of an export, command lines); details may be long.
+  virtual void info(const QString& title, const QString& message, const QString& details = {}) = 0;
+};
+
+class MessageBoxReporter : public Reporter {
+ public:
+  explicit MessageBoxReporter(QWidget* parent) : m_parent(parent) {}
+  void error(const QString& title, const QString& message) override;
+  void info(const QString& title, const QString& message, const QString& details) override;
+
+ private:
+  QWidget* m_parent;
+};
+
+}  // namespace rope

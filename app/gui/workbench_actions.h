@@ -1,0 +1,63 @@
+#pragma once
+// WorkbenchActions: the menus and their actions (File, Edit, Help) and the recent-files list.
+// A handler asks the injected FileDialogs for a path and calls the session; nothing else.
+
+#include <QObject>
+#include <QStringList>
+#include <functional>
+
+#include "io/factor_files.h"
+
+class QAction;
+class QMenu;
+class QMenuBar;
+class QWidget;
+
+namespace rope {
+
+class WorkbenchDocument;
+class WorkbenchSession;
+class FileDialogs;
+class Reporter;
+class ScientificPlot;
+
+class WorkbenchActions : public QObject {
+  Q_OBJECT
+ public:
+  WorkbenchActions(WorkbenchDocument* doc, WorkbenchSession* session, FileDialogs* dialogs,
+                   Reporter* reporter, std::function<ScientificPlot*()> currentPlot,
+                   QWidget* parent);
+
+  void addMenus(QMenuBar* bar);
+  QStringList recentFiles() const;
+
+  // The File menu's handlers, callable directly.
+  void openModelFolder();
+  void importFactors();
+  void exportFactors(FactorFormat format);
+  void showRuntimeOptions();
+  void exportPlot();
+  void openSession();
+  void saveSession();
+  void showFormulas();
+
+  QAction* undoAction() const { return m_undo; }
+  QAction* redoAction() const { return m_redo; }
+
+ private:
+  void remember(const QString& path);
+  void rebuildRecentMenu();
+  QString startDirectory() const;
+
+  WorkbenchDocument* m_doc;
+  WorkbenchSession* m_session;
+  FileDialogs* m_dialogs;
+  Reporter* m_reporter;
+  std::function<ScientificPlot*()> m_currentPlot;
+  QWidget* m_parent;
+  QAction* m_undo = nullptr;
+  QAction* m_redo = nullptr;
+  QMenu* m_recent = nullptr;
+};
+
+}  // namespace rope

@@ -1,0 +1,233 @@
+#include "workbench_document.h"
+
+#include <QUndoStack>
+#include <algorithm>
+#include <cmath>
+
+#include "factor_ops.h"
+#include "rope/rope_math.h"
+#include "undo_commands.h"
+#include "util/error.h"
+
+namespace rope {
+namespace {
+
+// Distinguishable on white and in print (Tableau 10).
+const QColor kPalette[] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44},  {214, 39, 40},
+                           {148, 103, 189}, {140, 86, 75}, {227, 119, 194}, {127, 127, 127},
+                           {188, 189, 34},  {23, 190, 207}};
+constexpr int kPaletteSize = sizeof(kPalette) / sizeof(kPalette[0]);
+
+enum MergeKey { kMergeNHat = 1, kMergeAttention = 2 };
+
+}  // namespace
+
+WorkbenchDocument::WorkbenchDocument(QObject* parent)
+    : QObject(parent), m_undo(new QUndoStack(this)) {
+  resetToModel(builtInModel());
+}
+
+WorkbenchDocument::~WorkbenchDocument() = default;
+
+const FactorSetEntry* WorkbenchDocument::activeEntry() const {
+  return m_active >= 0 && m_active < setCount() ? &m_sets[m_active] : nullptr;
+}
+
+void WorkbenchDocument::reset(const ModelInfo& model, int targetWindow,
+                              std::vector<FactorSetEntry> sets) {
+  m_undo->clear();
+  m_model = model;
+  m_targetWindow = targetWindow > 0 ? targetWindow : model.trainingWindow();
+  m_sets = std::move(sets);
+  m_active = m_sets.empty() ? -1 : 0;
+  m_colorCounter = setCount();
+  emit modelReset();
+  emit activeChanged(m_active);
+  emit targetWindowChanged(m_targetWindow);
+  emit changed();
+}
+
+FactorSetEntry WorkbenchDocument::makeEntry(const FactorSet& set, std::optional<Preset> origin) const {
+  FactorSetEntry e;
+  e.set = set;
+  e.origin = std::move(origin);
+  e.color = kPalette[m_colorCounter++ % kPaletteSize];
+  return e;
+}
+
+void WorkbenchDocument::resetToModel(const ModelInfo& model) {
+  m_colorCounter = 0;
+  std::vector<FactorSetEntry> sets;
+  int target = static_cast<int>(std::lround(model.trainingWindow() * kDefaultScale));
+  if (model.rope.method != RopeMethod::Default) {
+    // The model's own scaling, as its config states it, comes first.
+    FactorSet own = factorSetFromParams(model.rope, model.maxWindow(), "model config (" +
+                                        methodName(model.rope.method) + ")");
+    sets.push_back(makeEntry(own, std::nullopt));
+    target = std::max(target, model.maxWindow());
+  }
+  for (Preset& p : standardPresets(model.rope, static_cast<double>(target) / model.trainingWindow())) {
+    FactorSet set = p.set;
+    sets.push_back(makeEntry(set, std::move(p)));
+  }
+  reset(model, target, std::move(sets));
+}
+
+void WorkbenchDocument::setActiveIndex(int index) {
+  if (index < -1 || index >= setCount() || index == m_active) return;
+  m_active = index;
+  emit activeChanged(index);
+  emit changed();
+}
+
+void WorkbenchDocument::setVisible(int index, bool visible) {
+  if (index < 0 || index >= setCount() || m_sets[index].visible == visible) return;
+  m_sets[index].visible = visible;
+  emit setChanged(index);
+  emit changed();
+}
+
+void WorkbenchDocument::setTargetWindow(int window) {
+  if (window <= 0 || window == m_targetWindow) return;
+  m_targetWindow = window;
+  emit targetWindowChanged(window);
+  emit changed();
+}
+
+void WorkbenchDocument::setEnforceMonotone(bool enforce) {
+  if (enforce == m_enforceMonotone) return;
+  m_enforceMonotone = enforce;
+  emit enforceMonotoneChanged(enforce);
+  emit changed();
+}
+
+FactorSetContent WorkbenchDocument::contentOf(int index) const {
+  return {m_sets.at(index).set, m_sets.at(index).edited};
+}
+
+void WorkbenchDocument::requireActive() const {
+  if (!activeEntry()) throw InputError("no active factor set: select one in the list");
+}
+
+void WorkbenchDocument::editFactors(int index, const std::vector<double>& factors,
+                                    const QString& what, int mergeKey) {
+  if (index < 0 || index >= setCount()) throw InputError("no such factor set");
+  FactorSet set = m_sets[index].set;
+  // Edited long factors that used to equal the short ones keep doing so.
+  if (set.shortFactors == set.factors) set.shortFactors.clear();
+  set.factors = factors;
+  set.layerFactors.clear();
+  editSet(index, set, what, mergeKey);
+}
+
+void WorkbenchDocument::editSet(int index, const FactorSet& set, const QString& what,
+                                int mergeKey) {
+  if (index < 0 || index >= setCount()) throw InputError("no such factor set");
+  // A set that was never monotone (an imported one) can still get its other edits.
+  const bool requireMonotone = m_enforceMonotone && isMonotone(m_sets[index].set.factors);
+  validateFactorSet(set, m_model.pairs(), requireMonotone);
+  const FactorSetContent before = contentOf(index);
+  if (before.set.factors == set.factors && before.set.nHat == set.nHat &&
+      before.set.attentionFactor == set.attentionFactor &&
+      before.set.shortFactors == set.shortFactors && before.set.name == set.name) {
+    return;
+  }
+  m_undo->push(new ChangeSetCommand(this, index, before, {set, true}, what, mergeKey));
+}
+
+void WorkbenchDocument::addSet(const FactorSetEntry& entry, const QString& what) {
+  addSets({entry}, what);
+}
+
+void WorkbenchDocument::addSets(const std::vector<FactorSetEntry>& entries, const QString& what) {
+  for (const auto& e : entries) validateFactorSet(e.set, m_model.pairs(), false);
+  if (entries.empty()) return;
+  m_undo->beginMacro(what);
+  int index = setCount();
+  for (const auto& e : entries) m_undo->push(new InsertSetCommand(this, index++, e, what));
+  m_undo->endMacro();
+  setActiveIndex(setCount() - 1);
+}
+
+void WorkbenchDocument::removeSet(int index) {
+  if (index < 0 || index >= setCount()) return;
+  m_undo->push(new RemoveSetCommand(this, index));
+}
+
+void WorkbenchDocument::scaleActive(double k) {
+  requireActive();
+  if (!(k > 0)) throw InputError("the scale factor must be positive");
+  editFactors(m_active, scaleFactors(activeEntry()->set.factors, k), QString("scale λ by %1").arg(k));
+}
+
+void WorkbenchDocument::smoothActive(int radius) {
+  requireActive();
+  editFactors(m_active, smoothFactors(activeEntry()->set.factors, radius),
+              QString("smooth λ (radius %1)").arg(radius));
+}
+
+void WorkbenchDocument::clampActive(double lower, double upper) {
+  requireActive();
+  if (!(lower > 0) || !(upper >= lower)) {
+    throw InputError("clamp needs 0 < lower <= upper");
+  }
+  editFactors(m_active, clampFactors(activeEntry()->set.factors, lower, upper),
+              QString("clamp λ to [%1, %2]").arg(lower).arg(upper));
+}
+
+void WorkbenchDocument::resetActiveToPreset() {
+  requireActive();
+  const FactorSetEntry& e = *activeEntry();
+  if (!e.origin) {
+    throw InputError("'" + e.set.name + "' was not made from a preset; there is nothing to reset to");
+  }
+  const FactorSet fresh = presetFactors(*e.origin, e.set.name);
+  m_undo->push(new ChangeSetCommand(this, m_active, contentOf(m_active), {fresh, false},
+                                    "reset to preset", -1));
+}
+
+void WorkbenchDocument::setActiveNHat(int nHat) {
+  requireActive();
+  FactorSet set = activeEntry()->set;
+  set.nHat = nHat;
+  editSet(m_active, set, QString("n_hat = %1").arg(nHat), kMergeNHat);
+}
+
+void WorkbenchDocument::setActiveAttentionFactor(std::optional<double> factor) {
+  requireActive();
+  FactorSet set = activeEntry()->set;
+  set.attentionFactor = factor;
+  editSet(m_active, set,
+          factor ? QString("attention factor = %1").arg(*factor) : QString("derived attention factor"),
+          kMergeAttention);
+}
+
+void WorkbenchDocument::applyContent(int index, const FactorSetContent& content) {
+  m_sets.at(index).set = content.set;
+  m_sets.at(index).edited = content.edited;
+  emit setChanged(index);
+  emit changed();
+}
+
+void WorkbenchDocument::insertEntry(int index, const FactorSetEntry& entry) {
+  emit setAboutToBeInserted(index);
+  m_sets.insert(m_sets.begin() + index, entry);
+  if (m_active >= index) ++m_active;
+  if (m_active < 0) m_active = index;
+  emit setInserted(index);
+  emit activeChanged(m_active);
+  emit changed();
+}
+
+FactorSetEntry WorkbenchDocument::takeEntry(int index) {
+  emit setAboutToBeRemoved(index);
+  FactorSetEntry e = m_sets.at(index);
+  m_sets.erase(m_sets.begin() + index);
+  if (m_active > index || m_active >= setCount()) --m_active;
+  emit setRemoved(index);
+  emit activeChanged(m_active);
+  emit changed();
+  return e;
+}
+
+}  // namespace rope

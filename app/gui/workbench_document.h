@@ -1,0 +1,114 @@
+#pragma once
+// WorkbenchDocument: the state the workbench shows and edits: the model (its RoPE and
+// windows), the target window, the factor sets (with colour, visibility and where they came
+// from) and which one is active. Every edit of a factor set goes through the QUndoStack
+// (edit*, add, remove, operations); visibility, the active set and view options do not.
+// Loading a model or a session replaces the state and clears the undo history.
+
+#include <QColor>
+#include <QObject>
+#include <QString>
+#include <optional>
+#include <vector>
+
+#include "model_info.h"
+#include "preset_factory.h"
+#include "rope/factor_set.h"
+
+class QUndoStack;
+
+namespace rope {
+
+struct FactorSetEntry {
+  FactorSet set;
+  QColor color;
+  bool visible = true;
+  std::optional<Preset> origin;  // the preset it was made from (reset, runtime options)
+  bool edited = false;           // changed by hand since it was made
+};
+
+// What an undo command swaps: the set's content, not its view state.
+struct FactorSetContent {
+  FactorSet set;
+  bool edited = false;
+};
+
+class WorkbenchDocument : public QObject {
+  Q_OBJECT
+ public:
+  static constexpr double kDefaultScale = 4.0;  // the standard comparison: 4x the window
+
+  explicit WorkbenchDocument(QObject* parent = nullptr);
+  ~WorkbenchDocument() override;
+
+  const ModelInfo& model() const { return m_model; }
+  int targetWindow() const { return m_targetWindow; }
+  const std::vector<FactorSetEntry>& sets() const { return m_sets; }
+  int setCount() const { return static_cast<int>(m_sets.size()); }
+  const FactorSetEntry& entry(int index) const { return m_sets.at(index); }
+  int activeIndex() const { return m_active; }
+  const FactorSetEntry* activeEntry() const;
+  bool enforceMonotone() const { return m_enforceMonotone; }
+  QUndoStack* undoStack() const { return m_undo; }
+
+  // Replaces everything (model, target window, sets) and clears the undo history.
+  void reset(const ModelInfo& model, int targetWindow, std::vector<FactorSetEntry> sets);
+  // The model with its own RoPE (when it is scaled) and the standard presets at 4x.
+  void resetToModel(const ModelInfo& model);
+  // A new entry for a set, with the next colour of the palette.
+  FactorSetEntry makeEntry(const FactorSet& set, std::optional<Preset> origin) const;
+
+  // View state (not undoable).
+  void setActiveIndex(int index);
+  void setVisible(int index, bool visible);
+  void setTargetWindow(int window);
+  void setEnforceMonotone(bool enforce);
+
+  // Undoable edits. Each validates first and throws InputError without touching the state.
+  // mergeKey >= 0 merges consecutive edits with the same key (spin boxes).
+  void editFactors(int index, const std::vector<double>& factors, const QString& what,
+                   int mergeKey = -1);
+  void editSet(int index, const FactorSet& set, const QString& what, int mergeKey = -1);
+  void addSet(const FactorSetEntry& entry, const QString& what);
+  void addSets(const std::vector<FactorSetEntry>& entries, const QString& what);
+  void removeSet(int index);
+  // Operations on the active set (factor_ops), each one undo step.
+  void scaleActive(double k);
+  void smoothActive(int radius);
+  void clampActive(double lower, double upper);
+  void resetActiveToPreset();
+  void setActiveNHat(int nHat);
+  void setActiveAttentionFactor(std::optional<double> factor);
+
+  // Used by the undo commands only.
+  void applyContent(int index, const FactorSetContent& content);
+  void insertEntry(int index, const FactorSetEntry& entry);
+  FactorSetEntry takeEntry(int index);
+
+ signals:
+  void modelReset();  // model and sets replaced
+  void setAboutToBeInserted(int index);
+  void setInserted(int index);
+  void setAboutToBeRemoved(int index);
+  void setRemoved(int index);
+  void setChanged(int index);  // content, visibility
+  void activeChanged(int index);
+  void targetWindowChanged(int window);
+  void enforceMonotoneChanged(bool enforce);
+  // Any of the above: plots redraw (their replots are coalesced).
+  void changed();
+
+ private:
+  FactorSetContent contentOf(int index) const;
+  void requireActive() const;
+
+  ModelInfo m_model;
+  int m_targetWindow = 0;
+  std::vector<FactorSetEntry> m_sets;
+  int m_active = -1;
+  bool m_enforceMonotone = true;
+  mutable int m_colorCounter = 0;
+  QUndoStack* m_undo = nullptr;
+};
+
+}  // namespace rope

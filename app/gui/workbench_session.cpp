@@ -1,0 +1,180 @@
+#include "workbench_session.h"
+
+#include <QFileInfo>
+#include <exception>
+
+#include "reporter.h"
+#include "rope/rope_math.h"
+#include "runtime_options.h"
+#include "util/error.h"
+#include "workbench_document.h"
+
+namespace rope {
+namespace {
+
+QString text(const std::exception& e) { return QString::fromUtf8(e.what()); }
+
+}  // namespace
+
+WorkbenchSession::WorkbenchSession(WorkbenchDocument* doc, Reporter* reporter, QObject* parent)
+    : QObject(parent), m_doc(doc), m_reporter(reporter) {}
+
+void WorkbenchSession::loadModel(const QString& path) {
+  m_doc->resetToModel(loadModelInfo(path));
+}
+
+void WorkbenchSession::loadSession(const QString& path) {
+  const std::string file = path.toStdString();
+  if (detectFormat(file) != FactorFormat::Project) {
+    throw InputError(file + ": not a RoPE Workbench session (a project JSON with \"format\": \"" +
+                     kProjectFormatTag + "\")");
+  }
+  const std::vector<FactorSet> sets = readFactorFiles(file);
+  // The sets carry the RoPE they were made for; keep the current model when it matches.
+  ModelInfo model = m_doc->model();
+  const FactorSet& first = sets.front();
+  const int pairs = static_cast<int>(first.factors.size());
+  if (pairs != model.pairs() || (first.base > 0 && first.base != model.rope.base)) {
+    if (first.base <= 1 || first.rotaryDim != 2 * pairs || first.originalMaxPosition <= 0) {
+      throw InputError(file + ": its factor sets have " + std::to_string(pairs) +
+                       " pairs and name no base, rotary dim and window; the current model needs " +
+                       std::to_string(model.pairs()));
+    }
+    model = ModelInfo{};
+    model.name = QFileInfo(path).completeBaseName() + " (RoPE from the session)";
+    model.rope.headDim = first.rotaryDim;
+    model.rope.base = first.base;
+    model.rope.maxPosition = first.originalMaxPosition;
+  }
+  std::vector<FactorSetEntry> entries;
+  int target = 0;
+  for (const FactorSet& s : sets) {
+    validateFactorSet(s, model.pairs(), false);
+    entries.push_back(m_doc->makeEntry(s, std::nullopt));
+    target = std::max(target, s.targetLength);
+  }
+  m_doc->reset(model, target, std::move(entries));
+}
+
+void WorkbenchSession::loadFactors(const QString& path) {
+  const std::vector<FactorSet> sets = readFactorFiles(path.toStdString());
+  std::vector<FactorSetEntry> entries;
+  for (FactorSet s : sets) {
+    validateFactorSet(s, m_doc->model().pairs(), false);
+    if (s.rotaryDim == 0) s.rotaryDim = m_doc->model().rotaryDim();
+    if (s.base == 0) s.base = m_doc->model().rope.base;
+    if (s.originalMaxPosition == 0) s.originalMaxPosition = m_doc->model().trainingWindow();
+    if (s.targetLength == 0) s.targetLength = m_doc->targetWindow();
+    entries.push_back(m_doc->makeEntry(s, std::nullopt));
+  }
+  m_doc->addSets(entries, QString("import %1").arg(QFileInfo(path).fileName()));
+}
+
+QStringList WorkbenchSession::saveActive(const QString& path, FactorFormat format) const {
+  const FactorSetEntry* e = m_doc->activeEntry();
+  if (!e) throw InputError("no active factor set to export");
+  std::vector<std::string> warnings;
+  writeFactorFile(path.toStdString(), e->set, format, &warnings);
+  QStringList out;
+  for (const auto& w : warnings) out << QString::fromStdString(w);
+  return out;
+}
+
+void WorkbenchSession::saveSession(const QString& path) const {
+  std::vector<FactorSet> sets;
+  for (const FactorSetEntry& e : m_doc->sets()) sets.push_back(e.set);
+  if (sets.empty()) throw InputError("there are no factor sets to save");
+  writeProject(path.toStdString(), sets);
+}
+
+bool WorkbenchSession::openModel(const QString& path) {
+  try {
+    loadModel(path);
+  } catch (const std::exception& e) {
+    m_reporter->error("Open model", text(e));
+    return false;
+  }
+  emit fileUsed(path);
+  return true;
+}
+
+bool WorkbenchSession::openSession(const QString& path) {
+  try {
+    loadSession(path);
+  } catch (const std::exception& e) {
+    m_reporter->error("Open session", text(e));
+    return false;
+  }
+  emit fileUsed(path);
+  return true;
+}
+
+bool WorkbenchSession::importFactors(const QString& path) {
+  try {
+    loadFactors(path);
+  } catch (const std::exception& e) {
+    m_reporter->error("Import factors", text(e));
+    return false;
+  }
+  emit fileUsed(path);
+  return true;
+}
+
+bool WorkbenchSession::exportActive(const QString& path, FactorFormat format) {
+  QStringList warnings;
+  try {
+    warnings = saveActive(path, format);
+  } catch (const std::exception& e) {
+    m_reporter->error("Export factors", text(e));
+    return false;
+  }
+  if (!warnings.isEmpty()) {
+    m_reporter->info("Export factors",
+                     QString("Wrote %1, but the format does not hold everything:").arg(path),
+                     warnings.join("\n"));
+  }
+  return true;
+}
+
+bool WorkbenchSession::writeSession(const QString& path) {
+  try {
+    saveSession(path);
+  } catch (const std::exception& e) {
+    m_reporter->error("Save session", text(e));
+    return false;
+  }
+  emit fileUsed(path);
+  return true;
+}
+
+bool WorkbenchSession::openPath(const QString& path) {
+  const QFileInfo info(path);
+  if (info.isDir() || info.fileName() == "config.json") return openModel(path);
+  try {
+    if (info.suffix().toLower() == "json" &&
+        detectFormat(path.toStdString()) == FactorFormat::Project) {
+      return openSession(path);
+    }
+  } catch (const std::exception& e) {
+    m_reporter->error("Open", text(e));
+    return false;
+  }
+  return importFactors(path);
+}
+
+QString WorkbenchSession::runtimeOptionsText() const {
+  const FactorSetEntry* e = m_doc->activeEntry();
+  if (!e) return "No active factor set.";
+  std::optional<RopeParams> method;
+  if (e->origin && !e->edited) method = e->origin->params;
+  const RuntimeOptions o = runtimeOptions(m_doc->model().rope, e->set, method);
+  QString out = QString("Factor set: %1\n\n").arg(QString::fromStdString(e->set.name));
+  out += "llama.cpp:\n" + (o.llamaCpp.empty() ? QString("  (no command-line equivalent)")
+                                              : QString::fromStdString(o.llamaCpp)) + "\n\n";
+  out += "vLLM:\n" + (o.vllm.empty() ? QString("  (no command-line equivalent)")
+                                     : QString::fromStdString(o.vllm)) + "\n";
+  for (const auto& n : o.notes) out += "\nNote: " + QString::fromStdString(n);
+  return out;
+}
+
+}  // namespace rope

@@ -1,0 +1,53 @@
+#pragma once
+// WorkbenchSession: what the workbench reads and writes: model folders, factor files
+// (import/export through core/io), sessions (the project JSON via writeProject /
+// readFactorFiles) and the runtime command lines of a set. The load*/save* functions throw
+// InputError and leave the document untouched on failure; the open*/import*/export*
+// functions catch, report ONE message through the Reporter and return false.
+
+#include <QObject>
+#include <QString>
+
+#include "io/factor_files.h"
+
+namespace rope {
+
+class WorkbenchDocument;
+class Reporter;
+
+class WorkbenchSession : public QObject {
+  Q_OBJECT
+ public:
+  WorkbenchSession(WorkbenchDocument* doc, Reporter* reporter, QObject* parent = nullptr);
+
+  // Throwing forms (the command line uses them to print and exit).
+  void loadModel(const QString& path);
+  void loadSession(const QString& path);
+  void loadFactors(const QString& path);
+  // Returns the writer's warnings (what the format cannot hold).
+  QStringList saveActive(const QString& path, FactorFormat format) const;
+  void saveSession(const QString& path) const;
+
+  // Reporting forms for menus, drops and recent files.
+  bool openModel(const QString& path);
+  bool openSession(const QString& path);
+  bool importFactors(const QString& path);
+  bool exportActive(const QString& path, FactorFormat format);
+  bool writeSession(const QString& path);
+  // A dropped or recent path: a folder or config.json opens a model, a project JSON a
+  // session, anything else is imported as factors.
+  bool openPath(const QString& path);
+
+  // llama.cpp and vLLM command lines for the active set (with notes), as text.
+  QString runtimeOptionsText() const;
+
+ signals:
+  // A file was opened or written successfully (for the recent-files list).
+  void fileUsed(const QString& path);
+
+ private:
+  WorkbenchDocument* m_doc;
+  Reporter* m_reporter;
+};
+
+}  // namespace rope
