@@ -9,6 +9,7 @@
 #include <torch/version.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <thread>
@@ -100,6 +101,27 @@ std::vector<std::string> availableDevices() {
 }
 
 std::string defaultDevice() { return at::hasCUDA() ? "cuda" : "cpu"; }
+
+double matmulFlopsPerSecond(const std::string& device, ComputeDType dtype, int n, double seconds) {
+  c10::InferenceMode guard;
+  const at::Device dev(device);
+  if (dev.is_cuda() && !at::hasCUDA()) throw InputError("device " + device + " is not available");
+  const auto opts = at::TensorOptions().dtype(scalarType(dtype)).device(dev);
+  const at::Tensor a = at::randn({n, n}, opts), b = at::randn({n, n}, opts);
+  at::Tensor c = at::matmul(a, b);  // warm-up
+  auto sync = [&] { (void)c.sum().item<double>(); };
+  sync();
+  const auto t0 = std::chrono::steady_clock::now();
+  int reps = 0;
+  double elapsed = 0;
+  do {
+    for (int i = 0; i < 4; ++i) c = at::matmul(a, b);
+    sync();
+    reps += 4;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  } while (elapsed < seconds);
+  return 2.0 * n * n * static_cast<double>(n) * reps / elapsed;
+}
 
 struct Transformer::Impl {
   ModelSpec spec;

@@ -34,6 +34,12 @@ std::vector<std::string> availableDevices();
 // "cuda" when available, else "cpu".
 std::string defaultDevice();
 
+// The rate of an n x n x n matrix product in the compute dtype on device, in FLOP/s (2 n^3 per
+// product), measured for about `seconds`. For benchmarks: the reference a forward pass's FLOP
+// rate is compared with.
+double matmulFlopsPerSecond(const std::string& device, ComputeDType dtype, int n = 1024,
+                            double seconds = 1.0);
+
 // done/total weights loaded; returning false cancels loading (CancelledError).
 using LoadProgress = std::function<bool(int done, int total)>;
 
