@@ -1,8 +1,15 @@
 #include "workbench_session.h"
 
+#include <QDir>
+#include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
 #include <exception>
 
+#include "io/hf_config.h"
 #include "reporter.h"
 #include "rope/rope_math.h"
 #include "runtime_options.h"
@@ -13,6 +20,25 @@ namespace rope {
 namespace {
 
 QString text(const std::exception& e) { return QString::fromUtf8(e.what()); }
+
+// The config.json a new HF export starts from: the model folder's, else the keys that
+// describe the built-in (or session) RoPE.
+std::string modelConfigText(const ModelInfo& m) {
+  if (!m.folder.isEmpty()) {
+    QFile file(QDir(m.folder).filePath("config.json"));
+    if (file.open(QIODevice::ReadOnly)) return file.readAll().toStdString();
+  }
+  const int heads = m.builtIn ? 32 : 1;  // Llama-2-7B: 32 heads of 128
+  QJsonObject j;
+  if (!m.architecture.isEmpty()) j["architectures"] = QJsonArray{m.architecture};
+  j["head_dim"] = m.rope.headDim;
+  j["hidden_size"] = m.rope.headDim * heads;
+  j["num_attention_heads"] = heads;
+  j["rope_theta"] = m.rope.base;
+  j["max_position_embeddings"] = m.rope.maxPosition;
+  if (m.rope.partialRotaryFactor != 1.0) j["partial_rotary_factor"] = m.rope.partialRotaryFactor;
+  return QJsonDocument(j).toJson().toStdString();
+}
 
 }  // namespace
 
@@ -74,7 +100,20 @@ QStringList WorkbenchSession::saveActive(const QString& path, FactorFormat forma
   const FactorSetEntry* e = m_doc->activeEntry();
   if (!e) throw InputError("no active factor set to export");
   std::vector<std::string> warnings;
-  writeFactorFile(path.toStdString(), e->set, format, &warnings);
+  if (format == FactorFormat::HfConfig && !QFileInfo::exists(QString::fromStdString(
+                                              configPath(path.toStdString())))) {
+    // A new config.json: the model's own config (or the built-in default's keys) with the
+    // set's RoPE, so that it is a config the model and the workbench can read back.
+    const std::string file = configPath(path.toStdString());
+    const std::string text = patchHfConfig(modelConfigText(m_doc->model()), e->set, file, &warnings);
+    QSaveFile out(QString::fromStdString(file));
+    if (!out.open(QIODevice::WriteOnly) || out.write(QByteArray::fromStdString(text)) < 0 ||
+        !out.commit()) {
+      throw InputError(file + ": cannot write: " + out.errorString().toStdString());
+    }
+  } else {
+    writeFactorFile(path.toStdString(), e->set, format, &warnings);
+  }
   QStringList out;
   for (const auto& w : warnings) out << QString::fromStdString(w);
   return out;

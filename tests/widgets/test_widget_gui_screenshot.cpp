@@ -1,0 +1,77 @@
+// `rope-workbench --screenshot` through the same code main() runs: the window renders
+// non-empty plots on every tab, and bad command lines exit with 1.
+#include <QFileInfo>
+#include <QImage>
+#include <QSet>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "launch.h"
+
+using namespace rope;
+
+namespace {
+
+int distinctColours(const QImage& image) {
+  QSet<QRgb> colours;
+  for (int y = 0; y < image.height(); y += 2) {
+    const QRgb* line = reinterpret_cast<const QRgb*>(image.constScanLine(y));
+    for (int x = 0; x < image.width(); x += 2) colours.insert(line[x]);
+  }
+  return colours.size();
+}
+
+}  // namespace
+
+class TestWidgetGuiScreenshot : public QObject {
+  Q_OBJECT
+  QTemporaryDir m_dir;
+
+ private slots:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName("rope-workbench-tests");
+  }
+
+  void rendersEveryTab_data() {
+    QTest::addColumn<QString>("tab");
+    QTest::addColumn<int>("minColours");
+    QTest::newRow("factors") << "factors" << 200;
+    QTest::newRow("spectrum") << "spectrum" << 200;
+    QTest::newRow("rotations") << "rotations" << 200;
+    QTest::newRow("heatmap") << "heatmap" << 400;
+  }
+
+  void rendersEveryTab() {
+    QFETCH(QString, tab);
+    QFETCH(int, minColours);
+    const QString path = m_dir.filePath(tab + ".png");
+    QCOMPARE(runWorkbench({"rope-workbench", "--screenshot", path, "--tab", tab}), 0);
+    QImage image(path);
+    QVERIFY(!image.isNull());
+    QVERIFY(image.width() >= 1200 && image.height() >= 800);
+    image = image.convertToFormat(QImage::Format_RGB32);
+    const int colours = distinctColours(image);
+    QVERIFY2(colours >= minColours, qPrintable(QString("only %1 colours").arg(colours)));
+  }
+
+  void rendersAModelFolder() {
+    const QString folder = QString(ROPE_SHARED_DIR) + "/fixtures/hf-tiny/llama_default";
+    if (!QFileInfo::exists(folder + "/config.json")) QSKIP("fixture hf-tiny/llama_default not found");
+    const QString path = m_dir.filePath("model.png");
+    QCOMPARE(runWorkbench({"rope-workbench", "--model", folder, "--screenshot", path}), 0);
+    QVERIFY(!QImage(path).isNull());
+  }
+
+  void badCommandLinesExitWithOne() {
+    const QString path = m_dir.filePath("never.png");
+    QCOMPARE(runWorkbench({"rope-workbench", "--model", m_dir.filePath("missing"), "--screenshot", path}), 1);
+    QCOMPARE(runWorkbench({"rope-workbench", "--screenshot", path, "--tab", "nope"}), 1);
+    QCOMPARE(runWorkbench({"rope-workbench", "--bogus"}), 1);
+    QVERIFY(!QFileInfo::exists(path));
+  }
+};
+
+QTEST_MAIN(TestWidgetGuiScreenshot)
+#include "test_widget_gui_screenshot.moc"

@@ -1,0 +1,320 @@
+// The workbench's document, panels and actions offscreen, with injected dialogs and
+// reporter: edits reach the plots and the undo stack, presets match the core, exports read
+// back identically, bad imports change nothing and say so once.
+#include <QAbstractItemModel>
+#include <QFile>
+#include <QFileInfo>
+#include <QMouseEvent>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUndoStack>
+#include <cmath>
+
+#include "factor_editor_panel.h"
+#include "factor_plot.h"
+#include "factor_table_model.h"
+#include "gui_test_fakes.h"
+#include "io/factor_files.h"
+#include "main_window.h"
+#include "preset_box.h"
+#include "rope/factor_set.h"
+#include "scientific_plot.h"
+#include "workbench_actions.h"
+#include "workbench_document.h"
+#include "workbench_session.h"
+
+using namespace rope;
+
+namespace {
+
+void sendMouse(QWidget* w, QEvent::Type type, QPointF pos, Qt::MouseButton button,
+               Qt::MouseButtons buttons) {
+  QMouseEvent e(type, pos, w->mapToGlobal(pos), button, buttons, Qt::NoModifier);
+  QCoreApplication::sendEvent(w, &e);
+}
+
+void writeText(const QString& path, const QByteArray& text) {
+  QFile f(path);
+  QVERIFY(f.open(QIODevice::WriteOnly));
+  f.write(text);
+}
+
+std::vector<double> plotted(FactorEditorPanel* editor) {
+  const ScientificPlot* plot = editor->factorPlot()->plot();
+  const QVector<double> y = plot->curveY(editor->factorPlot()->editableCurve());
+  return {y.begin(), y.end()};
+}
+
+}  // namespace
+
+class TestWidgetGuiWorkbench : public QObject {
+  Q_OBJECT
+  std::unique_ptr<MainWindow> m_window;
+  FakeDialogs* m_dialogs = nullptr;
+  FakeReporter* m_reporter = nullptr;
+  QTemporaryDir m_dir;
+
+  WorkbenchDocument* doc() const { return m_window->document(); }
+
+ private slots:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName("rope-workbench-tests");
+  }
+
+  void init() {
+    auto dialogs = std::make_unique<FakeDialogs>();
+    auto reporter = std::make_unique<FakeReporter>();
+    m_dialogs = dialogs.get();
+    m_reporter = reporter.get();
+    m_window = std::make_unique<MainWindow>(std::move(dialogs), std::move(reporter));
+  }
+
+  void cleanup() { m_window.reset(); }
+
+  void opensOnTheBuiltInDefaultWithStandardMethods() {
+    QVERIFY(doc()->model().builtIn);
+    QVERIFY(doc()->model().summary().contains("head_dim 128, base 10000, window 4096"));
+    QCOMPARE(doc()->targetWindow(), 16384);
+    QStringList methods;
+    for (const auto& e : doc()->sets()) methods << QString::fromStdString(e.set.method);
+    QCOMPARE(methods, (QStringList{"linear", "ntk", "yarn", "dynamic", "llama3"}));
+    QCOMPARE(doc()->undoStack()->count(), 0);
+  }
+
+  void dragReachesPlotAndUndoStack() {
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    FactorEditorPanel* editor = m_window->factorEditor();
+    doc()->setActiveIndex(2);  // YaRN 4x: 1 at high frequencies, 4 at low
+    ScientificPlot* plot = editor->factorPlot()->plot();
+    plot->replotNow();
+    const std::vector<double> before = doc()->activeEntry()->set.factors;
+    QCOMPARE(plotted(editor), before);
+
+    const int pair = 30;
+    const QPointF from = plot->coordToPixel({double(pair), before[pair]});
+    const QPointF to = plot->coordToPixel({double(pair), 3.0});
+    QWidget* canvas = plot->canvas();
+    sendMouse(canvas, QEvent::MouseButtonPress, from, Qt::LeftButton, Qt::LeftButton);
+    sendMouse(canvas, QEvent::MouseMove, to, Qt::NoButton, Qt::LeftButton);
+    sendMouse(canvas, QEvent::MouseButtonRelease, to, Qt::LeftButton, Qt::NoButton);
+
+    const std::vector<double> after = doc()->activeEntry()->set.factors;
+    QVERIFY(std::abs(after[pair] - 3.0) < 0.05);
+    QVERIFY(isMonotone(after));
+    QCOMPARE(after[pair - 1], before[pair - 1]);
+    QCOMPARE(plotted(editor), after);
+    QCOMPARE(doc()->undoStack()->count(), 1);
+    QCOMPARE(doc()->undoStack()->undoText(), QString("drag λ_30"));
+    QVERIFY(doc()->activeEntry()->edited);
+
+    doc()->undoStack()->undo();
+    QCOMPARE(doc()->activeEntry()->set.factors, before);
+    QCOMPARE(plotted(editor), before);
+    QVERIFY(!doc()->activeEntry()->edited);
+    doc()->undoStack()->redo();
+    QCOMPARE(plotted(editor), after);
+  }
+
+  void tableEditKeepsMonotoneAndUndoes() {
+    doc()->setActiveIndex(1);  // NTK 4x: increasing
+    FactorTableModel* table = m_window->factorEditor()->tableModel();
+    const std::vector<double> before = doc()->activeEntry()->set.factors;
+    const QModelIndex cell = table->index(40, FactorTableModel::kFactor);
+    QVERIFY(table->setData(cell, 1.01, Qt::EditRole));
+    const std::vector<double> after = doc()->activeEntry()->set.factors;
+    QCOMPARE(after[40], 1.01);
+    QVERIFY(isMonotone(after));
+    QCOMPARE(after[39], std::min(before[39], 1.01));
+    QCOMPARE(table->data(cell, Qt::EditRole).toDouble(), 1.01);
+    doc()->undoStack()->undo();
+    QCOMPARE(doc()->activeEntry()->set.factors, before);
+  }
+
+  void monotoneEnforcement() {
+    doc()->setActiveIndex(0);
+    std::vector<double> bad = doc()->activeEntry()->set.factors;
+    bad[10] = 0.5;
+    QVERIFY_THROWS_EXCEPTION(std::exception, doc()->editFactors(0, bad, "bad"));
+    QCOMPARE(doc()->undoStack()->count(), 0);
+    // With the rule off the edit is taken and the plot marks the violation.
+    doc()->setEnforceMonotone(false);
+    doc()->editFactors(0, bad, "free edit");
+    QCOMPARE(doc()->activeEntry()->set.factors, bad);
+    const ScientificPlot* plot = m_window->factorEditor()->factorPlot()->plot();
+    QVERIFY(plot->curveName(plot->curveCount() - 1).startsWith("not monotone"));
+  }
+
+  void presetAddsTheCoreFactors() {
+    PresetBox* box = m_window->factorEditor()->presetBox();
+    box->setMethod(RopeMethod::Yarn);
+    box->setTargetWindow(32768);
+    const int count = doc()->setCount();
+    emit box->presetRequested(box->request());
+    QCOMPARE(doc()->setCount(), count + 1);
+    QCOMPARE(doc()->activeIndex(), count);
+    QCOMPARE(doc()->undoStack()->count(), 1);
+
+    RopeParams p;
+    p.method = RopeMethod::Yarn;
+    p.headDim = 128;
+    p.base = 10000;
+    p.originalMaxPosition = 4096;
+    p.maxPosition = 32768;
+    p.factor = 8.0;
+    const FactorSet expected = factorSetFromParams(p, 32768, "expected");
+    const FactorSet& got = doc()->activeEntry()->set;
+    QCOMPARE(got.factors.size(), expected.factors.size());
+    for (size_t i = 0; i < got.factors.size(); ++i) {
+      QVERIFY(std::abs(got.factors[i] / expected.factors[i] - 1) < 1e-12);
+    }
+    QVERIFY(std::abs(*got.attentionFactor - (0.1 * std::log(8.0) + 1)) < 1e-12);
+    QCOMPARE(got.name, std::string("YaRN 8x"));
+    doc()->undoStack()->undo();
+    QCOMPARE(doc()->setCount(), count);
+  }
+
+  void operationsAreUndoable() {
+    doc()->setActiveIndex(0);
+    const std::vector<double> before = doc()->activeEntry()->set.factors;
+    doc()->scaleActive(1.5);
+    QCOMPARE(doc()->activeEntry()->set.factors[0], before[0] * 1.5);
+    doc()->clampActive(1.0, 5.0);
+    QCOMPARE(doc()->activeEntry()->set.factors[0], 5.0);
+    doc()->setActiveNHat(64);
+    doc()->setActiveNHat(128);  // merges with the previous n_hat edit
+    doc()->setActiveAttentionFactor(1.2);
+    QCOMPARE(doc()->undoStack()->count(), 4);
+    doc()->resetActiveToPreset();
+    QCOMPARE(doc()->activeEntry()->set.factors, before);
+    while (doc()->undoStack()->canUndo()) doc()->undoStack()->undo();
+    QCOMPARE(doc()->activeEntry()->set.factors, before);
+    QCOMPARE(doc()->activeEntry()->set.nHat, 0);
+  }
+
+  void exportsReadBackIdentically_data() {
+    QTest::addColumn<int>("format");
+    QTest::addColumn<QString>("file");
+    QTest::newRow("csv") << int(FactorFormat::LongRopeCsv) << "factors.csv";
+    QTest::newRow("project") << int(FactorFormat::Project) << "factors.rope.json";
+    QTest::newRow("hf-config") << int(FactorFormat::HfConfig) << "config.json";
+  }
+
+  void exportsReadBackIdentically() {
+    QFETCH(int, format);
+    QFETCH(QString, file);
+    doc()->setActiveIndex(2);
+    doc()->smoothActive(3);  // an edited, non-preset curve
+    const FactorSet set = doc()->activeEntry()->set;
+    m_dialogs->answer = m_dir.filePath(file);
+    QFile::remove(m_dialogs->answer);
+    m_window->actions()->exportFactors(static_cast<FactorFormat>(format));
+    QVERIFY2(m_reporter->errors.isEmpty(), qPrintable(m_reporter->errors.join("\n")));
+    const FactorSet back = readFactorFile(m_dialogs->answer.toStdString());
+    QCOMPARE(back.factors, set.factors);
+  }
+
+  void sessionRoundTrip() {
+    doc()->setActiveIndex(1);
+    doc()->scaleActive(1.1);
+    std::vector<std::vector<double>> before;
+    for (const auto& e : doc()->sets()) before.push_back(e.set.factors);
+    m_dialogs->answer = m_dir.filePath("session.rope.json");
+    m_window->actions()->saveSession();
+    doc()->resetToModel(builtInModel());
+    m_window->actions()->openSession();
+    QVERIFY2(m_reporter->errors.isEmpty(), qPrintable(m_reporter->errors.join("\n")));
+    QCOMPARE(int(before.size()), doc()->setCount());
+    for (int i = 0; i < doc()->setCount(); ++i) QCOMPARE(doc()->entry(i).set.factors, before[i]);
+    QVERIFY(m_window->actions()->recentFiles().contains(m_dialogs->answer));
+  }
+
+  void badImportsChangeNothingAndReportOnce_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("wrong length") << "short.csv" << QByteArray("1.0\n1.5\n2.0\n") << "the model needs 64";
+    QTest::newRow("not numbers") << "words.csv" << QByteArray("1.0\nabc\n") << "not a number";
+    QTest::newRow("wrong kind") << "picture.png" << QByteArray("\x89PNG") << "unknown factor file type";
+    QTest::newRow("bad json") << "broken.json" << QByteArray("{\"format\": ") << "broken.json";
+  }
+
+  void badImportsChangeNothingAndReportOnce() {
+    QFETCH(QString, file);
+    QFETCH(QByteArray, content);
+    QFETCH(QString, expected);
+    const QString path = m_dir.filePath(file);
+    writeText(path, content);
+    const int sets = doc()->setCount();
+    const auto factors = doc()->activeEntry()->set.factors;
+    QSignalSpy changed(doc(), &WorkbenchDocument::changed);
+    m_dialogs->answer = path;
+    m_window->actions()->importFactors();
+    QCOMPARE(m_reporter->errors.size(), 1);
+    QVERIFY2(m_reporter->errors.front().contains(expected), qPrintable(m_reporter->errors.front()));
+    QCOMPARE(doc()->setCount(), sets);
+    QCOMPARE(doc()->activeEntry()->set.factors, factors);
+    QCOMPARE(doc()->undoStack()->count(), 0);
+    QCOMPARE(changed.count(), 0);
+  }
+
+  void goodImportAddsOneUndoableSet() {
+    QString csv;
+    for (int i = 0; i < 64; ++i) csv += QString::number(1.0 + i / 16.0) + "\n";
+    const QString path = m_dir.filePath("searched.csv");
+    writeText(path, csv.toUtf8());
+    m_dialogs->answer = path;
+    const int sets = doc()->setCount();
+    m_window->actions()->importFactors();
+    QVERIFY(m_reporter->errors.isEmpty());
+    QCOMPARE(doc()->setCount(), sets + 1);
+    QCOMPARE(doc()->activeEntry()->set.name, std::string("searched"));
+    doc()->undoStack()->undo();
+    QCOMPARE(doc()->setCount(), sets);
+  }
+
+  void cancelledDialogDoesNothing() {
+    m_dialogs->answer.clear();
+    m_window->actions()->importFactors();
+    m_window->actions()->exportFactors(FactorFormat::LongRopeCsv);
+    QCOMPARE(m_dialogs->asked, 2);
+    QVERIFY(m_reporter->errors.isEmpty());
+  }
+
+  void opensAModelFolder() {
+    const QString folder = QString(ROPE_SHARED_DIR) + "/fixtures/hf-tiny/phi3_longrope";
+    if (!QFile::exists(folder + "/config.json")) QSKIP("fixture hf-tiny/phi3_longrope not found");
+    m_dialogs->answer = folder;
+    m_window->actions()->openModelFolder();
+    QVERIFY2(m_reporter->errors.isEmpty(), qPrintable(m_reporter->errors.join("\n")));
+    QVERIFY(!doc()->model().builtIn);
+    QCOMPARE(doc()->model().rope.method, RopeMethod::LongRope);
+    // The model's own LongRoPE factors first, then the standard methods.
+    QCOMPARE(doc()->entry(0).set.factors, doc()->model().rope.longFactor);
+    QCOMPARE(doc()->setCount(), 6);
+  }
+
+  void runtimeOptionsForPresets() {
+    doc()->setActiveIndex(0);  // PI 4x
+    const QString text = m_window->session()->runtimeOptionsText();
+    QVERIFY2(text.contains("--rope-scaling linear --rope-scale 4"), qPrintable(text));
+    QVERIFY(text.contains("\"rope_type\": \"linear\", \"factor\": 4"));
+    doc()->setActiveIndex(2);  // YaRN
+    QVERIFY(m_window->session()->runtimeOptionsText().contains("--yarn-orig-ctx 4096"));
+  }
+
+  void exportsTheCurrentPlot() {
+    m_window->show();
+    QVERIFY(m_window->selectTab("heatmap"));
+    m_dialogs->answer = m_dir.filePath("heatmap.svg");
+    m_window->actions()->exportPlot();
+    QVERIFY(m_reporter->errors.isEmpty());
+    QVERIFY(QFileInfo(m_dialogs->answer).size() > 1000);
+  }
+};
+
+QTEST_MAIN(TestWidgetGuiWorkbench)
+#include "test_widget_gui_workbench.moc"
