@@ -245,6 +245,11 @@ void ScientificPlot::setLegendVisible(bool visible) {
   scheduleReplot();
 }
 
+void ScientificPlot::setLegendCorner(Qt::Alignment corner) {
+  m_plot->axisRect()->insetLayout()->setInsetAlignment(0, corner);
+  scheduleReplot();
+}
+
 void ScientificPlot::setRangeDragEnabled(bool enabled) {
   m_rangeDrag = enabled;
   m_plot->setInteraction(QCP::iRangeDrag, enabled);

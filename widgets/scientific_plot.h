@@ -84,6 +84,8 @@ class ScientificPlot : public QWidget {
   // Fits the axes to the curves (and heatmap); log axes ignore non-positive values.
   void rescaleAxes();
   void setLegendVisible(bool visible);
+  // Corner of the plot area that holds the legend (default top left).
+  void setLegendCorner(Qt::Alignment corner);
   // Range drag with the mouse (zoom with the wheel stays on). Off while a point is dragged.
   void setRangeDragEnabled(bool enabled);
 

@@ -37,6 +37,9 @@ SpectrumPlot::SpectrumPlot(SpectrumView view, QWidget* parent)
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(m_plot);
   m_plot->setYScale(AxisScale::Log);
+  // Wavelengths rise to the right, rotations fall: the legend goes where the curves are not.
+  m_plot->setLegendCorner(view == SpectrumView::Wavelength ? Qt::AlignTop | Qt::AlignLeft
+                                                           : Qt::AlignBottom | Qt::AlignLeft);
 }
 
 void SpectrumPlot::setInput(const SpectrumInput& input) {
