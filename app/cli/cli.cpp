@@ -29,7 +29,8 @@ bool wantsHelp(const std::vector<std::string>& args) {
 }  // namespace
 
 const std::vector<Command>& commands() {
-  static const std::vector<Command> all = {ropeCommand(), convertCommand(), logitsCommand(), pplCommand()};
+  static const std::vector<Command> all = {ropeCommand(), convertCommand(), logitsCommand(),
+                                            pplCommand(),  corpusCommand(),  trainCommand()};
   return all;
 }
 

@@ -27,5 +27,7 @@ Command ropeCommand();
 Command convertCommand();
 Command logitsCommand();
 Command pplCommand();
+Command corpusCommand();
+Command trainCommand();
 
 }  // namespace rope::cli

@@ -1,0 +1,118 @@
+// rope-cli corpus / train: the demo model's corpus and trainer.
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <iomanip>
+
+#include "cli/cli.h"
+#include "cli/cli_args.h"
+#include "train/kjv_corpus.h"
+#include "train/trainer.h"
+
+namespace rope::cli {
+namespace {
+
+const char* kCorpusUsage = R"(usage: rope-cli corpus [--out DIR]
+
+Prepares the demo model's corpus: the King James Bible from Debian's bible-kjv package, one
+document per book, split by book into train/, validation/ and test/ (8 test books, all longer
+than 8 x 128 tokens). Default folder: the cache ($XDG_CACHE_HOME or ~/.cache)/rope-workbench/kjv.
+An existing prepared corpus is kept.
+)";
+
+const char* kTrainUsage = R"(usage: rope-cli train --out DIR [--corpus DIR|kjv] [--context 128] [--layers 4]
+                      [--hidden 256] [--heads 4] [--kv-heads 4] [--intermediate 688]
+                      [--vocab 4096] [--steps 3000] [--batch 32] [--lr 0.002] [--warmup 100]
+                      [--weight-decay 0.1] [--passkey-share 0.1] [--eval-every 250]
+                      [--eval-windows 64] [--seed 1] [--threads N] [--device cpu|cuda] [--resume]
+
+Trains a Llama-architecture model with plain RoPE (base 10000) at a short window on the corpus
+(default: the KJV corpus, prepared on first use), with a share of passkey snippets inside the
+window. AdamW, warm-up then cosine decay, validation and a checkpoint every --eval-every steps.
+The result is a Hugging Face folder (config.json, model.safetensors in float16,
+tokenizer.model, training_log.txt, training.json). Work happens in DIR.partial; DIR appears
+only when training has finished. --resume continues an interrupted run from its last
+checkpoint.
+)";
+
+std::string defaultCorpusDir() {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  const std::filesystem::path base = xdg && *xdg ? xdg : std::string(home ? home : ".") + "/.cache";
+  return (base / "rope-workbench" / "kjv").string();
+}
+
+int runCorpus(const std::vector<std::string>& argv, std::ostream& out, std::ostream&) {
+  const Args a(argv, {}, {"out"});
+  if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
+  const std::string dir = prepareKjvCorpus(a.value("out").value_or(defaultCorpusDir()));
+  out << dir << "\n";
+  return 0;
+}
+
+std::string joined(const std::vector<std::string>& argv) {
+  std::string s = "rope-cli train";
+  for (const auto& a : argv) s += " " + a;
+  return s;
+}
+
+int runTrain(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  const Args a(argv, {"resume"},
+               {"out", "corpus", "context", "layers", "hidden", "heads", "kv-heads", "intermediate",
+                "vocab", "steps", "batch", "lr", "warmup", "weight-decay", "passkey-share",
+                "eval-every", "eval-windows", "seed", "threads", "device"});
+  if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
+  TrainParams p;
+  p.outDir = a.require("out");
+  const std::string corpus = a.value("corpus").value_or("kjv");
+  p.corpusDir = corpus == "kjv" ? prepareKjvCorpus(defaultCorpusDir()) : corpus;
+  p.context = a.intValue("context").value_or(p.context);
+  p.layers = a.intValue("layers").value_or(p.layers);
+  p.hidden = a.intValue("hidden").value_or(p.hidden);
+  p.heads = a.intValue("heads").value_or(p.heads);
+  p.kvHeads = a.intValue("kv-heads").value_or(p.heads);
+  p.intermediate = a.intValue("intermediate").value_or(p.intermediate);
+  p.vocab = a.intValue("vocab").value_or(p.vocab);
+  p.steps = a.intValue("steps").value_or(p.steps);
+  p.batch = a.intValue("batch").value_or(p.batch);
+  p.learningRate = a.doubleValue("lr").value_or(p.learningRate);
+  p.warmupSteps = a.intValue("warmup").value_or(p.warmupSteps);
+  p.weightDecay = a.doubleValue("weight-decay").value_or(p.weightDecay);
+  p.passkeyShare = a.doubleValue("passkey-share").value_or(p.passkeyShare);
+  p.evalEvery = a.intValue("eval-every").value_or(p.evalEvery);
+  p.evalWindows = a.intValue("eval-windows").value_or(p.evalWindows);
+  p.seed = static_cast<std::uint64_t>(a.intValue("seed").value_or(1));
+  p.threads = a.intValue("threads").value_or(0);
+  p.device = a.value("device").value_or("cpu");
+  p.resume = a.has("resume");
+  p.command = joined(argv);
+  const TrainResult r = train(p, [&](const TrainProgress& pr) {
+    if (!pr.message.empty() && pr.step == 0) err << pr.message << "\n";
+    if (pr.step % 10 == 0 || pr.validationLoss) {
+      err << "step " << pr.step << "/" << pr.steps << "  loss " << std::fixed
+          << std::setprecision(4) << pr.loss << "  lr " << std::scientific << std::setprecision(2)
+          << pr.learningRate << std::fixed << std::setprecision(0) << "  " << pr.tokensPerSecond
+          << " tok/s  ETA " << pr.etaSeconds << " s";
+      if (pr.validationLoss) {
+        err << "  validation loss " << std::setprecision(4) << *pr.validationLoss << " (ppl "
+            << std::setprecision(2) << std::exp(*pr.validationLoss) << ")";
+      }
+      err << std::defaultfloat << "\n";
+    }
+    return true;
+  });
+  if (!r.valid) throw std::runtime_error(r.error.empty() ? "training stopped" : r.error);
+  out << "wrote " << r.modelDir << " (validation perplexity " << std::setprecision(4)
+      << r.validationPerplexity << ", " << std::setprecision(0) << std::fixed << r.seconds
+      << " s)\n";
+  return 0;
+}
+
+}  // namespace
+
+Command corpusCommand() {
+  return {"corpus", "prepare the demo model's KJV corpus", kCorpusUsage, runCorpus};
+}
+Command trainCommand() { return {"train", "train the demo model", kTrainUsage, runTrain}; }
+
+}  // namespace rope::cli

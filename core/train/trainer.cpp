@@ -1,0 +1,359 @@
+#include "train/trainer.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "data/token_data.h"
+#include "data/tokenizer.h"
+#include "io/json_util.h"
+#include "model/safetensors.h"
+#include "rope/rope_math.h"
+#include "train/kjv_corpus.h"
+#include "train/train_data.h"
+#include "train/trainer_model.h"
+#include "util/error.h"
+#include "util/files.h"
+
+namespace rope {
+namespace fs = std::filesystem;
+using json_util::Json;
+
+namespace {
+
+constexpr double kRmsEps = 1e-5;
+
+double learningRate(const TrainParams& p, int step) {
+  if (step < p.warmupSteps) return p.learningRate * (step + 1) / p.warmupSteps;
+  const double progress =
+      double(step - p.warmupSteps) / std::max(1, p.steps - p.warmupSteps);
+  const double minLr = p.learningRate * p.minLearningRateRatio;
+  return minLr + 0.5 * (p.learningRate - minLr) * (1.0 + std::cos(M_PI * std::min(1.0, progress)));
+}
+
+torch::Tensor batchTensor(const std::vector<std::vector<int64_t>>& rows, torch::Device device) {
+  const int64_t b = static_cast<int64_t>(rows.size()), t = static_cast<int64_t>(rows[0].size());
+  auto out = torch::empty({b, t}, torch::kInt64);
+  for (int64_t i = 0; i < b; ++i) std::memcpy(out[i].data_ptr<int64_t>(), rows[i].data(), t * 8);
+  return out.to(device);
+}
+
+// Writes the parameters (HF names) as a safetensors file in dtype.
+void saveParameters(TinyLlama& model, const std::string& path, torch::ScalarType dtype) {
+  std::vector<torch::Tensor> keep;
+  std::vector<TensorBlob> blobs;
+  for (const auto& p : model->named_parameters()) {
+    auto t = p.value().detach().to(torch::kCPU, dtype).contiguous();
+    keep.push_back(t);
+    TensorBlob b;
+    b.name = p.key();
+    b.dtype = dtype == torch::kHalf ? DType::F16 : DType::F32;
+    b.shape = t.sizes().vec();
+    b.data = t.data_ptr();
+    b.bytes = t.nbytes();
+    blobs.push_back(b);
+  }
+  writeSafetensors(path, blobs, {{"format", "pt"}});
+}
+
+void loadParameters(TinyLlama& model, const std::string& path) {
+  const SafetensorsFile file(path);
+  torch::NoGradGuard noGrad;
+  for (auto& p : model->named_parameters()) {
+    const TensorView& v = file.tensor(p.key());
+    if (v.shape != p.value().sizes().vec()) {
+      throw InputError(path + ": tensor " + p.key() + " has shape " + shapeString(v.shape) +
+                       ", the model needs " + shapeString(p.value().sizes().vec()));
+    }
+    const std::vector<float> values = v.toFloats();
+    p.value().copy_(torch::from_blob(const_cast<float*>(values.data()), p.value().sizes(),
+                                     torch::kFloat32));
+  }
+}
+
+Json paramsJson(const TrainParams& p) {
+  Json j = Json::object();
+  j["context"] = p.context;
+  j["layers"] = p.layers;
+  j["hidden"] = p.hidden;
+  j["heads"] = p.heads;
+  j["kv_heads"] = p.kvHeads;
+  j["intermediate"] = p.intermediate;
+  j["vocab"] = p.vocab;
+  j["rope_base"] = p.ropeBase;
+  j["steps"] = p.steps;
+  j["batch"] = p.batch;
+  j["learning_rate"] = p.learningRate;
+  j["min_learning_rate_ratio"] = p.minLearningRateRatio;
+  j["warmup_steps"] = p.warmupSteps;
+  j["weight_decay"] = p.weightDecay;
+  j["grad_clip"] = p.gradClip;
+  j["passkey_share"] = p.passkeyShare;
+  j["seed"] = std::to_string(p.seed);
+  return j;
+}
+
+Json hfConfig(const TrainParams& p, int vocab) {
+  Json j = Json::object();
+  j["architectures"] = {"LlamaForCausalLM"};
+  j["model_type"] = "llama";
+  j["vocab_size"] = vocab;
+  j["hidden_size"] = p.hidden;
+  j["intermediate_size"] = p.intermediate;
+  j["num_hidden_layers"] = p.layers;
+  j["num_attention_heads"] = p.heads;
+  j["num_key_value_heads"] = p.kvHeads;
+  j["head_dim"] = p.hidden / p.heads;
+  j["hidden_act"] = "silu";
+  j["max_position_embeddings"] = p.context;
+  j["rms_norm_eps"] = kRmsEps;
+  j["rope_theta"] = p.ropeBase;
+  j["rope_scaling"] = nullptr;
+  j["tie_word_embeddings"] = true;
+  j["attention_bias"] = false;
+  j["mlp_bias"] = false;
+  j["bos_token_id"] = 1;
+  j["eos_token_id"] = 2;
+  j["initializer_range"] = 0.02;
+  j["torch_dtype"] = "float16";
+  j["use_cache"] = true;
+  return j;
+}
+
+std::vector<std::vector<int64_t>> tokenize(const std::vector<std::string>& files,
+                                           const std::string& tokenizer) {
+  TokenSource src;
+  src.paths = files;
+  src.format = TokenFormat::Text;
+  src.tokenizerPath = tokenizer;
+  src.addBos = true;
+  return loadTokens(src).documents;
+}
+
+}  // namespace
+
+void validateTrainParams(const TrainParams& p) {
+  auto require = [](bool ok, const std::string& msg) {
+    if (!ok) throw InputError(msg);
+  };
+  require(p.context >= 8, "--context must be at least 8");
+  require(p.layers >= 1 && p.hidden >= 8 && p.heads >= 1 && p.kvHeads >= 1,
+          "--layers, --hidden and --heads must be positive");
+  require(p.hidden % p.heads == 0, "--hidden must be a multiple of --heads");
+  require((p.hidden / p.heads) % 2 == 0, "head_dim (hidden / heads) must be even for RoPE");
+  require(p.heads % p.kvHeads == 0, "--heads must be a multiple of --kv-heads");
+  require(p.intermediate >= 1, "--intermediate must be positive");
+  require(p.vocab >= 64 && p.vocab <= 65536, "--vocab must be between 64 and 65536");
+  require(p.steps >= 1 && p.batch >= 1, "--steps and --batch must be positive");
+  require(p.learningRate > 0 && std::isfinite(p.learningRate), "--lr must be positive");
+  require(p.passkeyShare >= 0 && p.passkeyShare <= 1, "--passkey-share must be in [0, 1]");
+  require(p.evalEvery >= 1 && p.evalWindows >= 1, "--eval-every must be positive");
+  require(!p.outDir.empty(), "--out is required");
+  std::error_code ec;
+  require(!fs::exists(p.outDir, ec), "output folder " + p.outDir + " exists; choose another");
+  const std::string work = p.outDir + ".partial";
+  if (p.resume) {
+    require(fs::exists(fs::path(work) / "state.json", ec),
+            "nothing to resume: " + work + "/state.json does not exist");
+  } else {
+    require(!fs::exists(work, ec), "an interrupted run left " + work +
+                                       "; pass --resume to continue it or remove it");
+  }
+  corpusFiles(p.corpusDir, "train");
+  corpusFiles(p.corpusDir, "validation");
+}
+
+namespace {
+
+TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
+  TrainResult result;
+  const auto started = std::chrono::steady_clock::now();
+  const fs::path work = p.outDir + ".partial";
+  fs::create_directories(work);
+  if (p.threads > 0) torch::set_num_threads(p.threads);
+  const torch::Device device(p.device);
+  auto report = [&](TrainProgress pr) { return !progress || progress(pr); };
+
+  const std::string tokenizerPath = (work / "tokenizer.model").string();
+  if (!fs::exists(tokenizerPath)) {
+    trainTokenizer(corpusFiles(p.corpusDir, "train"), (work / "tokenizer").string(), p.vocab);
+    report({0, p.steps, 0, 0, 0, 0, std::nullopt, "tokenizer trained"});
+  }
+  const Tokenizer tokenizer(tokenizerPath);
+  const int vocab = tokenizer.vocabSize();
+  const WindowSampler trainData(tokenize(corpusFiles(p.corpusDir, "train"), tokenizerPath),
+                                tokenizer, p.context, p.passkeyShare);
+  const WindowSampler validData(tokenize(corpusFiles(p.corpusDir, "validation"), tokenizerPath),
+                                tokenizer, p.context, 0.0);
+  const auto validWindows = validData.fixedWindows(p.evalWindows);
+
+  torch::manual_seed(p.seed);
+  TinyLlama model(vocab, p.hidden, p.layers, p.heads, p.kvHeads, p.intermediate, kRmsEps);
+  initialiseWeights(model, p.layers);
+  model->to(device);
+
+  std::vector<torch::Tensor> decay, noDecay;
+  for (auto& prm : model->named_parameters()) {
+    (prm.value().dim() >= 2 ? decay : noDecay).push_back(prm.value());
+  }
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
+                                 torch::optim::AdamWOptions(p.learningRate)
+                                     .betas({0.9, 0.95})
+                                     .weight_decay(p.weightDecay)));
+  groups.emplace_back(noDecay, std::make_unique<torch::optim::AdamWOptions>(
+                                   torch::optim::AdamWOptions(p.learningRate)
+                                       .betas({0.9, 0.95})
+                                       .weight_decay(0.0)));
+  torch::optim::AdamW optimizer(groups,
+                                torch::optim::AdamWOptions(p.learningRate).betas({0.9, 0.95}));
+
+  RopeParams rp;
+  rp.headDim = p.hidden / p.heads;
+  rp.base = p.ropeBase;
+  rp.maxPosition = p.context;
+  const CosSinTable table = cosSinTable(rp, 0, p.context);
+  auto toTensor = [&](const std::vector<double>& v) {
+    return torch::tensor(v, torch::kFloat64).view({p.context, rp.headDim}).to(device, torch::kFloat32);
+  };
+  const torch::Tensor cosT = toTensor(table.cos), sinT = toTensor(table.sin);
+
+  int start = 0;
+  std::string log;
+  const std::string statePath = (work / "state.json").string();
+  if (p.resume) {
+    const Json state = json_util::parseFile(statePath);
+    if (state.at("params") != paramsJson(p)) {
+      throw InputError(statePath + ": the interrupted run used other training parameters");
+    }
+    start = state.at("step").get<int>();
+    log = state.at("log").get<std::string>();
+    loadParameters(model, (work / "checkpoint.safetensors").string());
+    torch::load(optimizer, (work / "optimizer.pt").string());
+  }
+
+  auto validate = [&]() {
+    torch::NoGradGuard noGrad;
+    model->eval();
+    double sum = 0;
+    int64_t count = 0;
+    for (size_t i = 0; i < validWindows.size(); i += 16) {
+      std::vector<std::vector<int64_t>> rows(
+          validWindows.begin() + i, validWindows.begin() + std::min(validWindows.size(), i + 16));
+      const auto batch = batchTensor(rows, device);
+      const auto x = batch.narrow(1, 0, p.context), y = batch.narrow(1, 1, p.context);
+      const auto logits = model->forward(x, cosT, sinT);
+      sum += torch::nn::functional::cross_entropy(
+                 logits.reshape({-1, vocab}), y.reshape({-1}),
+                 torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                 .item<double>();
+      count += y.numel();
+    }
+    model->train();
+    return sum / std::max<int64_t>(1, count);
+  };
+
+  auto loopStart = std::chrono::steady_clock::now();
+  double lastValid = std::nan("");
+  for (int step = start; step < p.steps; ++step) {
+    const double lr = learningRate(p, step);
+    for (auto& g : optimizer.param_groups()) {
+      static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+    }
+    std::mt19937_64 rng(p.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(step));
+    std::vector<std::vector<int64_t>> rows;
+    for (int i = 0; i < p.batch; ++i) rows.push_back(trainData.sample(rng));
+    const auto batch = batchTensor(rows, device);
+    const auto x = batch.narrow(1, 0, p.context), y = batch.narrow(1, 1, p.context);
+    const auto logits = model->forward(x, cosT, sinT);
+    auto loss = torch::nn::functional::cross_entropy(logits.reshape({-1, vocab}), y.reshape({-1}));
+    optimizer.zero_grad();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(model->parameters(), p.gradClip);
+    optimizer.step();
+
+    TrainProgress pr;
+    pr.step = step + 1;
+    pr.steps = p.steps;
+    pr.loss = loss.item<double>();
+    pr.learningRate = lr;
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - loopStart).count();
+    const int done = step + 1 - start;
+    pr.tokensPerSecond = done * double(p.batch) * p.context / std::max(1e-9, elapsed);
+    pr.etaSeconds = elapsed / done * (p.steps - step - 1);
+    char line[160];
+    std::snprintf(line, sizeof line, "step %d loss %.4f lr %.2e\n", pr.step, pr.loss, lr);
+    log += line;
+    const bool evalNow = pr.step % p.evalEvery == 0 || pr.step == p.steps;
+    if (evalNow) {
+      lastValid = validate();
+      pr.validationLoss = lastValid;
+      std::snprintf(line, sizeof line, "step %d validation loss %.4f ppl %.3f\n", pr.step,
+                    lastValid, std::exp(lastValid));
+      log += line;
+      saveParameters(model, (work / "checkpoint.safetensors").string(), torch::kFloat32);
+      torch::save(optimizer, (work / "optimizer.pt.tmp").string());
+      fs::rename(work / "optimizer.pt.tmp", work / "optimizer.pt");
+      Json state = Json::object();
+      state["params"] = paramsJson(p);
+      state["step"] = pr.step;
+      state["log"] = log;
+      writeFileAtomic(statePath, json_util::dump(state));
+      pr.message = "checkpoint written";
+    }
+    if (!report(pr)) {
+      result.cancelled = true;
+      result.steps = evalNow ? pr.step : start;
+      return result;
+    }
+  }
+
+  // Export the Hugging Face folder, then make it appear at outDir in one rename.
+  const fs::path exportDir = work / "export";
+  fs::remove_all(exportDir);
+  fs::create_directories(exportDir);
+  writeFileAtomic((exportDir / "config.json").string(), json_util::dump(hfConfig(p, vocab)));
+  saveParameters(model, (exportDir / "model.safetensors").string(), torch::kHalf);
+  fs::copy_file(tokenizerPath, exportDir / "tokenizer.model");
+  Json info = Json::object();
+  info["command"] = p.command;
+  info["params"] = paramsJson(p);
+  info["validation_loss"] = lastValid;
+  info["validation_perplexity"] = std::exp(lastValid);
+  info["train_tokens_available"] = trainData.totalTokens();
+  writeFileAtomic((exportDir / "training.json").string(), json_util::dump(info));
+  writeFileAtomic((exportDir / "training_log.txt").string(), log);
+  fs::rename(exportDir, p.outDir);
+  fs::remove_all(work);
+
+  result.valid = true;
+  result.steps = p.steps;
+  result.validationLoss = lastValid;
+  result.validationPerplexity = std::exp(lastValid);
+  result.modelDir = p.outDir;
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace
+
+TrainResult train(const TrainParams& p, const TrainProgressFn& progress) {
+  validateTrainParams(p);
+  const fs::path work = p.outDir + ".partial";
+  try {
+    return trainIn(p, progress);
+  } catch (...) {
+    // A run that fails before its first checkpoint leaves nothing behind.
+    std::error_code ec;
+    if (!p.resume && !fs::exists(work / "state.json", ec)) fs::remove_all(work, ec);
+    throw;
+  }
+}
+
+}  // namespace rope

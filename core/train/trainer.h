@@ -1,0 +1,74 @@
+#pragma once
+// Trains the demo model: a small Llama-architecture language model with plain RoPE, at a short
+// window, on the KJV corpus (train/kjv_corpus.h), with a share of passkey retrieval snippets
+// that fit inside the window. AdamW with warm-up and a cosine schedule, periodic validation,
+// checkpoints and resume, a fixed seed. The result is a Hugging Face folder (config.json,
+// model.safetensors in float16, tokenizer.model) that the engine and transformers both load.
+//
+// Work happens in OUT.partial; OUT appears (by rename) only when training has finished, so an
+// interrupted run never leaves a half-written model. Torch headers stay in trainer.cpp.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace rope {
+
+struct TrainParams {
+  std::string corpusDir;        // a prepared corpus: train/, validation/ (.txt documents)
+  std::string outDir;           // must not exist
+  int context = 128;            // the "pretrained" window, also max_position_embeddings
+  int layers = 4;
+  int hidden = 256;
+  int heads = 4;                // head_dim = hidden / heads
+  int kvHeads = 4;
+  int intermediate = 688;
+  int vocab = 4096;             // SentencePiece pieces
+  double ropeBase = 10000.0;
+  int steps = 3000;
+  int batch = 32;               // windows of context + 1 tokens per step
+  double learningRate = 2e-3;
+  double minLearningRateRatio = 0.1;
+  int warmupSteps = 100;
+  double weightDecay = 0.1;
+  double gradClip = 1.0;
+  double passkeyShare = 0.1;    // share of windows that are passkey snippets
+  std::uint64_t seed = 1;
+  int evalEvery = 250;          // steps between validations (and checkpoints)
+  int evalWindows = 64;
+  int threads = 0;              // CPU threads; 0: all
+  std::string device = "cpu";   // "cpu" or "cuda"
+  bool resume = false;          // continue OUT.partial
+  std::string command;          // the command line, recorded in the model folder
+};
+
+struct TrainProgress {
+  int step = 0;
+  int steps = 0;
+  double loss = 0;              // training loss of this step (nats/token)
+  double learningRate = 0;
+  double tokensPerSecond = 0;
+  double etaSeconds = 0;
+  std::optional<double> validationLoss;  // set on validation steps
+  std::string message;          // "tokenizer trained", "checkpoint written", ...
+};
+// Return false to stop; the last checkpoint stays in OUT.partial for --resume.
+using TrainProgressFn = std::function<bool(const TrainProgress&)>;
+
+struct TrainResult {
+  bool valid = false;
+  bool cancelled = false;
+  std::string error;
+  double seconds = 0;
+  int steps = 0;
+  double validationLoss = 0;
+  double validationPerplexity = 0;
+  std::string modelDir;
+};
+
+// Throws InputError for bad params or an output folder that exists (before any work).
+void validateTrainParams(const TrainParams& params);
+TrainResult train(const TrainParams& params, const TrainProgressFn& progress);
+
+}  // namespace rope

@@ -1,0 +1,68 @@
+#pragma once
+// Internal to the trainer (includes LibTorch): the demo model as torch modules whose
+// parameter names are Hugging Face LlamaForCausalLM's (model.layers.N.self_attn.q_proj.weight,
+// ...), with tied input and output embeddings.
+
+#include <torch/torch.h>
+
+namespace rope {
+
+struct RmsNormImpl : torch::nn::Module {
+  RmsNormImpl(int hidden, double eps);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor weight;
+  double eps;
+};
+TORCH_MODULE(RmsNorm);
+
+struct AttentionImpl : torch::nn::Module {
+  AttentionImpl(int hidden, int heads, int kvHeads);
+  // x [B, T, hidden]; cos, sin [T, head_dim] (rotate_half layout); mask [T, T] true above the
+  // diagonal.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                        const torch::Tensor& mask);
+  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  int heads, kvHeads, headDim;
+};
+TORCH_MODULE(Attention);
+
+struct MlpImpl : torch::nn::Module {
+  MlpImpl(int hidden, int intermediate);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+};
+TORCH_MODULE(Mlp);
+
+struct DecoderLayerImpl : torch::nn::Module {
+  DecoderLayerImpl(int hidden, int heads, int kvHeads, int intermediate, double eps);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                        const torch::Tensor& mask);
+  RmsNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
+  Attention self_attn{nullptr};
+  Mlp mlp{nullptr};
+};
+TORCH_MODULE(DecoderLayer);
+
+struct LlamaBodyImpl : torch::nn::Module {
+  LlamaBodyImpl(int vocab, int hidden, int layers, int heads, int kvHeads, int intermediate,
+                double eps);
+  torch::nn::Embedding embed_tokens{nullptr};
+  torch::nn::ModuleList layers;
+  RmsNorm norm{nullptr};
+};
+TORCH_MODULE(LlamaBody);
+
+struct TinyLlamaImpl : torch::nn::Module {
+  TinyLlamaImpl(int vocab, int hidden, int layers, int heads, int kvHeads, int intermediate,
+                double eps);
+  // ids [B, T] -> logits [B, T, vocab]
+  torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& cos, const torch::Tensor& sin);
+  LlamaBody model{nullptr};
+};
+TORCH_MODULE(TinyLlama);
+
+// GPT-2 style initialisation: N(0, 0.02), output projections scaled by 1/sqrt(2 layers),
+// norms at one. Deterministic for a given torch::manual_seed.
+void initialiseWeights(TinyLlama& model, int layers);
+
+}  // namespace rope
