@@ -89,7 +89,9 @@ int CosHeatmap::fill(ScientificPlot* plot, const CosHeatmapInput& in,
   }
   plot->clear();
   plot->setTitle(title);
-  plot->setAxisLabels(QString("position p  (grey: angle beyond training window %1)")
+  // Sampled positions alias the fastest pairs (wavelength 2 pi tokens); the label says so.
+  plot->setAxisLabels(QString("position p, sampled every %1 tokens  (grey: angle beyond training window %2)")
+                          .arg(last / (nx - 1), 0, 'f', 1)
                           .arg(in.trainingWindow),
                       "RoPE pair i");
   plot->setHeatmap(data);

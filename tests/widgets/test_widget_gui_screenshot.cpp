@@ -1,5 +1,6 @@
 // `rope-workbench --screenshot` through the same code main() runs: the window renders
 // non-empty plots on every tab, and bad command lines exit with 1.
+#include <QFile>
 #include <QFileInfo>
 #include <QImage>
 #include <QSet>
@@ -61,6 +62,21 @@ class TestWidgetGuiScreenshot : public QObject {
     if (!QFileInfo::exists(folder + "/config.json")) QSKIP("fixture hf-tiny/llama_default not found");
     const QString path = m_dir.filePath("model.png");
     QCOMPARE(runWorkbench({"rope-workbench", "--model", folder, "--screenshot", path}), 0);
+    QVERIFY(!QImage(path).isNull());
+  }
+
+  void rendersASession() {
+    const QString session = m_dir.filePath("session.rope.json");
+    {
+      QFile f(session);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      QString factors;
+      for (int i = 0; i < 64; ++i) factors += QString(i ? "," : "") + QString::number(1.0 + i / 32.0);
+      f.write(QString("{\"format\": \"rope-workbench-project\", \"version\": 1, \"factor_sets\": "
+                      "[{\"name\": \"ramp\", \"factors\": [%1]}]}").arg(factors).toUtf8());
+    }
+    const QString path = m_dir.filePath("session.png");
+    QCOMPARE(runWorkbench({"rope-workbench", "--session", session, "--screenshot", path}), 0);
     QVERIFY(!QImage(path).isNull());
   }
 

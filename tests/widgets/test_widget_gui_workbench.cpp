@@ -4,6 +4,7 @@
 #include <QAbstractItemModel>
 #include <QFile>
 #include <QFileInfo>
+#include <QMimeData>
 #include <QMouseEvent>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -304,6 +305,41 @@ class TestWidgetGuiWorkbench : public QObject {
     QVERIFY(text.contains("\"rope_type\": \"linear\", \"factor\": 4"));
     doc()->setActiveIndex(2);  // YaRN
     QVERIFY(m_window->session()->runtimeOptionsText().contains("--yarn-orig-ctx 4096"));
+  }
+
+  void dropOfAFactorFileImportsIt() {
+    QString csv;
+    for (int i = 0; i < 64; ++i) csv += QString::number(2.0) + "\n";
+    const QString path = m_dir.filePath("dropped.csv");
+    writeText(path, csv.toUtf8());
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(path)});
+    const int sets = doc()->setCount();
+    // Qt delivers a drop to the widget that accepted the drag's enter event.
+    QDragEnterEvent enter(QPoint(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(m_window.get(), &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(100, 100), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QVERIFY(QCoreApplication::sendEvent(m_window.get(), &drop));
+    QVERIFY(m_reporter->errors.isEmpty());
+    QCOMPARE(doc()->setCount(), sets + 1);
+    QCOMPARE(doc()->activeEntry()->set.name, std::string("dropped"));
+  }
+
+  void logScaleAndCompareModes() {
+    FactorEditorPanel* editor = m_window->factorEditor();
+    ScientificPlot* plot = editor->factorPlot()->plot();
+    editor->setLogScale(true);
+    QCOMPARE(plot->yScale(), AxisScale::Log);
+    editor->setCompare(FactorEditorPanel::CompareMode::Overlay, 0, 2);
+    QCOMPARE(plot->curveCount(), 2);
+    editor->setCompare(FactorEditorPanel::CompareMode::Difference, 0, 2);
+    QCOMPARE(plot->curveCount(), 1);
+    QCOMPARE(plot->yScale(), AxisScale::Linear);  // differences can be negative
+    const auto& a = doc()->entry(0).set.factors;
+    const auto& b = doc()->entry(2).set.factors;
+    const QVector<double> diff = plot->curveY(0);
+    for (int i = 0; i < diff.size(); ++i) QCOMPARE(diff[i], b[i] - a[i]);
   }
 
   void exportsTheCurrentPlot() {
