@@ -325,13 +325,18 @@ QString ScientificPlot::defaultTooltip(const PlotPoint& p) const {
 void ScientificPlot::onMouseMove(QMouseEvent* event) {
   emit mouseMoved(event->position(), event->buttons());
   if (event->buttons() != Qt::NoButton) return;
-  const auto point = pointAt(event->position(), 8.0);
-  if (!point) {
+  const QString text = tooltipAt(event->position());
+  if (text.isEmpty()) {
     QToolTip::hideText();
     return;
   }
-  const QString text = m_tooltipFormatter ? m_tooltipFormatter(*point) : defaultTooltip(*point);
   QToolTip::showText(m_plot->mapToGlobal(event->position().toPoint()), text, m_plot);
+}
+
+QString ScientificPlot::tooltipAt(const QPointF& pixel) const {
+  const auto point = pointAt(pixel, kHoverPixels);
+  if (!point) return {};
+  return m_tooltipFormatter ? m_tooltipFormatter(*point) : defaultTooltip(*point);
 }
 
 bool ScientificPlot::exportTo(const QString& path, int width, int height, QString* error) const {

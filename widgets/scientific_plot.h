@@ -105,6 +105,9 @@ class ScientificPlot : public QWidget {
 
   // Hover tooltip text for a point; the default shows the curve name and x, y.
   void setTooltipFormatter(std::function<QString(const PlotPoint&)> formatter);
+  // The hover tooltip at a widget position (empty when nothing is under it).
+  QString tooltipAt(const QPointF& pixel) const;
+  static constexpr double kHoverPixels = 8.0;
 
   // PNG, SVG or PDF by the file's suffix; width/height 0 use the widget's size.
   bool exportTo(const QString& path, int width, int height, QString* error) const;

@@ -47,7 +47,8 @@ QVariant FactorTableModel::data(const QModelIndex& index, int role) const {
     case kPair: return p.pair;
     case kFrequency: return role == Qt::EditRole ? QVariant(p.frequency) : QString::number(p.frequency, 'g', 6);
     case kWavelength: return role == Qt::EditRole ? QVariant(p.wavelength) : QString::number(p.wavelength, 'f', 1);
-    case kFactor: return role == Qt::EditRole ? QVariant(p.factor) : QString::number(p.factor, 'g', 8);
+    // Edited as text at full precision (the default double editor rounds to 2 decimals).
+    case kFactor: return QString::number(p.factor, 'g', role == Qt::EditRole ? 17 : 8);
     case kEffectiveWavelength:
       return role == Qt::EditRole ? QVariant(p.effectiveWavelength)
                                   : QString::number(p.effectiveWavelength, 'f', 1);

@@ -123,6 +123,32 @@ class TestWidgetPlots : public QObject {
     QCOMPARE(fp.plot()->curveCount(), 1);
   }
 
+  void hoverShowsValues() {
+    FactorPlot fp;
+    fp.resize(640, 420);
+    fp.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&fp));
+    fp.setSpectrumContext(10000, 128);
+    fp.setCurves({{"PI 4x", Qt::blue, std::vector<double>(64, 4.0), true}}, "λ");
+    fp.plot()->replotNow();
+    const QString tip = fp.plot()->tooltipAt(fp.plot()->coordToPixel({0, 4.0}));
+    QVERIFY2(tip.contains("PI 4x") && tip.contains("pair 0") && tip.contains("λ = 4"), qPrintable(tip));
+    QVERIFY2(tip.contains("wavelength 6.3 tokens") && tip.contains("effective wavelength 25.1"),
+             qPrintable(tip));
+    QVERIFY(fp.plot()->tooltipAt({2, 2}).isEmpty());
+
+    CosHeatmap h;
+    h.resize(800, 400);
+    h.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&h));
+    CosHeatmapInput in;
+    h.setInput(in);
+    h.originalPlot()->replotNow();
+    const QString cell = h.originalPlot()->tooltipAt(h.originalPlot()->coordToPixel({12000, 40}));
+    QVERIFY2(cell.contains("cos = ") && cell.contains("outside the angles seen in training"),
+             qPrintable(cell));
+  }
+
   void spectrumMarksCriticalPairAndWindows() {
     SpectrumPlot sp(SpectrumView::Wavelength);
     SpectrumInput in;
