@@ -6,7 +6,8 @@ namespace rope {
 
 QString formulasHtml() {
   QFile file(":/formulas.html");
-  if (!file.open(QIODevice::ReadOnly)) return QString("<p>The formulas page is missing from this build.</p>");
+  if (!file.open(QIODevice::ReadOnly))
+    return QString("<p>The formulas page is missing from this build.</p>");
   return QString::fromUtf8(file.readAll());
 }
 

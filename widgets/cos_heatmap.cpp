@@ -11,9 +11,9 @@ namespace {
 
 // Blue-white-red for cells seen in training, the same muted to greys for unseen cells.
 std::vector<std::pair<double, QColor>> gradientStops() {
-  return {{0.0, QColor(33, 72, 190)},       {1.0 / 6, QColor(250, 250, 250)},
-          {1.0 / 3, QColor(200, 35, 35)},   {0.5, QColor(128, 128, 128)},
-          {2.0 / 3, QColor(70, 76, 96)},    {5.0 / 6, QColor(215, 215, 215)},
+  return {{0.0, QColor(33, 72, 190)},     {1.0 / 6, QColor(250, 250, 250)},
+          {1.0 / 3, QColor(200, 35, 35)}, {0.5, QColor(128, 128, 128)},
+          {2.0 / 3, QColor(70, 76, 96)},  {5.0 / 6, QColor(215, 215, 215)},
           {1.0, QColor(110, 84, 84)}};
 }
 
@@ -46,8 +46,8 @@ CosHeatmap::CosHeatmap(QWidget* parent)
 
 void CosHeatmap::setInput(const CosHeatmapInput& in) {
   const int pairs = in.rotaryDim / 2;
-  m_outside[0] = fill(m_original, in, std::vector<double>(pairs, 1.0),
-                      QString("original RoPE: cos(p·f_i)"));
+  m_outside[0] =
+      fill(m_original, in, std::vector<double>(pairs, 1.0), QString("original RoPE: cos(p·f_i)"));
   if (static_cast<int>(in.factors.size()) == pairs) {
     m_outside[1] = fill(m_scaled, in, in.factors, QString("%1: cos(p·f_i/λ_i)").arg(in.scaledName));
   } else {
@@ -90,10 +90,11 @@ int CosHeatmap::fill(ScientificPlot* plot, const CosHeatmapInput& in,
   plot->clear();
   plot->setTitle(title);
   // Sampled positions alias the fastest pairs (wavelength 2 pi tokens); the label says so.
-  plot->setAxisLabels(QString("position p, sampled every %1 tokens  (grey: angle beyond training window %2)")
-                          .arg(last / (nx - 1), 0, 'f', 1)
-                          .arg(in.trainingWindow),
-                      "RoPE pair i");
+  plot->setAxisLabels(
+      QString("position p, sampled every %1 tokens  (grey: angle beyond training window %2)")
+          .arg(last / (nx - 1), 0, 'f', 1)
+          .arg(in.trainingWindow),
+      "RoPE pair i");
   plot->setHeatmap(data);
   QVector<double> bx, by;
   for (int i = 0; i < ny; ++i) {

@@ -15,7 +15,9 @@ QVector<double> pairAxis(size_t n) {
   return x;
 }
 
-QVector<double> toQVector(const std::vector<double>& v) { return QVector<double>(v.begin(), v.end()); }
+QVector<double> toQVector(const std::vector<double>& v) {
+  return QVector<double>(v.begin(), v.end());
+}
 
 }  // namespace
 
@@ -27,7 +29,8 @@ FactorPlot::FactorPlot(QWidget* parent) : QWidget(parent), m_plot(new Scientific
   connect(m_plot, &ScientificPlot::mousePressed, this, &FactorPlot::onPressed);
   connect(m_plot, &ScientificPlot::mouseMoved, this, &FactorPlot::onMoved);
   connect(m_plot, &ScientificPlot::mouseReleased, this, &FactorPlot::onReleased);
-  m_plot->setTooltipFormatter([this](const PlotPoint& p) { return tooltip(p.curve, p.index, p.y); });
+  m_plot->setTooltipFormatter(
+      [this](const PlotPoint& p) { return tooltip(p.curve, p.index, p.y); });
 }
 
 void FactorPlot::setCurves(const std::vector<FactorCurve>& curves, const QString& yLabel) {
@@ -82,8 +85,9 @@ void FactorPlot::rebuild() {
     style.color = curve.color;
     style.width = curve.editable ? 2.6 : 1.5;
     style.pointSize = curve.editable ? 7 : 3;
-    const int plotCurve = m_plot->addCurve(curve.editable ? curve.name + "  (drag to edit)" : curve.name,
-                                           pairAxis(curve.values.size()), toQVector(curve.values), style);
+    const int plotCurve =
+        m_plot->addCurve(curve.editable ? curve.name + "  (drag to edit)" : curve.name,
+                         pairAxis(curve.values.size()), toQVector(curve.values), style);
     m_curveOfPlot.push_back(c);
     if (curve.editable) m_editablePlotCurve = plotCurve;
     key += curve.name + QString::number(curve.values.size()) + ";";
@@ -162,7 +166,10 @@ QString FactorPlot::tooltip(int plotCurve, int index, double y) const {
   if (plotCurve < 0 || plotCurve >= static_cast<int>(m_curveOfPlot.size())) return {};
   const int c = m_curveOfPlot[plotCurve];
   QString text = c >= 0 ? m_curves[c].name : QString("breaks the monotone constraint");
-  text += QString("\npair %1 (dims %2, %3)\nλ = %4").arg(index).arg(2 * index).arg(2 * index + 1)
+  text += QString("\npair %1 (dims %2, %3)\nλ = %4")
+              .arg(index)
+              .arg(2 * index)
+              .arg(2 * index + 1)
               .arg(y, 0, 'g', 6);
   if (m_base > 1 && m_rotaryDim > 0 && y > 0) {
     const double f = std::pow(m_base, -2.0 * index / m_rotaryDim);

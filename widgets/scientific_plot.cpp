@@ -1,5 +1,7 @@
 #include "scientific_plot.h"
 
+#include <qcustomplot.h>
+
 #include <QFileInfo>
 #include <QSvgGenerator>
 #include <QTimer>
@@ -7,7 +9,6 @@
 #include <QVBoxLayout>
 #include <cmath>
 #include <limits>
-#include <qcustomplot.h>
 
 namespace rope {
 namespace {
@@ -205,8 +206,7 @@ void ScientificPlot::setYScale(AxisScale scale) {
 }
 
 AxisScale ScientificPlot::yScale() const {
-  return m_plot->yAxis->scaleType() == QCPAxis::stLogarithmic ? AxisScale::Log
-                                                               : AxisScale::Linear;
+  return m_plot->yAxis->scaleType() == QCPAxis::stLogarithmic ? AxisScale::Log : AxisScale::Linear;
 }
 
 void ScientificPlot::setXRange(double lower, double upper) {
@@ -362,7 +362,8 @@ bool ScientificPlot::exportTo(const QString& path, int width, int height, QStrin
     }
     ok = ok && QFileInfo(path).size() > 0;
   } else {
-    if (error) *error = QString("%1: unknown image type '%2' (use .png, .svg or .pdf)").arg(path, suffix);
+    if (error)
+      *error = QString("%1: unknown image type '%2' (use .png, .svg or .pdf)").arg(path, suffix);
     return false;
   }
   if (!ok && error) *error = QString("%1: could not write the plot").arg(path);

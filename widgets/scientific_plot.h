@@ -26,8 +26,8 @@ struct CurveStyle {
   QColor color = Qt::black;
   double width = 1.6;
   Qt::PenStyle penStyle = Qt::SolidLine;
-  bool line = true;         // connect the points
-  double pointSize = 0;     // > 0: draw a disc at every point
+  bool line = true;      // connect the points
+  double pointSize = 0;  // > 0: draw a disc at every point
   bool inLegend = true;
 };
 
@@ -97,7 +97,8 @@ class ScientificPlot : public QWidget {
 
   // Nearest curve sample within maxPixels of a widget position (only curve `onlyCurve` when
   // >= 0), else the heatmap cell under it.
-  std::optional<PlotPoint> pointAt(const QPointF& pixel, double maxPixels, int onlyCurve = -1) const;
+  std::optional<PlotPoint> pointAt(const QPointF& pixel, double maxPixels,
+                                   int onlyCurve = -1) const;
   QPointF pixelToCoord(const QPointF& pixel) const;
   QPointF coordToPixel(const QPointF& coord) const;
   // The widget that receives mouse events (tests send events to it).

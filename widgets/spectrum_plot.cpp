@@ -15,7 +15,8 @@ const QColor kTrainingColor(0, 110, 0);
 const QColor kTargetColor(170, 0, 170);
 const QColor kCriticalColor(200, 90, 0);
 
-RopeFrequencies scaledFrequencies(const std::vector<double>& f, const std::vector<double>& factors) {
+RopeFrequencies scaledFrequencies(const std::vector<double>& f,
+                                  const std::vector<double>& factors) {
   RopeFrequencies fr;
   fr.factors = factors;
   fr.invFreq.resize(f.size());
@@ -61,9 +62,8 @@ void SpectrumPlot::setInput(const SpectrumInput& input) {
 
 void SpectrumPlot::showWavelengths(const SpectrumInput& in) {
   const std::vector<double> f = baseInvFreq(in.base, in.rotaryDim);
-  const Spectrum original =
-      analyzeSpectrum(in.base, scaledFrequencies(f, std::vector<double>(f.size(), 1.0)),
-                      in.trainingWindow);
+  const Spectrum original = analyzeSpectrum(
+      in.base, scaledFrequencies(f, std::vector<double>(f.size(), 1.0)), in.trainingWindow);
   m_criticalPair = original.criticalPair;
   m_plot->setTitle(QString("Wavelength per pair: base %1, rotary dim %2")
                        .arg(in.base, 0, 'g', 8)
@@ -108,9 +108,8 @@ void SpectrumPlot::showWavelengths(const SpectrumInput& in) {
 
 void SpectrumPlot::showRotations(const SpectrumInput& in) {
   const std::vector<double> f = baseInvFreq(in.base, in.rotaryDim);
-  const Spectrum original =
-      analyzeSpectrum(in.base, scaledFrequencies(f, std::vector<double>(f.size(), 1.0)),
-                      in.trainingWindow);
+  const Spectrum original = analyzeSpectrum(
+      in.base, scaledFrequencies(f, std::vector<double>(f.size(), 1.0)), in.trainingWindow);
   m_criticalPair = original.criticalPair;
   m_plot->setTitle(QString("Full rotations inside the window (training %1, target %2)")
                        .arg(in.trainingWindow)
@@ -124,9 +123,8 @@ void SpectrumPlot::showRotations(const SpectrumInput& in) {
   m_plot->addCurve(QString("original in training window %1").arg(in.trainingWindow),
                    pairs(f.size()), y, base);
   if (in.targetWindow != in.trainingWindow) {
-    const Spectrum unscaled =
-        analyzeSpectrum(in.base, scaledFrequencies(f, std::vector<double>(f.size(), 1.0)),
-                        in.targetWindow);
+    const Spectrum unscaled = analyzeSpectrum(
+        in.base, scaledFrequencies(f, std::vector<double>(f.size(), 1.0)), in.targetWindow);
     QVector<double> uy;
     for (const auto& p : unscaled.pairs) uy.push_back(p.rotationsInWindow);
     CurveStyle style;

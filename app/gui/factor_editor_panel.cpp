@@ -36,8 +36,9 @@ FactorEditorPanel::FactorEditorPanel(WorkbenchDocument* doc, FileDialogs* dialog
 
   m_log = new QCheckBox("log λ");
   m_enforce = new QCheckBox("keep λ monotone");
-  m_enforce->setToolTip("On: dragging a point moves its neighbours so λ stays non-decreasing.\n"
-                        "Off: points are free and violations are marked in red.");
+  m_enforce->setToolTip(
+      "On: dragging a point moves its neighbours so λ stays non-decreasing.\n"
+      "Off: points are free and violations are marked in red.");
   m_enforce->setChecked(doc->enforceMonotone());
   m_compare = new QComboBox;
   m_compare->addItem("all visible sets", int(CompareMode::AllVisible));
@@ -114,9 +115,8 @@ FactorEditorPanel::FactorEditorPanel(WorkbenchDocument* doc, FileDialogs* dialog
           [this](double k) { attempt("Scale", [&] { m_doc->scaleActive(k); }); });
   connect(m_operations, &SetOperationsBox::smoothRequested, this,
           [this](int r) { attempt("Smooth", [&] { m_doc->smoothActive(r); }); });
-  connect(m_operations, &SetOperationsBox::clampRequested, this, [this](double lo, double hi) {
-    attempt("Clamp", [&] { m_doc->clampActive(lo, hi); });
-  });
+  connect(m_operations, &SetOperationsBox::clampRequested, this,
+          [this](double lo, double hi) { attempt("Clamp", [&] { m_doc->clampActive(lo, hi); }); });
   connect(m_operations, &SetOperationsBox::resetRequested, this,
           [this] { attempt("Reset", [&] { m_doc->resetActiveToPreset(); }); });
   connect(m_operations, &SetOperationsBox::nHatRequested, this,
@@ -155,8 +155,9 @@ void FactorEditorPanel::refreshCompareChoices() {
     const int keep = box->currentIndex();
     box->clear();
     for (const FactorSetEntry& e : m_doc->sets()) box->addItem(QString::fromStdString(e.set.name));
-    box->setCurrentIndex(keep >= 0 && keep < box->count() ? keep : std::min(box == m_setB ? 1 : 0,
-                                                                             box->count() - 1));
+    box->setCurrentIndex(keep >= 0 && keep < box->count()
+                             ? keep
+                             : std::min(box == m_setB ? 1 : 0, box->count() - 1));
   }
 }
 
@@ -190,7 +191,9 @@ void FactorEditorPanel::refresh() {
     const auto& fa = m_doc->entry(a).set.factors;
     const auto& fb = m_doc->entry(b).set.factors;
     FactorCurve diff{QString("%1 − %2").arg(m_setB->currentText(), m_setA->currentText()),
-                     m_doc->entry(b).color, {}, false};
+                     m_doc->entry(b).color,
+                     {},
+                     false};
     for (size_t i = 0; i < fa.size() && i < fb.size(); ++i) diff.values.push_back(fb[i] - fa[i]);
     curves = {diff};
     yLabel = "difference λ_B − λ_A";

@@ -37,8 +37,10 @@ QVariant FactorSetListModel::data(const QModelIndex& index, int role) const {
       return QString("%1  [%2%3]")
           .arg(QString::fromStdString(e.set.name), QString::fromStdString(e.set.method),
                e.edited ? ", edited" : "");
-    case Qt::DecorationRole: return e.color;
-    case Qt::CheckStateRole: return e.visible ? Qt::Checked : Qt::Unchecked;
+    case Qt::DecorationRole:
+      return e.color;
+    case Qt::CheckStateRole:
+      return e.visible ? Qt::Checked : Qt::Unchecked;
     case Qt::FontRole: {
       QFont font;
       font.setBold(index.row() == m_doc->activeIndex());
@@ -51,8 +53,10 @@ QVariant FactorSetListModel::data(const QModelIndex& index, int role) const {
           .arg(e.set.nHat)
           .arg(e.set.attentionFactor ? QString::number(*e.set.attentionFactor, 'g', 6)
                                      : QString("derived"))
-          .arg(index.row() == m_doc->activeIndex() ? "\n(active: edited in the factor editor)" : "");
-    default: return {};
+          .arg(index.row() == m_doc->activeIndex() ? "\n(active: edited in the factor editor)"
+                                                   : "");
+    default:
+      return {};
   }
 }
 

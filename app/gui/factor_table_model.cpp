@@ -44,11 +44,15 @@ QVariant FactorTableModel::data(const QModelIndex& index, int role) const {
   }
   if (role != Qt::DisplayRole && role != Qt::EditRole) return {};
   switch (index.column()) {
-    case kPair: return p.pair;
-    case kFrequency: return role == Qt::EditRole ? QVariant(p.frequency) : QString::number(p.frequency, 'g', 6);
-    case kWavelength: return role == Qt::EditRole ? QVariant(p.wavelength) : QString::number(p.wavelength, 'f', 1);
+    case kPair:
+      return p.pair;
+    case kFrequency:
+      return role == Qt::EditRole ? QVariant(p.frequency) : QString::number(p.frequency, 'g', 6);
+    case kWavelength:
+      return role == Qt::EditRole ? QVariant(p.wavelength) : QString::number(p.wavelength, 'f', 1);
     // Edited as text at full precision (the default double editor rounds to 2 decimals).
-    case kFactor: return QString::number(p.factor, 'g', role == Qt::EditRole ? 17 : 8);
+    case kFactor:
+      return QString::number(p.factor, 'g', role == Qt::EditRole ? 17 : 8);
     case kEffectiveWavelength:
       return role == Qt::EditRole ? QVariant(p.effectiveWavelength)
                                   : QString::number(p.effectiveWavelength, 'f', 1);
@@ -59,11 +63,16 @@ QVariant FactorTableModel::data(const QModelIndex& index, int role) const {
 QVariant FactorTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (role != Qt::DisplayRole || orientation != Qt::Horizontal) return {};
   switch (section) {
-    case kPair: return "pair i";
-    case kFrequency: return "f_i (rad/token)";
-    case kWavelength: return "wavelength";
-    case kFactor: return "λ_i";
-    case kEffectiveWavelength: return "effective wavelength";
+    case kPair:
+      return "pair i";
+    case kFrequency:
+      return "f_i (rad/token)";
+    case kWavelength:
+      return "wavelength";
+    case kFactor:
+      return "λ_i";
+    case kEffectiveWavelength:
+      return "effective wavelength";
   }
   return {};
 }

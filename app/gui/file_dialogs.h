@@ -13,7 +13,8 @@ class FileDialogs {
  public:
   virtual ~FileDialogs() = default;
   virtual QString openDirectory(const QString& title, const QString& startDir) = 0;
-  virtual QString openFile(const QString& title, const QString& startDir, const QString& filter) = 0;
+  virtual QString openFile(const QString& title, const QString& startDir,
+                           const QString& filter) = 0;
   virtual QString saveFile(const QString& title, const QString& suggestedPath,
                            const QString& filter) = 0;
 };
@@ -23,7 +24,8 @@ class QtFileDialogs : public FileDialogs {
   explicit QtFileDialogs(QWidget* parent) : m_parent(parent) {}
   QString openDirectory(const QString& title, const QString& startDir) override;
   QString openFile(const QString& title, const QString& startDir, const QString& filter) override;
-  QString saveFile(const QString& title, const QString& suggestedPath, const QString& filter) override;
+  QString saveFile(const QString& title, const QString& suggestedPath,
+                   const QString& filter) override;
 
  private:
   QWidget* m_parent;

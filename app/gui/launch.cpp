@@ -29,11 +29,12 @@ std::optional<LaunchOptions> parseLaunchOptions(const QStringList& arguments, QS
   parser.setApplicationDescription(
       "RoPE Workbench: explore how to extend the context window of RoPE language models.");
   parser.addHelpOption();
-  const QCommandLineOption model("model", "Open a Hugging Face model folder or config.json.", "DIR");
+  const QCommandLineOption model("model", "Open a Hugging Face model folder or config.json.",
+                                 "DIR");
   const QCommandLineOption session("session", "Open a session (project JSON).", "FILE");
   const QCommandLineOption screenshot("screenshot", "Render the window to a PNG and exit.", "FILE");
-  const QCommandLineOption tab("tab", "Tab for --screenshot: " + MainWindow::tabNames().join(", ") + ".",
-                               "NAME", "factors");
+  const QCommandLineOption tab(
+      "tab", "Tab for --screenshot: " + MainWindow::tabNames().join(", ") + ".", "NAME", "factors");
   parser.addOptions({model, session, screenshot, tab});
   if (!parser.parse(arguments)) {
     *error = parser.errorText() + "\n" + parser.helpText();
@@ -44,7 +45,8 @@ std::optional<LaunchOptions> parseLaunchOptions(const QStringList& arguments, QS
     return std::nullopt;
   }
   if (!parser.positionalArguments().isEmpty()) {
-    *error = "unexpected argument '" + parser.positionalArguments().front() + "'\n" + parser.helpText();
+    *error =
+        "unexpected argument '" + parser.positionalArguments().front() + "'\n" + parser.helpText();
     return std::nullopt;
   }
   LaunchOptions o;

@@ -46,8 +46,8 @@ MainWindow::MainWindow(std::unique_ptr<FileDialogs> dialogs, std::unique_ptr<Rep
   m_dock = new ProjectDock(m_doc);
   addDockWidget(Qt::LeftDockWidgetArea, m_dock);
 
-  m_actions = new WorkbenchActions(m_doc, m_session, m_dialogs.get(), m_reporter.get(),
-                                   [this] { return currentPlot(); }, this);
+  m_actions = new WorkbenchActions(
+      m_doc, m_session, m_dialogs.get(), m_reporter.get(), [this] { return currentPlot(); }, this);
   m_actions->addMenus(menuBar());
 
   auto* model = new QLabel;

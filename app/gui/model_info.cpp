@@ -16,12 +16,14 @@ int ModelInfo::trainingWindow() const {
 }
 
 QString ModelInfo::summary() const {
-  QString text = QString("%1%2: head_dim %3").arg(name, builtIn ? " (built-in default)" : "")
+  QString text = QString("%1%2: head_dim %3")
+                     .arg(name, builtIn ? " (built-in default)" : "")
                      .arg(rope.headDim);
   if (rotaryDim() != rope.headDim) text += QString(", rotary dim %1").arg(rotaryDim());
   text += QString(", base %1, window %2").arg(rope.base, 0, 'g', 10).arg(trainingWindow());
   if (rope.method != RopeMethod::Default) {
-    text += QString(", %1 scaling to %2").arg(QString::fromStdString(methodName(rope.method)))
+    text += QString(", %1 scaling to %2")
+                .arg(QString::fromStdString(methodName(rope.method)))
                 .arg(maxWindow());
   }
   return text;

@@ -17,7 +17,9 @@ std::string factorText(double s) {
   return out.str();
 }
 
-int windowOf(const RopeParams& p) { return p.originalMaxPosition > 0 ? p.originalMaxPosition : p.maxPosition; }
+int windowOf(const RopeParams& p) {
+  return p.originalMaxPosition > 0 ? p.originalMaxPosition : p.maxPosition;
+}
 
 }  // namespace
 
@@ -94,8 +96,8 @@ Preset makePreset(const RopeParams& model, const PresetRequest& r) {
 FactorSet presetFactors(const Preset& preset, const std::string& name) {
   FactorSet set = factorSetFromParams(preset.params, preset.seqLen, name);
   // The set is made for the target window even when the method is evaluated elsewhere.
-  set.targetLength = preset.params.method == RopeMethod::Dynamic ? preset.seqLen
-                                                                 : preset.params.maxPosition;
+  set.targetLength =
+      preset.params.method == RopeMethod::Dynamic ? preset.seqLen : preset.params.maxPosition;
   return set;
 }
 

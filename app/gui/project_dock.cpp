@@ -25,7 +25,8 @@ ProjectDock::ProjectDock(WorkbenchDocument* doc, QWidget* parent)
   m_list = new QListView;
   m_list->setModel(m_model);
   m_list->setSelectionMode(QAbstractItemView::SingleSelection);
-  m_list->setToolTip("Tick: visible in the plots. Select: the active set, edited in the factor editor.");
+  m_list->setToolTip(
+      "Tick: visible in the plots. Select: the active set, edited in the factor editor.");
   m_remove = new QPushButton("Remove set");
   layout->addWidget(m_summary);
   layout->addWidget(m_details);
@@ -42,7 +43,8 @@ ProjectDock::ProjectDock(WorkbenchDocument* doc, QWidget* parent)
           [this](const QModelIndex& current) {
             if (current.isValid()) m_doc->setActiveIndex(current.row());
           });
-  connect(m_remove, &QPushButton::clicked, this, [this] { m_doc->removeSet(m_doc->activeIndex()); });
+  connect(m_remove, &QPushButton::clicked, this,
+          [this] { m_doc->removeSet(m_doc->activeIndex()); });
   showModel();
   showActive();
 }

@@ -24,8 +24,8 @@ std::string list(const std::vector<double>& v) {
 // vllm serve's --hf-overrides replaces config.json keys; max_model_len bounds the context.
 std::string vllmCommand(const std::string& ropeScaling, int target) {
   return "vllm serve MODEL --max-model-len " + std::to_string(target) +
-         " --hf-overrides '{\"rope_scaling\": " + ropeScaling + ", \"max_position_embeddings\": " +
-         std::to_string(target) + "}'";
+         " --hf-overrides '{\"rope_scaling\": " + ropeScaling +
+         ", \"max_position_embeddings\": " + std::to_string(target) + "}'";
 }
 
 }  // namespace
@@ -40,10 +40,10 @@ RuntimeOptions runtimeOptions(const RopeParams& model, const FactorSet& set,
     out.notes.push_back(
         "llama.cpp reads per-pair factors only from the GGUF (tensors rope_factors_long.weight / "
         "rope_factors_short.weight), not from the command line.");
-    std::string block = "{\"rope_type\": \"longrope\", \"original_max_position_embeddings\": " +
-                        std::to_string(window) + ", \"long_factor\": " + list(set.factors) +
-                        ", \"short_factor\": " +
-                        list(set.shortFactors.empty() ? set.factors : set.shortFactors);
+    std::string block =
+        "{\"rope_type\": \"longrope\", \"original_max_position_embeddings\": " +
+        std::to_string(window) + ", \"long_factor\": " + list(set.factors) +
+        ", \"short_factor\": " + list(set.shortFactors.empty() ? set.factors : set.shortFactors);
     if (set.attentionFactor) block += ", \"attention_factor\": " + num(*set.attentionFactor);
     out.vllm = vllmCommand(block + "}", target);
     if (set.nHat > 0) out.notes.push_back("n_hat is not expressible in vLLM or llama.cpp.");
@@ -76,32 +76,33 @@ RuntimeOptions runtimeOptions(const RopeParams& model, const FactorSet& set,
       const double base =
           p.base * std::pow(s * n / p.maxPosition - (s - 1), static_cast<double>(d) / (d - 2));
       out.llamaCpp = ctx + " --rope-freq-base " + num(base);
-      out.notes.push_back("llama.cpp has no dynamic NTK; --rope-freq-base gives its base at length " +
-                          std::to_string(set.targetLength) + " for every length.");
-      out.vllm = vllmCommand("{\"rope_type\": \"dynamic\", \"factor\": " + num(s) + "}",
-                             set.targetLength);
+      out.notes.push_back(
+          "llama.cpp has no dynamic NTK; --rope-freq-base gives its base at length " +
+          std::to_string(set.targetLength) + " for every length.");
+      out.vllm =
+          vllmCommand("{\"rope_type\": \"dynamic\", \"factor\": " + num(s) + "}", set.targetLength);
       break;
     }
     case RopeMethod::Yarn:
       out.llamaCpp = ctx + " --rope-scaling yarn --rope-scale " + num(s) + " --yarn-orig-ctx " +
                      std::to_string(window) + " --yarn-beta-fast " + num(p.betaFast) +
                      " --yarn-beta-slow " + num(p.betaSlow);
-      out.vllm = vllmCommand("{\"rope_type\": \"yarn\", \"factor\": " + num(s) +
-                                 ", \"original_max_position_embeddings\": " +
-                                 std::to_string(window) + ", \"beta_fast\": " + num(p.betaFast) +
-                                 ", \"beta_slow\": " + num(p.betaSlow) + "}",
-                             target);
+      out.vllm = vllmCommand(
+          "{\"rope_type\": \"yarn\", \"factor\": " + num(s) +
+              ", \"original_max_position_embeddings\": " + std::to_string(window) +
+              ", \"beta_fast\": " + num(p.betaFast) + ", \"beta_slow\": " + num(p.betaSlow) + "}",
+          target);
       break;
     case RopeMethod::Llama3:
       out.notes.push_back(
           "llama.cpp applies llama3 scaling from the GGUF's rope_freqs tensor (written by "
           "convert_hf_to_gguf.py from config.json), not from command-line options.");
-      out.vllm = vllmCommand("{\"rope_type\": \"llama3\", \"factor\": " + num(s) +
-                                 ", \"low_freq_factor\": " + num(p.lowFreqFactor) +
-                                 ", \"high_freq_factor\": " + num(p.highFreqFactor) +
-                                 ", \"original_max_position_embeddings\": " +
-                                 std::to_string(window) + "}",
-                             target);
+      out.vllm =
+          vllmCommand("{\"rope_type\": \"llama3\", \"factor\": " + num(s) +
+                          ", \"low_freq_factor\": " + num(p.lowFreqFactor) +
+                          ", \"high_freq_factor\": " + num(p.highFreqFactor) +
+                          ", \"original_max_position_embeddings\": " + std::to_string(window) + "}",
+                      target);
       break;
     case RopeMethod::LongRope:
       return runtimeOptions(model, set, std::nullopt);

@@ -79,7 +79,8 @@ SetOperationsBox::SetOperationsBox(QWidget* parent) : QGroupBox("Active set", pa
   connect(clamp, &QPushButton::clicked, this,
           [this] { emit clampRequested(m_lower->value(), m_upper->value()); });
   connect(m_reset, &QPushButton::clicked, this, &SetOperationsBox::resetRequested);
-  connect(m_nHat, &QSpinBox::editingFinished, this, [this] { emit nHatRequested(m_nHat->value()); });
+  connect(m_nHat, &QSpinBox::editingFinished, this,
+          [this] { emit nHatRequested(m_nHat->value()); });
   auto attention = [this] {
     m_attention->setEnabled(m_explicitAttention->isChecked());
     emit attentionFactorRequested(m_explicitAttention->isChecked()

@@ -42,12 +42,14 @@ WorkbenchActions::WorkbenchActions(WorkbenchDocument* doc, WorkbenchSession* ses
 
 void WorkbenchActions::addMenus(QMenuBar* bar) {
   QMenu* file = bar->addMenu("&File");
-  file->addAction("Open &model folder…", QKeySequence::Open, this, &WorkbenchActions::openModelFolder);
+  file->addAction("Open &model folder…", QKeySequence::Open, this,
+                  &WorkbenchActions::openModelFolder);
   file->addAction("&Import factors…", this, &WorkbenchActions::importFactors);
   QMenu* exportMenu = file->addMenu("&Export active set as");
   exportMenu->addAction("Hugging Face config.json…", this,
                         [this] { exportFactors(FactorFormat::HfConfig); });
-  exportMenu->addAction("LongRoPE CSV…", this, [this] { exportFactors(FactorFormat::LongRopeCsv); });
+  exportMenu->addAction("LongRoPE CSV…", this,
+                        [this] { exportFactors(FactorFormat::LongRopeCsv); });
   exportMenu->addAction("Project JSON…", this, [this] { exportFactors(FactorFormat::Project); });
   exportMenu->addAction("llama.cpp / vLLM options…", this, &WorkbenchActions::showRuntimeOptions);
   file->addAction("Export current &plot (PNG, SVG, PDF)…", this, &WorkbenchActions::exportPlot);
@@ -72,7 +74,8 @@ QString WorkbenchActions::startDirectory() const {
 }
 
 void WorkbenchActions::openModelFolder() {
-  const QString dir = m_dialogs->openDirectory("Open a Hugging Face model folder", startDirectory());
+  const QString dir =
+      m_dialogs->openDirectory("Open a Hugging Face model folder", startDirectory());
   if (!dir.isEmpty()) m_session->openModel(dir);
 }
 
@@ -89,7 +92,8 @@ void WorkbenchActions::exportFactors(FactorFormat format) {
     m_reporter->error("Export factors", "There is no active factor set to export.");
     return;
   }
-  QString name = QString::fromStdString(e->set.name).replace(QRegularExpression("[^A-Za-z0-9_.-]+"), "_");
+  QString name =
+      QString::fromStdString(e->set.name).replace(QRegularExpression("[^A-Za-z0-9_.-]+"), "_");
   QString filter;
   switch (format) {
     case FactorFormat::HfConfig:
@@ -105,7 +109,8 @@ void WorkbenchActions::exportFactors(FactorFormat format) {
       filter = "RoPE Workbench project (*.json)";
       break;
   }
-  const QString path = m_dialogs->saveFile("Export factors", QDir(startDirectory()).filePath(name), filter);
+  const QString path =
+      m_dialogs->saveFile("Export factors", QDir(startDirectory()).filePath(name), filter);
   if (!path.isEmpty() && m_session->exportActive(path, format)) remember(path);
 }
 
@@ -118,23 +123,24 @@ void WorkbenchActions::showRuntimeOptions() {
 void WorkbenchActions::exportPlot() {
   ScientificPlot* plot = m_currentPlot ? m_currentPlot() : nullptr;
   if (!plot) return;
-  const QString path = m_dialogs->saveFile("Export plot", QDir(startDirectory()).filePath("plot.png"),
-                                           "PNG (*.png);;SVG (*.svg);;PDF (*.pdf)");
+  const QString path =
+      m_dialogs->saveFile("Export plot", QDir(startDirectory()).filePath("plot.png"),
+                          "PNG (*.png);;SVG (*.svg);;PDF (*.pdf)");
   if (path.isEmpty()) return;
   QString error;
   if (!plot->exportTo(path, 0, 0, &error)) m_reporter->error("Export plot", error);
 }
 
 void WorkbenchActions::openSession() {
-  const QString path = m_dialogs->openFile("Open session", startDirectory(),
-                                           "RoPE Workbench project (*.json)");
+  const QString path =
+      m_dialogs->openFile("Open session", startDirectory(), "RoPE Workbench project (*.json)");
   if (!path.isEmpty()) m_session->openSession(path);
 }
 
 void WorkbenchActions::saveSession() {
-  const QString path = m_dialogs->saveFile(
-      "Save session", QDir(startDirectory()).filePath("session.rope.json"),
-      "RoPE Workbench project (*.json)");
+  const QString path =
+      m_dialogs->saveFile("Save session", QDir(startDirectory()).filePath("session.rope.json"),
+                          "RoPE Workbench project (*.json)");
   if (!path.isEmpty()) m_session->writeSession(path);
 }
 

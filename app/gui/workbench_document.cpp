@@ -13,8 +13,8 @@ namespace rope {
 namespace {
 
 // Distinguishable on white and in print (Tableau 10).
-const QColor kPalette[] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44},  {214, 39, 40},
-                           {148, 103, 189}, {140, 86, 75}, {227, 119, 194}, {127, 127, 127},
+const QColor kPalette[] = {{31, 119, 180},  {255, 127, 14}, {44, 160, 44},   {214, 39, 40},
+                           {148, 103, 189}, {140, 86, 75},  {227, 119, 194}, {127, 127, 127},
                            {188, 189, 34},  {23, 190, 207}};
 constexpr int kPaletteSize = sizeof(kPalette) / sizeof(kPalette[0]);
 
@@ -47,7 +47,8 @@ void WorkbenchDocument::reset(const ModelInfo& model, int targetWindow,
   emit changed();
 }
 
-FactorSetEntry WorkbenchDocument::makeEntry(const FactorSet& set, std::optional<Preset> origin) const {
+FactorSetEntry WorkbenchDocument::makeEntry(const FactorSet& set,
+                                            std::optional<Preset> origin) const {
   FactorSetEntry e;
   e.set = set;
   e.origin = std::move(origin);
@@ -61,12 +62,13 @@ void WorkbenchDocument::resetToModel(const ModelInfo& model) {
   int target = static_cast<int>(std::lround(model.trainingWindow() * kDefaultScale));
   if (model.rope.method != RopeMethod::Default) {
     // The model's own scaling, as its config states it, comes first.
-    FactorSet own = factorSetFromParams(model.rope, model.maxWindow(), "model config (" +
-                                        methodName(model.rope.method) + ")");
+    FactorSet own = factorSetFromParams(model.rope, model.maxWindow(),
+                                        "model config (" + methodName(model.rope.method) + ")");
     sets.push_back(makeEntry(own, std::nullopt));
     target = std::max(target, model.maxWindow());
   }
-  for (Preset& p : standardPresets(model.rope, static_cast<double>(target) / model.trainingWindow())) {
+  for (Preset& p :
+       standardPresets(model.rope, static_cast<double>(target) / model.trainingWindow())) {
     FactorSet set = p.set;
     sets.push_back(makeEntry(set, std::move(p)));
   }
@@ -157,7 +159,8 @@ void WorkbenchDocument::removeSet(int index) {
 void WorkbenchDocument::scaleActive(double k) {
   requireActive();
   if (!(k > 0)) throw InputError("the scale factor must be positive");
-  editFactors(m_active, scaleFactors(activeEntry()->set.factors, k), QString("scale λ by %1").arg(k));
+  editFactors(m_active, scaleFactors(activeEntry()->set.factors, k),
+              QString("scale λ by %1").arg(k));
 }
 
 void WorkbenchDocument::smoothActive(int radius) {
@@ -179,7 +182,8 @@ void WorkbenchDocument::resetActiveToPreset() {
   requireActive();
   const FactorSetEntry& e = *activeEntry();
   if (!e.origin) {
-    throw InputError("'" + e.set.name + "' was not made from a preset; there is nothing to reset to");
+    throw InputError("'" + e.set.name +
+                     "' was not made from a preset; there is nothing to reset to");
   }
   const FactorSet fresh = presetFactors(*e.origin, e.set.name);
   m_undo->push(new ChangeSetCommand(this, m_active, contentOf(m_active), {fresh, false},
@@ -197,9 +201,10 @@ void WorkbenchDocument::setActiveAttentionFactor(std::optional<double> factor) {
   requireActive();
   FactorSet set = activeEntry()->set;
   set.attentionFactor = factor;
-  editSet(m_active, set,
-          factor ? QString("attention factor = %1").arg(*factor) : QString("derived attention factor"),
-          kMergeAttention);
+  editSet(
+      m_active, set,
+      factor ? QString("attention factor = %1").arg(*factor) : QString("derived attention factor"),
+      kMergeAttention);
 }
 
 void WorkbenchDocument::applyContent(int index, const FactorSetContent& content) {

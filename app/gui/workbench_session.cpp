@@ -45,9 +45,7 @@ std::string modelConfigText(const ModelInfo& m) {
 WorkbenchSession::WorkbenchSession(WorkbenchDocument* doc, Reporter* reporter, QObject* parent)
     : QObject(parent), m_doc(doc), m_reporter(reporter) {}
 
-void WorkbenchSession::loadModel(const QString& path) {
-  m_doc->resetToModel(loadModelInfo(path));
-}
+void WorkbenchSession::loadModel(const QString& path) { m_doc->resetToModel(loadModelInfo(path)); }
 
 void WorkbenchSession::loadSession(const QString& path) {
   const std::string file = path.toStdString();
@@ -100,12 +98,13 @@ QStringList WorkbenchSession::saveActive(const QString& path, FactorFormat forma
   const FactorSetEntry* e = m_doc->activeEntry();
   if (!e) throw InputError("no active factor set to export");
   std::vector<std::string> warnings;
-  if (format == FactorFormat::HfConfig && !QFileInfo::exists(QString::fromStdString(
-                                              configPath(path.toStdString())))) {
+  if (format == FactorFormat::HfConfig &&
+      !QFileInfo::exists(QString::fromStdString(configPath(path.toStdString())))) {
     // A new config.json: the model's own config (or the built-in default's keys) with the
     // set's RoPE, so that it is a config the model and the workbench can read back.
     const std::string file = configPath(path.toStdString());
-    const std::string text = patchHfConfig(modelConfigText(m_doc->model()), e->set, file, &warnings);
+    const std::string text =
+        patchHfConfig(modelConfigText(m_doc->model()), e->set, file, &warnings);
     QSaveFile out(QString::fromStdString(file));
     if (!out.open(QIODevice::WriteOnly) || out.write(QByteArray::fromStdString(text)) < 0 ||
         !out.commit()) {
@@ -208,10 +207,14 @@ QString WorkbenchSession::runtimeOptionsText() const {
   if (e->origin && !e->edited) method = e->origin->params;
   const RuntimeOptions o = runtimeOptions(m_doc->model().rope, e->set, method);
   QString out = QString("Factor set: %1\n\n").arg(QString::fromStdString(e->set.name));
-  out += "llama.cpp:\n" + (o.llamaCpp.empty() ? QString("  (no command-line equivalent)")
-                                              : QString::fromStdString(o.llamaCpp)) + "\n\n";
-  out += "vLLM:\n" + (o.vllm.empty() ? QString("  (no command-line equivalent)")
-                                     : QString::fromStdString(o.vllm)) + "\n";
+  out += "llama.cpp:\n" +
+         (o.llamaCpp.empty() ? QString("  (no command-line equivalent)")
+                             : QString::fromStdString(o.llamaCpp)) +
+         "\n\n";
+  out += "vLLM:\n" +
+         (o.vllm.empty() ? QString("  (no command-line equivalent)")
+                         : QString::fromStdString(o.vllm)) +
+         "\n";
   for (const auto& n : o.notes) out += "\nNote: " + QString::fromStdString(n);
   return out;
 }

@@ -59,7 +59,8 @@ class TestWidgetGuiScreenshot : public QObject {
 
   void rendersAModelFolder() {
     const QString folder = QString(ROPE_SHARED_DIR) + "/fixtures/hf-tiny/llama_default";
-    if (!QFileInfo::exists(folder + "/config.json")) QSKIP("fixture hf-tiny/llama_default not found");
+    if (!QFileInfo::exists(folder + "/config.json"))
+      QSKIP("fixture hf-tiny/llama_default not found");
     const QString path = m_dir.filePath("model.png");
     QCOMPARE(runWorkbench({"rope-workbench", "--model", folder, "--screenshot", path}), 0);
     QVERIFY(!QImage(path).isNull());
@@ -71,9 +72,12 @@ class TestWidgetGuiScreenshot : public QObject {
       QFile f(session);
       QVERIFY(f.open(QIODevice::WriteOnly));
       QString factors;
-      for (int i = 0; i < 64; ++i) factors += QString(i ? "," : "") + QString::number(1.0 + i / 32.0);
+      for (int i = 0; i < 64; ++i)
+        factors += QString(i ? "," : "") + QString::number(1.0 + i / 32.0);
       f.write(QString("{\"format\": \"rope-workbench-project\", \"version\": 1, \"factor_sets\": "
-                      "[{\"name\": \"ramp\", \"factors\": [%1]}]}").arg(factors).toUtf8());
+                      "[{\"name\": \"ramp\", \"factors\": [%1]}]}")
+                  .arg(factors)
+                  .toUtf8());
     }
     const QString path = m_dir.filePath("session.png");
     QCOMPARE(runWorkbench({"rope-workbench", "--session", session, "--screenshot", path}), 0);
@@ -82,7 +86,9 @@ class TestWidgetGuiScreenshot : public QObject {
 
   void badCommandLinesExitWithOne() {
     const QString path = m_dir.filePath("never.png");
-    QCOMPARE(runWorkbench({"rope-workbench", "--model", m_dir.filePath("missing"), "--screenshot", path}), 1);
+    QCOMPARE(runWorkbench(
+                 {"rope-workbench", "--model", m_dir.filePath("missing"), "--screenshot", path}),
+             1);
     QCOMPARE(runWorkbench({"rope-workbench", "--screenshot", path, "--tab", "nope"}), 1);
     QCOMPARE(runWorkbench({"rope-workbench", "--bogus"}), 1);
     QVERIFY(!QFileInfo::exists(path));

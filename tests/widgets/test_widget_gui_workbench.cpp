@@ -237,9 +237,11 @@ class TestWidgetGuiWorkbench : public QObject {
     QTest::addColumn<QString>("file");
     QTest::addColumn<QByteArray>("content");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("wrong length") << "short.csv" << QByteArray("1.0\n1.5\n2.0\n") << "the model needs 64";
+    QTest::newRow("wrong length") << "short.csv" << QByteArray("1.0\n1.5\n2.0\n")
+                                  << "the model needs 64";
     QTest::newRow("not numbers") << "words.csv" << QByteArray("1.0\nabc\n") << "not a number";
-    QTest::newRow("wrong kind") << "picture.png" << QByteArray("\x89PNG") << "unknown factor file type";
+    QTest::newRow("wrong kind") << "picture.png" << QByteArray("\x89PNG")
+                                << "unknown factor file type";
     QTest::newRow("bad json") << "broken.json" << QByteArray("{\"format\": ") << "broken.json";
   }
 

@@ -132,7 +132,8 @@ class TestWidgetPlots : public QObject {
     fp.setCurves({{"PI 4x", Qt::blue, std::vector<double>(64, 4.0), true}}, "λ");
     fp.plot()->replotNow();
     const QString tip = fp.plot()->tooltipAt(fp.plot()->coordToPixel({0, 4.0}));
-    QVERIFY2(tip.contains("PI 4x") && tip.contains("pair 0") && tip.contains("λ = 4"), qPrintable(tip));
+    QVERIFY2(tip.contains("PI 4x") && tip.contains("pair 0") && tip.contains("λ = 4"),
+             qPrintable(tip));
     QVERIFY2(tip.contains("wavelength 6.3 tokens") && tip.contains("effective wavelength 25.1"),
              qPrintable(tip));
     QVERIFY(fp.plot()->tooltipAt({2, 2}).isEmpty());
