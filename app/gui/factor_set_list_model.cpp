@@ -8,10 +8,8 @@ namespace rope {
 
 FactorSetListModel::FactorSetListModel(WorkbenchDocument* doc, QObject* parent)
     : QAbstractListModel(parent), m_doc(doc) {
-  connect(doc, &WorkbenchDocument::modelReset, this, [this] {
-    beginResetModel();
-    endResetModel();
-  });
+  connect(doc, &WorkbenchDocument::modelAboutToBeReset, this, [this] { beginResetModel(); });
+  connect(doc, &WorkbenchDocument::modelReset, this, [this] { endResetModel(); });
   connect(doc, &WorkbenchDocument::setAboutToBeInserted, this,
           [this](int i) { beginInsertRows({}, i, i); });
   connect(doc, &WorkbenchDocument::setInserted, this, [this] { endInsertRows(); });

@@ -35,6 +35,7 @@ const FactorSetEntry* WorkbenchDocument::activeEntry() const {
 
 void WorkbenchDocument::reset(const ModelInfo& model, int targetWindow,
                               std::vector<FactorSetEntry> sets) {
+  emit modelAboutToBeReset();
   m_undo->clear();
   m_model = model;
   m_targetWindow = targetWindow > 0 ? targetWindow : model.trainingWindow();

@@ -86,6 +86,7 @@ class WorkbenchDocument : public QObject {
   FactorSetEntry takeEntry(int index);
 
  signals:
+  void modelAboutToBeReset();
   void modelReset();  // model and sets replaced
   void setAboutToBeInserted(int index);
   void setInserted(int index);
