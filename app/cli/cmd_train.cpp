@@ -1,11 +1,10 @@
 // rope-cli corpus / train: the demo model's corpus and trainer.
 #include <cmath>
-#include <cstdlib>
-#include <filesystem>
 #include <iomanip>
 
 #include "cli/cli.h"
 #include "cli/cli_args.h"
+#include "train/demo_assets.h"
 #include "train/kjv_corpus.h"
 #include "train/trainer.h"
 
@@ -34,13 +33,6 @@ tokenizer.model, training_log.txt, training.json). Work happens in DIR.partial; 
 only when training has finished. --resume continues an interrupted run from its last
 checkpoint.
 )";
-
-std::string defaultCorpusDir() {
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  const char* home = std::getenv("HOME");
-  const std::filesystem::path base = xdg && *xdg ? xdg : std::string(home ? home : ".") + "/.cache";
-  return (base / "rope-workbench" / "kjv").string();
-}
 
 int runCorpus(const std::vector<std::string>& argv, std::ostream& out, std::ostream&) {
   const Args a(argv, {}, {"out"});
