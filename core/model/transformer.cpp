@@ -336,15 +336,20 @@ void Transformer::setFactorSet(const FactorSet& set) {
 
 void Transformer::resetRope() { setRope(m_impl->spec.config.rope); }
 
-std::vector<float> Transformer::logits(const std::vector<int64_t>& ids) {
+std::vector<float> Transformer::logits(const std::vector<int64_t>& ids, int firstRow) {
   c10::InferenceMode guard;
   Impl& d = *m_impl;
+  if (firstRow < 0 || firstRow >= std::max<int64_t>(1, static_cast<int64_t>(ids.size()))) {
+    throw InputError("first logits row " + std::to_string(firstRow) + " outside [0, " +
+                     std::to_string(ids.size()) + ")");
+  }
   const at::Tensor h = d.hidden(d.idsTensor(ids));
   const int64_t T = h.size(0), vocab = d.spec.config.vocabSize;
-  std::vector<float> out(static_cast<size_t>(T * vocab));
-  d.forEachLogitChunk(h, 0, T, [&](int64_t start, const at::Tensor& chunk) {
+  std::vector<float> out(static_cast<size_t>((T - firstRow) * vocab));
+  d.forEachLogitChunk(h, firstRow, T - firstRow, [&](int64_t start, const at::Tensor& chunk) {
     const at::Tensor cpu = chunk.to(at::kCPU).contiguous();
-    std::memcpy(out.data() + start * vocab, cpu.data_ptr<float>(), cpu.numel() * sizeof(float));
+    std::memcpy(out.data() + (start - firstRow) * vocab, cpu.data_ptr<float>(),
+                cpu.numel() * sizeof(float));
   });
   return out;
 }

@@ -72,8 +72,10 @@ class Transformer {
   void resetRope();
 
   // Logits [T x vocab] row-major, float32, for token ids (one sequence, positions 0..T-1).
-  // Throws InputError for an empty input or an id outside [0, vocab).
-  std::vector<float> logits(const std::vector<int64_t>& ids);
+  // With firstRow > 0 only rows firstRow..T-1 are projected and returned ((T - firstRow) x
+  // vocab; e.g. T - 1 for the next token only, as in greedy decoding). Throws InputError for
+  // an empty input, an id outside [0, vocab) or firstRow outside [0, T).
+  std::vector<float> logits(const std::vector<int64_t>& ids, int firstRow = 0);
 
   struct Nll {
     double sum = 0;      // sum of -log p(ids[t] | ids[<t]) over the scored tokens, nats
