@@ -136,6 +136,8 @@ struct Transformer::Impl {
   // cos/sin for the last length: one pair, or one per layer with per-layer factors.
   int cachedLength = -1;
   std::vector<at::Tensor> cos, sin;
+  // When set, hidden() hands each layer's rotated q/k to it and stops when it returns false.
+  std::function<bool(size_t layer, const at::Tensor& q, const at::Tensor& k)> qkProbe;
 
   void load(const std::string& folder, const LoadProgress& progress);
   void prepareRope(int length);
@@ -256,6 +258,7 @@ at::Tensor Transformer::Impl::hidden(const at::Tensor& ids) {
     const at::Tensor v = qkv.narrow(1, nq + nkv, nkv).view({T, m.numKvHeads, hd}).transpose(0, 1);
     q = applyRope(q, c, s);
     k = applyRope(k, c, s);
+    if (qkProbe && !qkProbe(l, q, k)) return at::Tensor();
     const at::Tensor attn = causalAttention(q, k, v, L.slidingWindow);  // [T, nH hd]
     x = x + linear(attn, L.o, L.oBias);
     h = rmsNorm(x, L.postNorm, m.rmsNormEps);
@@ -373,6 +376,42 @@ Transformer::Nll Transformer::nll(const std::vector<int64_t>& ids, int firstScor
                         total -= logp.gather(1, target.unsqueeze(1)).sum().to(at::kDouble);
                       });
   return {total.item<double>(), T - firstScored};
+}
+
+bool Transformer::forEachLayerQK(const std::vector<int64_t>& ids, int lastLayer,
+                                 const std::function<bool(const RotatedQK&)>& fn) {
+  c10::InferenceMode guard;
+  Impl& d = *m_impl;
+  const ModelConfig& m = d.spec.config;
+  if (lastLayer < 0 || lastLayer >= m.numLayers) {
+    throw InputError("layer " + std::to_string(lastLayer) + " is out of range: the model has " +
+                     std::to_string(m.numLayers) + " layers (0.." +
+                     std::to_string(m.numLayers - 1) + ")");
+  }
+  const at::Tensor idt = d.idsTensor(ids);
+  bool stopped = false;
+  d.qkProbe = [&](size_t l, const at::Tensor& q, const at::Tensor& k) {
+    const at::Tensor qf = q.to(at::kCPU, at::kFloat).contiguous();
+    const at::Tensor kf = k.to(at::kCPU, at::kFloat).contiguous();
+    RotatedQK r;
+    r.layer = static_cast<int>(l);
+    r.tokens = q.size(1);
+    r.numHeads = m.numHeads;
+    r.numKvHeads = m.numKvHeads;
+    r.headDim = m.headDim;
+    r.rotaryDim = d.rotaryDim;
+    r.slidingWindow = d.layers[l].slidingWindow;
+    r.q = qf.data_ptr<float>();
+    r.k = kf.data_ptr<float>();
+    stopped = !fn(r);
+    return !stopped && static_cast<int>(l) < lastLayer;
+  };
+  struct Reset {
+    Impl& d;
+    ~Reset() { d.qkProbe = nullptr; }
+  } reset{d};
+  d.hidden(idt);
+  return !stopped;
 }
 
 }  // namespace rope

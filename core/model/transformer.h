@@ -86,6 +86,23 @@ class Transformer {
   // chunk x vocab float32 logits exist at once.
   Nll nll(const std::vector<int64_t>& ids, int firstScored = 1);
 
+  // One layer's queries and keys after RoPE (attention factor and n_hat included), exactly as
+  // that layer's attention sees them, converted to float32 on the CPU; valid only during the
+  // callback. Query head h reads kv head h / (numHeads / numKvHeads).
+  struct RotatedQK {
+    int layer = 0;
+    int64_t tokens = 0;  // T
+    int numHeads = 0, numKvHeads = 0, headDim = 0, rotaryDim = 0;
+    int slidingWindow = 0;     // > 0: a query at i sees keys j with i - j < slidingWindow
+    const float* q = nullptr;  // [numHeads, T, headDim], row-major
+    const float* k = nullptr;  // [numKvHeads, T, headDim], row-major
+  };
+  // Runs the forward pass over ids through layer lastLayer, calling fn with the rotated q/k of
+  // layers 0..lastLayer in order (analyses of attention). fn returning false stops the pass;
+  // the result is then false. InputError for bad ids or a layer outside [0, layers).
+  bool forEachLayerQK(const std::vector<int64_t>& ids, int lastLayer,
+                      const std::function<bool(const RotatedQK&)>& fn);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> m_impl;
