@@ -49,7 +49,28 @@ int rope_spm_encode(void* h, const char* text, size_t len, int** ids, size_t* n,
 }
 
 void rope_spm_free(int* ids) { std::free(ids); }
+
+// Writes the malloc'ed, NUL-terminated text of ids to *text (free with rope_spm_free_text);
+// returns 0 on success. Ids outside the vocabulary are an error.
+int rope_spm_decode(void* h, const int* ids, size_t n, char** text, size_t* len, char* err,
+                    size_t errLen) {
+  std::string out;
+  const auto status = static_cast<sentencepiece::SentencePieceProcessor*>(h)->Decode(
+      std::vector<int>(ids, ids + n), &out);
+  if (!status.ok()) {
+    copyError(status.ToString(), err, errLen);
+    return 1;
+  }
+  *text = static_cast<char*>(std::malloc(out.size() + 1));
+  if (!*text) return 1;
+  std::memcpy(*text, out.c_str(), out.size() + 1);
+  *len = out.size();
+  return 0;
+}
+
+void rope_spm_free_text(char* text) { std::free(text); }
 int rope_spm_bos(void* h) { return static_cast<sentencepiece::SentencePieceProcessor*>(h)->bos_id(); }
+int rope_spm_eos(void* h) { return static_cast<sentencepiece::SentencePieceProcessor*>(h)->eos_id(); }
 int rope_spm_vocab(void* h) {
   return static_cast<sentencepiece::SentencePieceProcessor*>(h)->GetPieceSize();
 }

@@ -17,7 +17,10 @@ struct Shim {
   void* (*load)(const char*, char*, size_t) = nullptr;
   int (*encode)(void*, const char*, size_t, int**, size_t*, char*, size_t) = nullptr;
   void (*freeIds)(int*) = nullptr;
+  int (*decode)(void*, const int*, size_t, char**, size_t*, char*, size_t) = nullptr;
+  void (*freeText)(char*) = nullptr;
   int (*bos)(void*) = nullptr;
+  int (*eos)(void*) = nullptr;
   int (*vocab)(void*) = nullptr;
   void (*destroy)(void*) = nullptr;
 };
@@ -45,10 +48,14 @@ const Shim& shim() {
     s.load = reinterpret_cast<decltype(s.load)>(sym("rope_spm_load"));
     s.encode = reinterpret_cast<decltype(s.encode)>(sym("rope_spm_encode"));
     s.freeIds = reinterpret_cast<decltype(s.freeIds)>(sym("rope_spm_free"));
+    s.decode = reinterpret_cast<decltype(s.decode)>(sym("rope_spm_decode"));
+    s.freeText = reinterpret_cast<decltype(s.freeText)>(sym("rope_spm_free_text"));
     s.bos = reinterpret_cast<decltype(s.bos)>(sym("rope_spm_bos"));
+    s.eos = reinterpret_cast<decltype(s.eos)>(sym("rope_spm_eos"));
     s.vocab = reinterpret_cast<decltype(s.vocab)>(sym("rope_spm_vocab"));
     s.destroy = reinterpret_cast<decltype(s.destroy)>(sym("rope_spm_destroy"));
-    if (!s.load || !s.encode || !s.freeIds || !s.bos || !s.vocab || !s.destroy) {
+    if (!s.load || !s.encode || !s.freeIds || !s.decode || !s.freeText || !s.bos || !s.eos ||
+        !s.vocab || !s.destroy) {
       s.error = "the SentencePiece module " + path + " lacks its functions";
       s.lib = nullptr;
     }
@@ -92,7 +99,30 @@ std::vector<int64_t> Tokenizer::encode(const std::string& text) const {
   return out;
 }
 
+std::string Tokenizer::decode(const std::vector<int64_t>& ids) const {
+  const int vocab = vocabSize();
+  std::vector<int> in;
+  in.reserve(ids.size());
+  for (const int64_t id : ids) {
+    if (id < 0 || id >= vocab) {
+      throw InputError("cannot decode token id " + std::to_string(id) + ": outside [0, " +
+                       std::to_string(vocab) + ")");
+    }
+    in.push_back(static_cast<int>(id));
+  }
+  char* text = nullptr;
+  size_t n = 0;
+  char err[512] = {};
+  if (shim().decode(m_impl->handle, in.data(), in.size(), &text, &n, err, sizeof err) != 0) {
+    throw InputError(std::string("tokenizer failed to decode: ") + err);
+  }
+  std::string out(text, n);
+  shim().freeText(text);
+  return out;
+}
+
 int Tokenizer::bosId() const { return shim().bos(m_impl->handle); }
+int Tokenizer::eosId() const { return shim().eos(m_impl->handle); }
 int Tokenizer::vocabSize() const { return shim().vocab(m_impl->handle); }
 
 }  // namespace rope

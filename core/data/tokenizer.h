@@ -22,7 +22,12 @@ class Tokenizer {
 
   // Token ids of text, without BOS/EOS. Thread-safe (the processor is read-only).
   std::vector<int64_t> encode(const std::string& text) const;
+  // The text of token ids (SentencePiece's Decode: pieces joined, "\u2581" turned back into
+  // spaces, the leading space dropped). Throws InputError for an id outside [0, vocabSize()).
+  // Thread-safe.
+  std::string decode(const std::vector<int64_t>& ids) const;
   int bosId() const;  // -1 when the model defines none
+  int eosId() const;  // -1 when the model defines none
   int vocabSize() const;
 
  private:

@@ -1,0 +1,331 @@
+#include "eval/passkey.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <random>
+
+#include "data/tokenizer.h"
+#include "train/passkey_text.h"
+#include "util/error.h"
+
+namespace rope::passkey {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::vector<int64_t> encodeNonEmpty(const Codec& codec, const std::string& text) {
+  std::vector<int64_t> ids = codec.encode(text);
+  if (ids.empty()) throw InputError("the tokenizer gives no tokens for \"" + text + "\"");
+  return ids;
+}
+
+bool startsWith(const std::vector<int64_t>& a, const std::vector<int64_t>& prefix) {
+  return a.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), a.begin());
+}
+
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+std::string keyRangeProblem(int key) {
+  return "pass key " + std::to_string(key) + " outside 1.." + std::to_string(kMaxKey);
+}
+
+// log-softmax of row at column `target`, in double.
+double logProb(const float* row, int64_t width, int64_t target) {
+  const float mx = *std::max_element(row, row + width);
+  double sum = 0;
+  for (int64_t v = 0; v < width; ++v) sum += std::exp(static_cast<double>(row[v] - mx));
+  return static_cast<double>(row[target] - mx) - std::log(sum);
+}
+
+// Restores the model's RoPE when evaluation ends, however it ends.
+class RopeRestore {
+ public:
+  explicit RopeRestore(Transformer& m) : m_model(m), m_saved(m.rope()) {}
+  ~RopeRestore() {
+    try {
+      m_model.setRope(m_saved);
+    } catch (...) {  // it was valid when saved
+    }
+  }
+
+ private:
+  Transformer& m_model;
+  RopeParams m_saved;
+};
+
+}  // namespace
+
+Codec codecFor(const Tokenizer& tokenizer) {
+  Codec c;
+  c.encode = [&tokenizer](const std::string& text) { return tokenizer.encode(text); };
+  c.decode = [&tokenizer](const std::vector<int64_t>& ids) { return tokenizer.decode(ids); };
+  c.bos = tokenizer.bosId();
+  c.eos = tokenizer.eosId();
+  c.vocab = tokenizer.vocabSize();
+  return c;
+}
+
+PromptBuilder::PromptBuilder(Codec codec) : m_codec(std::move(codec)) {
+  m_instruction = encodeNonEmpty(m_codec, kInstruction);
+  m_filler = encodeNonEmpty(m_codec, kFiller);
+  m_question = encodeNonEmpty(m_codec, kQuestion);
+}
+
+int PromptBuilder::fixedTokens(int key) const {
+  return (m_codec.bos >= 0 ? 1 : 0) + static_cast<int>(m_instruction.size()) +
+         static_cast<int>(m_codec.encode(keySentence(key)).size()) +
+         static_cast<int>(m_question.size());
+}
+
+int PromptBuilder::minLength(const std::vector<int>& keys) const {
+  int out = 0;
+  for (int key : keys) out = std::max(out, fixedTokens(key));
+  return out;
+}
+
+Prompt PromptBuilder::build(int length, double depth, int key) const {
+  if (key < 1 || key > kMaxKey) throw InputError(keyRangeProblem(key));
+  if (!(depth >= 0 && depth <= 1)) {
+    throw InputError("passkey depth " + std::to_string(depth) + " outside [0, 1]");
+  }
+  const std::vector<int64_t> keyIds = encodeNonEmpty(m_codec, keySentence(key));
+  const int fixed = fixedTokens(key);
+  if (length < fixed) {
+    throw InputError("passkey length " + std::to_string(length) + " is shorter than the prompt's "
+                     "fixed parts (" + std::to_string(fixed) +
+                     " tokens: BOS, instruction, key sentence, question)");
+  }
+  const int filler = length - fixed;
+  const int sentence = static_cast<int>(m_filler.size());
+  const int whole = filler / sentence;
+  const int before = std::min(whole, static_cast<int>(std::lround(depth * filler / sentence)));
+
+  Prompt p;
+  p.key = key;
+  p.keyTokens = static_cast<int>(keyIds.size());
+  p.fillerTokens = filler;
+  p.fillerBefore = before * sentence;
+  p.depth = filler > 0 ? static_cast<double>(p.fillerBefore) / filler : depth;
+  p.ids.reserve(length);
+  if (m_codec.bos >= 0) p.ids.push_back(m_codec.bos);
+  p.ids.insert(p.ids.end(), m_instruction.begin(), m_instruction.end());
+  for (int i = 0; i < before; ++i) p.ids.insert(p.ids.end(), m_filler.begin(), m_filler.end());
+  p.keyStart = static_cast<int>(p.ids.size());
+  p.ids.insert(p.ids.end(), keyIds.begin(), keyIds.end());
+  for (int i = 0; i < filler - p.fillerBefore; ++i) p.ids.push_back(m_filler[i % sentence]);
+  p.ids.insert(p.ids.end(), m_question.begin(), m_question.end());
+
+  // The key as it follows the question in text ("... is 4501"), so its tokens are the ones
+  // the model was shown; a tokenizer that merges across the boundary gets the key alone.
+  const std::vector<int64_t> joined =
+      m_codec.encode(std::string(kQuestion) + " " + std::to_string(key));
+  if (startsWith(joined, m_question) && joined.size() > m_question.size()) {
+    p.answer.assign(joined.begin() + static_cast<std::ptrdiff_t>(m_question.size()), joined.end());
+  } else {
+    p.answer = encodeNonEmpty(m_codec, std::to_string(key));
+  }
+  return p;
+}
+
+std::string firstInteger(const std::string& text) {
+  const auto begin = std::find_if(text.begin(), text.end(), isDigit);
+  if (begin == text.end()) return {};
+  const auto end = std::find_if_not(begin, text.end(), isDigit);
+  const auto nonZero = std::find_if(begin, end, [](char c) { return c != '0'; });
+  return nonZero == end ? std::string("0") : std::string(nonZero, end);
+}
+
+bool answerComplete(const std::string& text) {
+  const auto begin = std::find_if(text.begin(), text.end(), isDigit);
+  return begin != text.end() && std::find_if_not(begin, text.end(), isDigit) != text.end();
+}
+
+TrialScore scoreTrial(const LogitsFn& logits, const Codec& codec, const Prompt& prompt,
+                      int maxNewTokens) {
+  if (prompt.ids.empty() || prompt.answer.empty()) throw InputError("empty passkey prompt");
+  const int L = static_cast<int>(prompt.ids.size());
+  const int A = static_cast<int>(prompt.answer.size());
+  TrialScore s;
+  s.key = prompt.key;
+  s.answerTokens = A;
+
+  // Teacher forcing: rows L-1 .. L+A-1 of prompt + answer; row j sees answer[0..j).
+  std::vector<int64_t> seq = prompt.ids;
+  seq.insert(seq.end(), prompt.answer.begin(), prompt.answer.end());
+  const std::vector<float> forced = logits(seq, L - 1);
+  ++s.forwardPasses;
+  if (forced.empty() || forced.size() % static_cast<size_t>(A + 1) != 0) {
+    throw InputError("logits of " + std::to_string(forced.size()) + " values for " +
+                     std::to_string(A + 1) + " rows");
+  }
+  const int64_t width = static_cast<int64_t>(forced.size()) / (A + 1);
+  for (int j = 0; j < A; ++j) {
+    if (prompt.answer[j] < 0 || prompt.answer[j] >= width) {
+      throw InputError("answer token " + std::to_string(prompt.answer[j]) + " outside the " +
+                       std::to_string(width) + "-column logits");
+    }
+    s.logprob += logProb(forced.data() + j * width, width, prompt.answer[j]);
+  }
+  s.logprobPerToken = s.logprob / A;
+
+  // Greedy decoding; while it follows the answer, the forced rows are its logits.
+  const int64_t argmaxWidth = codec.vocab > 0 ? std::min<int64_t>(width, codec.vocab) : width;
+  bool onAnswer = true;
+  std::vector<float> fresh;
+  std::vector<int64_t> context = prompt.ids;
+  while (static_cast<int>(s.generated.size()) < maxNewTokens) {
+    const int j = static_cast<int>(s.generated.size());
+    const float* row;
+    if (onAnswer && j <= A) {
+      row = forced.data() + j * width;
+    } else {
+      fresh = logits(context, static_cast<int>(context.size()) - 1);
+      ++s.forwardPasses;
+      if (static_cast<int64_t>(fresh.size()) != width) {
+        throw InputError("logits of " + std::to_string(fresh.size()) + " values for one row of " +
+                         std::to_string(width));
+      }
+      row = fresh.data();
+    }
+    const int64_t token = std::max_element(row, row + argmaxWidth) - row;
+    onAnswer = onAnswer && j < A && token == prompt.answer[j];
+    if (token == codec.eos && codec.eos >= 0) break;
+    s.generated.push_back(token);
+    context.push_back(token);
+    s.output = codec.decode(s.generated);
+    if (answerComplete(s.output)) break;
+  }
+  s.correct = firstInteger(s.output) == std::to_string(prompt.key);
+  return s;
+}
+
+std::vector<int> drawKeys(uint64_t seed, int count) {
+  std::mt19937_64 rng(seed);
+  std::vector<int> keys;
+  for (int i = 0; i < count; ++i) keys.push_back(1 + static_cast<int>(rng() % kMaxKey));
+  return keys;
+}
+
+void validate(const Params& p, const PromptBuilder& builder) {
+  if (p.lengths.empty()) throw InputError("no passkey lengths given");
+  if (p.depths.empty()) throw InputError("no passkey depths given");
+  for (double d : p.depths) {
+    if (!(d >= 0 && d <= 1)) {
+      throw InputError("passkey depth " + std::to_string(d) +
+                       " outside [0, 1] (0: right after the instruction, 1: right before the "
+                       "question)");
+    }
+  }
+  if (p.trials < 1) throw InputError("trials must be at least 1, got " + std::to_string(p.trials));
+  if (p.maxNewTokens < 1) {
+    throw InputError("max new tokens must be at least 1, got " + std::to_string(p.maxNewTokens));
+  }
+  const int minLength = builder.minLength(drawKeys(p.seed, p.trials));
+  for (int len : p.lengths) {
+    if (len < minLength) {
+      throw InputError("passkey length " + std::to_string(len) +
+                       " is shorter than the prompt's fixed parts (" + std::to_string(minLength) +
+                       " tokens: BOS, instruction, key sentence, question); use at least " +
+                       std::to_string(minLength));
+    }
+  }
+}
+
+Result evaluate(Transformer& model, const Tokenizer& tokenizer, const Params& p,
+                const Progress& progress) {
+  const auto t0 = Clock::now();
+  const PromptBuilder builder(codecFor(tokenizer));
+  validate(p, builder);
+  RopeRestore restore(model);
+  if (p.factorSet) {
+    model.setFactorSet(*p.factorSet);
+  } else if (p.rope) {
+    model.setRope(*p.rope);
+  }
+
+  Result r;
+  Methodology& m = r.methodology;
+  m.lengths = p.lengths;
+  m.depths = p.depths;
+  m.trials = p.trials;
+  m.seed = p.seed;
+  m.keys = drawKeys(p.seed, p.trials);
+  m.maxNewTokens = p.maxNewTokens;
+  m.bos = builder.codec().bos >= 0;
+  m.model = p.modelDir;
+  m.architecture = model.config().architecture;
+  m.dtype = computeDTypeName(model.options().dtype);
+  m.device = model.options().device;
+  m.originalMaxPosition = model.config().rope.originalMaxPosition > 0
+                              ? model.config().rope.originalMaxPosition
+                              : model.config().rope.maxPosition;
+  m.ropeMethod = methodName(model.rope().method);
+  m.ropeSource = p.ropeSource;
+
+  const LogitsFn logits = [&model](const std::vector<int64_t>& ids, int firstRow) {
+    return model.logits(ids, firstRow);
+  };
+  const int total = static_cast<int>(p.lengths.size() * p.depths.size()) * p.trials;
+  int done = 0;
+  for (int len : p.lengths) {
+    for (double depth : p.depths) {
+      Cell c;
+      c.length = len;
+      c.depth = depth;
+      for (int key : m.keys) {
+        const Prompt prompt = builder.build(len, depth, key);
+        TrialScore s = scoreTrial(logits, builder.codec(), prompt, p.maxNewTokens);
+        c.correct += s.correct ? 1 : 0;
+        c.meanLogprob += s.logprobPerToken;
+        c.meanLogprobTotal += s.logprob;
+        c.achievedDepth += prompt.depth;
+        c.scores.push_back(std::move(s));
+        ++c.trials;
+        if (progress && !progress(++done, total)) throw CancelledError();
+      }
+      c.accuracy = static_cast<double>(c.correct) / c.trials;
+      c.meanLogprob /= c.trials;
+      c.meanLogprobTotal /= c.trials;
+      c.achievedDepth /= c.trials;
+      r.cells.push_back(std::move(c));
+    }
+  }
+  r.valid = true;
+  r.status = Status::Ok;
+  r.elapsedSeconds = secondsSince(t0);
+  return r;
+}
+
+Result run(const Params& p, const Progress& progress) {
+  const auto t0 = Clock::now();
+  Result r;
+  try {
+    const std::string tokenizerPath = p.modelDir + "/tokenizer.model";
+    if (!std::filesystem::is_regular_file(tokenizerPath)) {
+      throw InputError("no tokenizer.model in " + p.modelDir +
+                       ": the passkey test builds its prompts with the model's SentencePiece "
+                       "tokenizer");
+    }
+    const Tokenizer tokenizer(tokenizerPath);
+    Transformer model(p.modelDir, p.engine);
+    r = evaluate(model, tokenizer, p, progress);
+  } catch (const CancelledError&) {
+    r = Result{};
+    r.status = Status::Cancelled;
+    r.error = "cancelled";
+  } catch (const std::exception& e) {
+    r = Result{};
+    r.status = Status::Failed;
+    r.error = e.what();
+  }
+  r.elapsedSeconds = secondsSince(t0);
+  return r;
+}
+
+}  // namespace rope::passkey
