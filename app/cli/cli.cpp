@@ -30,7 +30,8 @@ bool wantsHelp(const std::vector<std::string>& args) {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {ropeCommand(), convertCommand(), logitsCommand(),
-                                            pplCommand(),  corpusCommand(),  trainCommand()};
+                                            pplCommand(),  corpusCommand(),  trainCommand(),
+                                            passkeyCommand()};
   return all;
 }
 

@@ -29,5 +29,6 @@ Command logitsCommand();
 Command pplCommand();
 Command corpusCommand();
 Command trainCommand();
+Command passkeyCommand();
 
 }  // namespace rope::cli

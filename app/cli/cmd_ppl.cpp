@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_args.h"
+#include "cli/rope_options.h"
 #include "eval/perplexity.h"
 #include "io/factor_files.h"
 #include "io/hf_config.h"
@@ -35,20 +36,6 @@ every token once) and reports the mean token NLL and PPL = exp(NLL).
   --json       one JSON object {"results": [{length, ppl, nll, tokens, samples}],
                "methodology": {...}}
 )";
-
-RopeParams methodParams(const Args& a, const std::string& modelDir) {
-  RopeParams p = readRopeParams(modelDir);
-  p.method = parseMethod(a.require("method"));
-  if (p.method == RopeMethod::LongRope) {
-    throw UsageError("--method longrope needs per-pair factors: give them with --rope FILE");
-  }
-  if (auto f = a.doubleValue("factor")) p.factor = *f;
-  if (auto f = a.doubleValue("alpha")) p.alpha = *f;
-  else if (p.method == RopeMethod::NtkStatic && p.factor) p.alpha = *p.factor;
-  if (auto l = a.intValue("original-max")) p.originalMaxPosition = *l;
-  if (auto f = a.doubleValue("attention-factor")) p.attentionFactor = *f;
-  return p;
-}
 
 std::vector<std::string> splitList(const std::string& s) {
   std::vector<std::string> out;
@@ -114,7 +101,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
     p.factorSet = readFactorFile(*file);
     p.ropeSource = *file;
   } else if (a.has("method")) {
-    p.rope = methodParams(a, p.modelDir);
+    p.rope = ropeMethodParams(a, p.modelDir);
     p.ropeSource = "--method " + a.require("method");
   }
   const perplexity::Result r = perplexity::run(p);
