@@ -11,7 +11,7 @@ packages=(
   libeigen3-dev nlohmann-json3-dev
   libsentencepiece-dev sentencepiece
   xvfb xauth
-  bible-kjv
+  bible-kjv python3
 )
 
 missing=()

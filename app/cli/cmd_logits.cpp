@@ -1,6 +1,7 @@
 // rope-cli logits: the model's logits for a token sequence, for checks against other runtimes.
 #include <cstring>
 
+#include "train/demo_assets.h"
 #include "cli/cli.h"
 #include "cli/cli_args.h"
 #include "io/factor_files.h"
@@ -11,7 +12,7 @@
 namespace rope::cli {
 namespace {
 
-const char* kUsage = R"(usage: rope-cli logits --model DIR --input IN.safetensors --out OUT.safetensors
+const char* kUsage = R"(usage: rope-cli logits [--model DIR|demo] --input IN.safetensors --out OUT.safetensors
                        [--device cpu|cuda] [--dtype float32|bfloat16|float16] [--rope FILE]
                        [--threads N]
 
@@ -49,7 +50,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream&) 
   options.threads = a.intValue("threads").value_or(0);
   const std::string outPath = a.require("out");
   const std::vector<int64_t> ids = readInputIds(a.require("input"));
-  Transformer model(a.require("model"), options);
+  Transformer model(resolveModel(a.value("model").value_or("demo")), options);
   if (auto ropeFile = a.value("rope")) model.setFactorSet(readFactorFile(*ropeFile));
   const std::vector<float> logits = model.logits(ids);
   const int64_t vocab = model.config().vocabSize;

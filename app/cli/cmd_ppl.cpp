@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "train/demo_assets.h"
 #include "cli/cli.h"
 #include "cli/cli_args.h"
 #include "cli/rope_options.h"
@@ -14,7 +15,7 @@
 namespace rope::cli {
 namespace {
 
-const char* kUsage = R"(usage: rope-cli ppl --model DIR --data FILE[,FILE...] --lengths 128,512,1024
+const char* kUsage = R"(usage: rope-cli ppl [--model DIR|demo] [--data FILE[,FILE...]|demo] --lengths 128,512,1024
                    [--samples N] [--stride S]
                    [--rope FILE | --method M [--factor S] [--original-max L] [--alpha A]
                     [--attention-factor A]]
@@ -26,7 +27,9 @@ For each length L, takes the first N documents with at least L tokens, truncates
 (or, with --stride S, slides L-token windows with step S over each whole document, scoring
 every token once) and reports the mean token NLL and PPL = exp(NLL).
 
-  --data       token files: .bin (raw uint16/uint32; dtype by --bin-dtype or a sidecar
+  --model      a Hugging Face model folder; default: the bundled demo model
+  --data       default: the demo model's test split (KJV books, prepared on first use);
+               token files: .bin (raw uint16/uint32; dtype by --bin-dtype or a sidecar
                FILE.json {"dtype": "uint16"}), .npy (1-D, or 2-D = one document per row),
                .safetensors (input_ids [N] or [D, N]), or text (.txt; tokenized with the
                model's tokenizer.model, one document per file or per --separator line)
@@ -81,12 +84,13 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   if (a.has("rope") && a.has("method")) throw UsageError("give --rope or --method, not both");
   perplexity::Params p;
-  p.modelDir = a.require("model");
+  p.modelDir = resolveModel(a.value("model").value_or("demo"));
   p.engine.device = a.value("device").value_or("cpu");
   p.engine.dtype = parseComputeDType(a.value("dtype").value_or("float32"));
   p.engine.threads = a.intValue("threads").value_or(0);
-  p.data.paths = splitList(a.require("data"));
-  p.data.format = parseTokenFormat(a.value("format").value_or("auto"));
+  const std::string data = a.value("data").value_or("demo");
+  p.data.paths = data == "demo" ? demoDataFiles("test") : splitList(data);
+  p.data.format = parseTokenFormat(a.value("format").value_or(data == "demo" ? "text" : "auto"));
   p.data.binDType = a.value("bin-dtype").value_or("");
   p.data.separatorToken = a.intValue("separator-token").value_or(-1);
   p.data.separatorLine = a.value("separator").value_or("");

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Regenerates docs/demo-model.md: the demo model's perplexity at its training window and, like
+# Table 1 of the LongRoPE paper in miniature, each method's perplexity at 4x and 8x that window
+# on the test split, all measured by rope-cli. Usage: scripts/demo-table.sh [OUT.md]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cli=build/bin/rope-cli
+out=${1:-docs/demo-model.md}
+model=$(python3 -c 'import sys; print(sys.argv[1])' "${ROPE_DEMO_MODEL:-resources/demo-model}")
+window=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["max_position_embeddings"])' "$model/config.json")
+samples=${SAMPLES:-8}
+export OPENBLAS_NUM_THREADS=1
+corpus=$("$cli" corpus)
+validation=$(ls "$corpus"/validation/*.txt | paste -sd,)
+
+ppl() {  # ppl LENGTH DATA [rope args...] -> perplexity
+  local length=$1 data=$2; shift 2
+  "$cli" ppl --model "$model" --data "$data" --lengths "$length" --samples "$samples" \
+    --threads 1 "$@" --json | python3 -c 'import json,sys; print("%.2f" % json.load(sys.stdin)["results"][0]["ppl"])'
+}
+
+{
+  echo "# The demo model"
+  echo
+  echo "Measured by \`scripts/demo-table.sh\` ($(date -u +%Y-%m-%d), $(nproc) CPU cores, float32)."
+  echo "Model: \`$model\` ($(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print("%d layers, hidden %d, %d heads, head_dim %d, vocab %d, window %d" % (c["num_hidden_layers"], c["hidden_size"], c["num_attention_heads"], c["head_dim"], c["vocab_size"], c["max_position_embeddings"]))' "$model/config.json")),"
+  echo "trained by \`$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["command"])' "$model/training.json")\`."
+  echo "Data: the King James Bible split by book (\`rope-cli corpus\`); $samples documents per length, each truncated to the length, one forward pass each."
+  echo
+  echo "## At the training window ($window tokens)"
+  echo
+  echo "| split | perplexity |"
+  echo "| --- | --- |"
+  echo "| validation | $(ppl "$window" "$validation") |"
+  echo "| test | $(ppl "$window" demo) |"
+  echo
+  echo "## Beyond the window (test split)"
+  echo
+  echo "Each method is set for the length it is evaluated at (scale s = length / $window)."
+  echo
+  header="| method |"; rule="| --- |"
+  for m in 4 8; do header="$header $((window * m)) (${m}x) |"; rule="$rule --- |"; done
+  echo "$header"; echo "$rule"
+  row() {  # row NAME ARGS-FUNCTION
+    local name=$1 fn=$2 line="| $name |"
+    for m in 4 8; do line="$line $(ppl $((window * m)) demo $($fn $m)) |"; done
+    echo "$line"
+  }
+  none() { :; }
+  pi() { echo --method linear --factor "$1"; }
+  ntk() { echo --method ntk --alpha "$1"; }
+  dyn() { echo --method dynamic --factor "$1"; }
+  yarn() { echo --method yarn --factor "$1" --original-max "$window"; }
+  searched() { echo --rope "resources/demo-factors/searched-$1x.json"; }
+  row "none (extrapolation)" none
+  row "PI (linear)" pi
+  row "NTK-aware (alpha = s)" ntk
+  row "dynamic NTK" dyn
+  row "YaRN" yarn
+  if [ -f resources/demo-factors/searched-4x.json ] && [ -f resources/demo-factors/searched-8x.json ]; then
+    row "LongRoPE search (resources/demo-factors)" searched
+  fi
+} > "$out.tmp"
+mv "$out.tmp" "$out"
+echo "wrote $out"

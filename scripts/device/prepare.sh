@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Prepares third_party_local/ (git-ignored) for a run on a GPU machine that has LibTorch 2.x,
+# CUDA, Eigen and transformers but not nlohmann-json: a snapshot of HEAD (so that work in
+# progress in the tree does not enter the build), nlohmann-json's headers and CMake package,
+# and the hf-tiny fixtures.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rm -rf third_party_local
+mkdir -p third_party_local/json/include third_party_local/json/share/cmake
+cp -r /usr/include/nlohmann third_party_local/json/include/
+cp -r /usr/share/cmake/nlohmann_json third_party_local/json/share/cmake/
+git archive --format=tar --prefix=src/ HEAD > third_party_local/snapshot.tar
+cp -r ../shared/fixtures/hf-tiny third_party_local/fixtures
+du -sh third_party_local
