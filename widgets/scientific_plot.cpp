@@ -195,6 +195,25 @@ void ScientificPlot::setAxisLabels(const QString& x, const QString& y) {
   scheduleReplot();
 }
 
+void ScientificPlot::setTickLabels(Qt::Orientation axis, const QVector<double>& positions,
+                                   const QStringList& labels) {
+  QCPAxis* a = axis == Qt::Horizontal ? m_plot->xAxis : m_plot->yAxis;
+  if (positions.isEmpty()) {
+    applyScale(a, AxisScale::Linear);
+  } else {
+    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+    ticker->setTicks(positions, labels);
+    a->setTicker(ticker);
+  }
+  scheduleReplot();
+}
+
+QStringList ScientificPlot::tickLabels(Qt::Orientation axis) const {
+  const QCPAxis* a = axis == Qt::Horizontal ? m_plot->xAxis : m_plot->yAxis;
+  const auto text = a->ticker().dynamicCast<QCPAxisTickerText>();
+  return text ? QStringList(text->ticks().values()) : QStringList();
+}
+
 void ScientificPlot::setXScale(AxisScale scale) {
   applyScale(m_plot->xAxis, scale);
   scheduleReplot();

@@ -75,6 +75,11 @@ class ScientificPlot : public QWidget {
 
   void setTitle(const QString& title);
   void setAxisLabels(const QString& x, const QString& y);
+  // Text ticks at the given positions (categories, e.g. a heatmap's lengths); empty positions
+  // give linear number ticks back. tickLabels() reads them back (tests).
+  void setTickLabels(Qt::Orientation axis, const QVector<double>& positions,
+                     const QStringList& labels);
+  QStringList tickLabels(Qt::Orientation axis) const;
   void setXScale(AxisScale scale);
   void setYScale(AxisScale scale);
   AxisScale yScale() const;

@@ -66,9 +66,9 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b)
 }
 
 // q' = q cos + rotate_half(q) sin on the first d dims; the rest passes (partial rotary).
-// x: [heads, T, hd]; cos, sin: [T, d].
+// x: [..., T, hd]; cos, sin: [T, d] or broadcastable to x's leading dims ([B, 1, T, d]).
 at::Tensor applyRope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
-  const int64_t d = cos.size(1), hd = x.size(-1);
+  const int64_t d = cos.size(-1), hd = x.size(-1);
   const at::Tensor rot = d == hd ? x : x.narrow(-1, 0, d);
   const at::Tensor half1 = rot.narrow(-1, 0, d / 2), half2 = rot.narrow(-1, d / 2, d / 2);
   const at::Tensor rotated = at::cat({-half2, half1}, -1);
@@ -101,6 +101,8 @@ std::vector<std::string> availableDevices() {
 }
 
 std::string defaultDevice() { return at::hasCUDA() ? "cuda" : "cpu"; }
+
+int cudaDeviceCount() { return at::hasCUDA() ? static_cast<int>(at::getNumGPUs()) : 0; }
 
 double matmulFlopsPerSecond(const std::string& device, ComputeDType dtype, int n, double seconds) {
   c10::InferenceMode guard;
@@ -140,9 +142,14 @@ struct Transformer::Impl {
   std::function<bool(size_t layer, const at::Tensor& q, const at::Tensor& k)> qkProbe;
 
   void load(const std::string& folder, const LoadProgress& progress);
+  void checkRope(const RopeParams& params) const;
+  // cos/sin [length, rotaryDim] in the compute dtype: one pair, or one per layer.
+  void ropeTables(const RopeParams& params, int length, std::vector<at::Tensor>& cosOut,
+                  std::vector<at::Tensor>& sinOut) const;
   void prepareRope(int length);
   at::Tensor idsTensor(const std::vector<int64_t>& ids) const;
   at::Tensor hidden(const at::Tensor& ids);
+  at::Tensor hiddenBatch(const at::Tensor& ids, const std::vector<RopeParams>& ropes) const;
   template <typename Fn>
   void forEachLogitChunk(const at::Tensor& h, int64_t first, int64_t count, Fn&& fn) const;
 };
@@ -199,26 +206,32 @@ void Transformer::Impl::load(const std::string& folder, const LoadProgress& prog
   lmHead = m.tieWordEmbeddings ? embed : get("lm_head.weight");
 }
 
-void Transformer::Impl::prepareRope(int length) {
-  if (length == cachedLength) return;
-  cos.clear();
-  sin.clear();
-  const bool perLayer = rope.method == RopeMethod::LongRope && !rope.layerFactors.empty();
+void Transformer::Impl::ropeTables(const RopeParams& params, int length,
+                                   std::vector<at::Tensor>& cosOut,
+                                   std::vector<at::Tensor>& sinOut) const {
+  cosOut.clear();
+  sinOut.clear();
+  const bool perLayer = params.method == RopeMethod::LongRope && !params.layerFactors.empty();
   const int tables = perLayer ? static_cast<int>(layers.size()) : 1;
   for (int l = 0; l < tables; ++l) {
     // HF computes cos/sin in float32 and rounds them to the compute dtype; do the same from
     // the double-precision table.
-    const RopeFrequencies fr = computeFrequencies(rope, length, perLayer ? l : -1);
-    CosSinTable t = rope::cosSinTable(fr, rope.base, rope.nHat, 0, length);
+    const RopeFrequencies fr = computeFrequencies(params, length, perLayer ? l : -1);
+    CosSinTable t = rope::cosSinTable(fr, params.base, params.nHat, 0, length);
     auto toDevice = [&](std::vector<double>& v) {
       return at::from_blob(v.data(), {length, t.rotaryDim}, at::kDouble)
           .to(at::kFloat)
           .to(device, dtype)
           .contiguous();
     };
-    cos.push_back(toDevice(t.cos));
-    sin.push_back(toDevice(t.sin));
+    cosOut.push_back(toDevice(t.cos));
+    sinOut.push_back(toDevice(t.sin));
   }
+}
+
+void Transformer::Impl::prepareRope(int length) {
+  if (length == cachedLength) return;
+  ropeTables(rope, length, cos, sin);
   cachedLength = length;
 }
 
@@ -264,6 +277,59 @@ at::Tensor Transformer::Impl::hidden(const at::Tensor& ids) {
     h = rmsNorm(x, L.postNorm, m.rmsNormEps);
     const at::Tensor gu = linear(h, L.gateUp, L.gateUpBias);
     const at::Tensor act = at::silu(gu.narrow(1, 0, inter)) * gu.narrow(1, inter, inter);
+    x = x + linear(act, L.down, L.downBias);
+  }
+  return rmsNorm(x, finalNorm, m.rmsNormEps);
+}
+
+// The final-normed hidden states [B, T, H] of one sequence under B RoPEs: hidden() with a
+// batch dimension; attention runs over B x heads as independent heads.
+at::Tensor Transformer::Impl::hiddenBatch(const at::Tensor& ids,
+                                          const std::vector<RopeParams>& ropes) const {
+  const ModelConfig& m = spec.config;
+  const int64_t B = static_cast<int64_t>(ropes.size()), T = ids.size(0), hd = m.headDim;
+  const int64_t nq = m.numHeads * hd, nkv = m.numKvHeads * hd, inter = m.intermediateSize;
+  // Per candidate, its tables; stacked per layer to [B, 1, T, d].
+  std::vector<std::vector<at::Tensor>> cs(ropes.size()), ss(ropes.size());
+  bool perLayer = false;
+  for (size_t b = 0; b < ropes.size(); ++b) {
+    ropeTables(ropes[b], static_cast<int>(T), cs[b], ss[b]);
+    perLayer = perLayer || cs[b].size() > 1;
+  }
+  auto stacked = [&](const std::vector<std::vector<at::Tensor>>& t, size_t l) {
+    std::vector<at::Tensor> parts;
+    for (const auto& per : t) parts.push_back(per[per.size() == 1 ? 0 : l]);
+    return at::stack(parts).unsqueeze(1);
+  };
+  std::vector<at::Tensor> cosL, sinL;
+  for (size_t l = 0; l < (perLayer ? layers.size() : 1); ++l) {
+    cosL.push_back(stacked(cs, l));
+    sinL.push_back(stacked(ss, l));
+  }
+  at::Tensor x = at::embedding(embed, ids).unsqueeze(0).expand({B, T, m.hiddenSize}).contiguous();
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const Layer& L = layers[l];
+    const at::Tensor& c = cosL[perLayer ? l : 0];
+    const at::Tensor& s = sinL[perLayer ? l : 0];
+    at::Tensor h = rmsNorm(x, L.inputNorm, m.rmsNormEps);
+    const at::Tensor qkv = linear(h, L.qkv, L.qkvBias);
+    // [B, T, n hd] -> [B, n, T, hd]
+    auto heads = [&](int64_t from, int64_t width, int64_t n) {
+      return qkv.narrow(2, from, width).view({B, T, n, hd}).permute({0, 2, 1, 3});
+    };
+    const at::Tensor q = applyRope(heads(0, nq, m.numHeads), c, s);
+    const at::Tensor k = applyRope(heads(nq, nkv, m.numKvHeads), c, s);
+    const at::Tensor v = heads(nq + nkv, nkv, m.numKvHeads);
+    // Query head b nH + h reads kv head (b nH + h) / rep = b nKV + h / rep: GQA per candidate.
+    const at::Tensor attn =
+        causalAttention(q.reshape({B * m.numHeads, T, hd}), k.reshape({B * m.numKvHeads, T, hd}),
+                        v.reshape({B * m.numKvHeads, T, hd}), L.slidingWindow)
+            .view({T, B, nq})
+            .transpose(0, 1);
+    x = x + linear(attn, L.o, L.oBias);
+    h = rmsNorm(x, L.postNorm, m.rmsNormEps);
+    const at::Tensor gu = linear(h, L.gateUp, L.gateUpBias);
+    const at::Tensor act = at::silu(gu.narrow(-1, 0, inter)) * gu.narrow(-1, inter, inter);
     x = x + linear(act, L.down, L.downBias);
   }
   return rmsNorm(x, finalNorm, m.rmsNormEps);
@@ -317,20 +383,23 @@ const Transformer::Options& Transformer::options() const { return m_impl->option
 const RopeParams& Transformer::rope() const { return m_impl->rope; }
 
 void Transformer::setRope(const RopeParams& params) {
-  if (params.headDim != m_impl->spec.config.headDim || rotaryDim(params) != m_impl->rotaryDim) {
-    throw InputError("RoPE for head dim " + std::to_string(params.headDim) + " / rotary dim " +
-                     std::to_string(rotaryDim(params)) + " does not fit the model (head dim " +
-                     std::to_string(m_impl->spec.config.headDim) + ", rotary dim " +
-                     std::to_string(m_impl->rotaryDim) + ")");
-  }
-  validateParams(params);
-  if (!params.layerFactors.empty() &&
-      params.layerFactors.size() != m_impl->layers.size()) {
-    throw InputError("per-layer factors for " + std::to_string(params.layerFactors.size()) +
-                     " layers, the model has " + std::to_string(m_impl->layers.size()));
-  }
+  m_impl->checkRope(params);
   m_impl->rope = params;
   m_impl->cachedLength = -1;
+}
+
+void Transformer::Impl::checkRope(const RopeParams& params) const {
+  if (params.headDim != spec.config.headDim || rope::rotaryDim(params) != rotaryDim) {
+    throw InputError("RoPE for head dim " + std::to_string(params.headDim) + " / rotary dim " +
+                     std::to_string(rope::rotaryDim(params)) + " does not fit the model (head dim " +
+                     std::to_string(spec.config.headDim) + ", rotary dim " +
+                     std::to_string(rotaryDim) + ")");
+  }
+  validateParams(params);
+  if (!params.layerFactors.empty() && params.layerFactors.size() != layers.size()) {
+    throw InputError("per-layer factors for " + std::to_string(params.layerFactors.size()) +
+                     " layers, the model has " + std::to_string(layers.size()));
+  }
 }
 
 void Transformer::setFactorSet(const FactorSet& set) {
@@ -376,6 +445,34 @@ Transformer::Nll Transformer::nll(const std::vector<int64_t>& ids, int firstScor
                         total -= logp.gather(1, target.unsqueeze(1)).sum().to(at::kDouble);
                       });
   return {total.item<double>(), T - firstScored};
+}
+
+std::vector<Transformer::Nll> Transformer::nllBatch(const std::vector<int64_t>& ids,
+                                                   const std::vector<RopeParams>& ropes,
+                                                   int firstScored) {
+  c10::InferenceMode guard;
+  Impl& d = *m_impl;
+  const int64_t T = static_cast<int64_t>(ids.size());
+  if (firstScored < 1 || firstScored >= T) {
+    throw InputError("nothing to score: first scored position " + std::to_string(firstScored) +
+                     " of " + std::to_string(T) + " tokens (need 1 <= first < length)");
+  }
+  if (ropes.empty()) return {};
+  for (const auto& r : ropes) d.checkRope(r);
+  const at::Tensor idt = d.idsTensor(ids);
+  const at::Tensor h = d.hiddenBatch(idt, ropes);
+  std::vector<Nll> out;
+  for (int64_t b = 0; b < h.size(0); ++b) {
+    at::Tensor total = at::zeros({}, at::TensorOptions().dtype(at::kDouble).device(d.device));
+    d.forEachLogitChunk(h[b], firstScored - 1, T - firstScored,
+                        [&](int64_t start, const at::Tensor& chunk) {
+                          const at::Tensor target = idt.narrow(0, start + 1, chunk.size(0));
+                          const at::Tensor logp = at::log_softmax(chunk, -1);
+                          total -= logp.gather(1, target.unsqueeze(1)).sum().to(at::kDouble);
+                        });
+    out.push_back({total.item<double>(), T - firstScored});
+  }
+  return out;
 }
 
 bool Transformer::forEachLayerQK(const std::vector<int64_t>& ids, int lastLayer,

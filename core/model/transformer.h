@@ -33,6 +33,8 @@ ComputeDType parseComputeDType(const std::string& name);  // throws InputError
 std::vector<std::string> availableDevices();
 // "cuda" when available, else "cpu".
 std::string defaultDevice();
+// The number of visible CUDA devices (0 without CUDA).
+int cudaDeviceCount();
 
 // The rate of an n x n x n matrix product in the compute dtype on device, in FLOP/s (2 n^3 per
 // product), measured for about `seconds`. For benchmarks: the reference a forward pass's FLOP
@@ -102,6 +104,12 @@ class Transformer {
   // the result is then false. InputError for bad ids or a layer outside [0, layers).
   bool forEachLayerQK(const std::vector<int64_t>& ids, int lastLayer,
                       const std::function<bool(const RotatedQK&)>& fn);
+  // nll() of the same ids under several RoPEs in one batched forward pass [ropes, T] (each
+  // with its own cos/sin tables; the installed RoPE is neither used nor changed). Memory grows
+  // with ropes.size() x T x hidden. Throws InputError as nll() and for a RoPE that does not
+  // fit the model (as setRope).
+  std::vector<Nll> nllBatch(const std::vector<int64_t>& ids, const std::vector<RopeParams>& ropes,
+                            int firstScored = 1);
 
  private:
   struct Impl;
