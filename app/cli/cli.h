@@ -30,5 +30,6 @@ Command pplCommand();
 Command corpusCommand();
 Command trainCommand();
 Command passkeyCommand();
+Command searchCommand();
 
 }  // namespace rope::cli

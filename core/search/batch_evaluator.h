@@ -1,0 +1,51 @@
+#pragma once
+// Perplexity of many RoPE candidates on a fixed set of documents, as fast as the hardware
+// allows: one model replica per device (every visible CUDA device, or the CPU), and on each
+// device several candidates per forward pass (Transformer::nllBatch, each candidate with its
+// own cos/sin tables). The fitness behind the LongRoPE search.
+//
+// Not thread-safe: one call at a time. A call runs one worker thread per device.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/transformer.h"
+#include "rope/rope_params.h"
+
+namespace rope {
+
+class BatchEvaluator {
+ public:
+  // devices: "auto" (every visible CUDA device, else the CPU), "cuda" (every CUDA device),
+  // "cpu", "cuda:N", or a comma-separated list ("cuda:0,cuda:2"). batch: candidates per forward
+  // pass on each device; 0 picks one from the model's size and the target length.
+  // Loads one Transformer per device; throws InputError as Transformer does.
+  BatchEvaluator(const std::string& modelDir, const Transformer::Options& engine,
+                 const std::string& devices, int batch, int longestLength);
+  ~BatchEvaluator();
+  BatchEvaluator(const BatchEvaluator&) = delete;
+  BatchEvaluator& operator=(const BatchEvaluator&) = delete;
+
+  const ModelConfig& config() const;
+  std::vector<std::string> devices() const;
+  int batch() const { return m_batch; }
+  // Candidates one call should receive to keep every device busy: devices x batch.
+  int preferredCallSize() const;
+
+  // exp(token-weighted mean NLL of tokens 1..T-1 of every document) for each RoPE. Work is
+  // split over the devices in contiguous slices; the result does not depend on the split
+  // beyond float rounding. Throws InputError for a RoPE that does not fit the model.
+  std::vector<double> perplexities(const std::vector<RopeParams>& ropes,
+                                   const std::vector<std::vector<int64_t>>& documents);
+
+  // The devices "auto"/"cuda"/lists name, in order. Throws InputError for an unknown name.
+  static std::vector<std::string> resolveDevices(const std::string& devices);
+
+ private:
+  std::vector<std::unique_ptr<Transformer>> m_models;
+  int m_batch = 1;
+};
+
+}  // namespace rope

@@ -1,0 +1,403 @@
+#include "search/longrope_search.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "io/hf_config.h"
+#include "rope/rope_math.h"
+#include "search/batch_evaluator.h"
+#include "util/error.h"
+#include "util/files.h"
+
+namespace rope::longrope {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Documents = std::vector<std::vector<int64_t>>;
+
+enum class Kind { Long, Stage2, Short };
+
+// One search: what its candidates mean, where they are scored, and its evolution params.
+struct Stage {
+  Kind kind = Kind::Long;
+  std::string name;
+  int length = 0;       // full evaluation length
+  FactorSet context;    // Long: window/target; Stage2: stage one's set; Short: the long set
+  Documents full, cheap;
+  EvolutionParams evo;
+};
+
+std::string fnv1a(const std::string& bytes) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+std::string factorsPrint(const FactorSet& set) {
+  std::ostringstream s;
+  s.precision(17);
+  for (double f : set.factors) s << f << ',';
+  s << "n" << set.nHat << ",a" << set.attentionFactor.value_or(0);
+  return fnv1a(s.str());
+}
+
+// The first `samples` documents with at least `length` tokens, truncated to it.
+Documents selectDocuments(const TokenDataset& data, int length, int samples,
+                          std::vector<std::string>& warnings) {
+  Documents out;
+  for (const auto& d : data.documents) {
+    if (static_cast<int>(out.size()) >= samples) break;
+    if (d.size() >= static_cast<size_t>(length)) out.emplace_back(d.begin(), d.begin() + length);
+  }
+  if (out.empty()) {
+    throw InputError("no document has at least " + std::to_string(length) + " tokens (" +
+                     data.description + ", longest " + std::to_string(data.longestDocument()) +
+                     "); give longer documents or a shorter target length");
+  }
+  if (static_cast<int>(out.size()) < samples) {
+    warnings.push_back("length " + std::to_string(length) + ": only " +
+                       std::to_string(out.size()) + " of " + std::to_string(samples) +
+                       " documents are long enough");
+  }
+  return out;
+}
+
+Documents truncated(const Documents& docs, int count, int length) {
+  Documents out;
+  for (int i = 0; i < count && i < static_cast<int>(docs.size()); ++i) {
+    const auto& d = docs[i];
+    out.emplace_back(d.begin(), d.begin() + std::min<size_t>(d.size(), length));
+  }
+  return out;
+}
+
+// What a candidate of a stage stands for as a complete factor set.
+FactorSet toFactorSet(const Stage& st, const Candidate& c) {
+  FactorSet set = st.context;
+  set.method = "search";
+  switch (st.kind) {
+    case Kind::Long:
+      set.factors = c.factors;
+      set.nHat = c.nHat;
+      set.attentionFactor = c.attentionFactor;
+      break;
+    case Kind::Stage2:  // progressive extension: the second search multiplies the first
+      for (size_t i = 0; i < set.factors.size(); ++i) set.factors[i] *= c.factors[i];
+      if (st.evo.space.searchNHat) set.nHat = c.nHat;
+      set.attentionFactor = c.attentionFactor;
+      set.targetLength = st.length;
+      break;
+    case Kind::Short:
+      set.shortFactors = c.factors;
+      break;
+  }
+  return set;
+}
+
+class Runner {
+ public:
+  Runner(const Params& p, const Progress& progress) : m_p(p), m_progress(progress) {}
+  Result run();
+
+ private:
+  EvolutionParams evolution(const std::string& checkpoint, double lambdaMax, int generations) const;
+  std::string fingerprint(const Stage& st) const;
+  void prepare(Stage& st, std::vector<FactorSet> seeds);
+  bool runStage(Stage& st);  // false: cancelled or failed (m_result says which)
+
+  const Params& m_p;
+  const Progress& m_progress;
+  Result m_result;
+  ModelConfig m_config;
+  std::string m_configPrint;
+  int m_window = 0;
+  std::unique_ptr<BatchEvaluator> m_evaluator;
+};
+
+EvolutionParams Runner::evolution(const std::string& checkpoint, double lambdaMax,
+                                  int generations) const {
+  EvolutionParams e;
+  e.space.pairs = rotaryDim(m_config.rope) / 2;
+  e.space.lambdaMin = m_p.lambdaMin;
+  e.space.lambdaMax = lambdaMax;
+  e.space.step = m_p.step;
+  e.space.searchNHat = m_p.searchNHat;
+  e.space.nHatChoices = m_p.nHatChoices;
+  e.space.searchAttention = m_p.searchAttention;
+  e.space.attentionMin = m_p.attentionMin;
+  e.space.attentionMax = m_p.attentionMax;
+  e.space.attentionStep = m_p.attentionStep;
+  e.population = m_p.population;
+  e.parents = m_p.parents;
+  e.mutations = m_p.mutations;
+  e.crossovers = m_p.crossovers;
+  e.generations = generations;
+  e.mutationProbability = m_p.mutationProbability;
+  e.seed = m_p.seed;
+  e.earlyStopPatience = m_p.earlyStopPatience;
+  e.earlyStopTolerance = m_p.earlyStopTolerance;
+  e.screenKeep = m_p.screenKeep;
+  e.checkpointPath = checkpoint;
+  e.resume = m_p.resume && !checkpoint.empty() && std::filesystem::exists(checkpoint);
+  return e;
+}
+
+// Everything that makes two searches' scores comparable: a checkpoint of another model,
+// data, target, sample count, dtype or starting point is refused.
+std::string Runner::fingerprint(const Stage& st) const {
+  std::error_code ec;
+  const auto folder = std::filesystem::weakly_canonical(m_p.modelDir, ec);
+  std::ostringstream s;
+  s << "model " << (ec ? m_p.modelDir : folder.string()) << " (config " << m_configPrint
+    << "), data " << fingerprintOf(st.full) << " (" << st.full.size() << " x " << st.length
+    << "), " << computeDTypeName(m_p.engine.dtype) << ", stage " << st.name;
+  if (m_p.screening) s << ", screening " << fingerprintOf(st.cheap);
+  if (st.kind != Kind::Long) s << ", from " << factorsPrint(st.context);
+  return s.str();
+}
+
+void Runner::prepare(Stage& st, std::vector<FactorSet> seeds) {
+  st.evo.seeds = std::move(seeds);
+  if (m_p.screening) {
+    const int len = st.kind == Kind::Short || m_p.screenLength <= 0
+                        ? st.length
+                        : std::min(m_p.screenLength, st.length);
+    st.cheap = truncated(st.full, m_p.screenSamples, len);
+  }
+  st.evo.fingerprint = fingerprint(st);
+  validateEvolutionParams(st.evo);
+}
+
+bool Runner::runStage(Stage& st) {
+  StageResult sr;
+  sr.name = st.name;
+  sr.length = st.length;
+  sr.fingerprint = st.evo.fingerprint;
+  st.evo.batchSize = m_evaluator->preferredCallSize();
+  const RopeParams modelRope = m_config.rope;
+  auto scorer = [&](const Documents& docs) {
+    return [&, docsPtr = &docs](const std::vector<Candidate>& cands) {
+      std::vector<RopeParams> ropes;
+      for (const auto& c : cands) ropes.push_back(applyFactorSet(modelRope, toFactorSet(st, c)));
+      return m_evaluator->perplexities(ropes, *docsPtr);
+    };
+  };
+  const FitnessFn full = scorer(st.full);
+  const FitnessFn cheap = m_p.screening ? scorer(st.cheap) : FitnessFn{};
+  const SearchProgress progress = [&](const SearchEvent& e) {
+    if (e.kind == SearchEvent::CandidateScored && e.candidate &&
+        e.generation == 0 && e.candidate->origin.rfind("seed:", 0) == 0) {
+      sr.seedPerplexities.emplace_back(e.candidate->origin.substr(5), e.candidate->fitness);
+    }
+    return m_progress ? m_progress(st.name, e) : true;
+  };
+  sr.search = runEvolution(st.evo, full, cheap, progress);
+  m_result.evaluations += sr.search.evaluations;
+  m_result.screenings += sr.search.screenings;
+  m_result.generations += sr.search.generations;
+  for (const auto& w : sr.search.warnings) m_result.warnings.push_back(st.name + ": " + w);
+  const bool ok = sr.search.valid && !sr.search.cancelled && sr.search.error.empty();
+  if (sr.search.cancelled) {
+    m_result.status = Status::Cancelled;
+    m_result.error = "cancelled";
+  } else if (!ok) {
+    m_result.error = st.name + ": " + (sr.search.error.empty() ? "no result" : sr.search.error);
+  }
+  if (ok) m_result.best = toFactorSet(st, sr.search.best);
+  if (ok && st.kind != Kind::Short) m_result.bestPerplexity = sr.search.best.fitness;
+  m_result.stages.push_back(std::move(sr));
+  return ok;
+}
+
+Result Runner::run() {
+  // Everything that can be checked is checked before the model loads.
+  if (m_p.targetLength < 2) throw InputError("the target length must be at least 2");
+  if (m_p.samples < 1) throw InputError("samples must be at least 1");
+  if (m_p.screening && m_p.screenSamples < 1) throw InputError("screening needs at least 1 sample");
+  if (m_p.screening && m_p.screenLength != 0 && m_p.screenLength < 2) {
+    throw InputError("the screening length must be at least 2 (0: the target length)");
+  }
+  if (m_p.stage2Target != 0 && m_p.stage2Target <= m_p.targetLength) {
+    throw InputError("the stage-two target (" + std::to_string(m_p.stage2Target) +
+                     ") must exceed the first target (" + std::to_string(m_p.targetLength) + ")");
+  }
+  const std::string configFile = configPath(m_p.modelDir);
+  m_config = readModelConfig(configFile);
+  m_configPrint = fnv1a(readFile(configFile));
+  const RopeParams& mr = m_config.rope;
+  m_window = m_p.originalWindow > 0    ? m_p.originalWindow
+             : mr.originalMaxPosition > 0 ? mr.originalMaxPosition
+                                          : mr.maxPosition;
+  if (m_p.targetLength <= m_window) {
+    throw InputError("the target length (" + std::to_string(m_p.targetLength) +
+                     ") must exceed the original window (" + std::to_string(m_window) +
+                     "); a search at the original window is --short-factors");
+  }
+  const double s = static_cast<double>(m_p.targetLength) / m_window;
+  const double lambdaMax = m_p.lambdaMax > 0 ? m_p.lambdaMax : m_p.lambdaMaxScale * s;
+  const std::string& ck = m_p.checkpointPath;
+  auto stagePath = [&](const std::string& suffix) { return ck.empty() ? ck : ck + suffix; };
+  if (m_p.resume && (ck.empty() || !std::filesystem::exists(ck))) {
+    throw InputError(ck.empty() ? "resume needs a checkpoint file"
+                                : "checkpoint " + ck + " does not exist; nothing to resume");
+  }
+  if (!m_p.resume) {
+    for (const std::string& path : {stagePath(""), stagePath(".stage2"), stagePath(".short")}) {
+      if (!path.empty() && std::filesystem::exists(path)) {
+        throw InputError("checkpoint " + path + " exists; resume it or choose another file");
+      }
+    }
+  }
+
+  TokenSource source = m_p.data;
+  if (source.tokenizerPath.empty()) source.tokenizerPath = m_p.modelDir + "/tokenizer.model";
+  const TokenDataset data = loadTokens(source);
+  auto& warnings = m_result.warnings;
+
+  FactorSet context;
+  context.method = "search";
+  context.base = mr.base;
+  context.rotaryDim = rotaryDim(mr);
+  context.originalMaxPosition = m_window;
+  context.targetLength = m_p.targetLength;
+  std::vector<FactorSet> seeds = methodSeeds(mr, m_window, m_p.targetLength);
+  for (const auto& u : m_p.seeds) seeds.push_back(u);
+
+  Stage longStage;
+  longStage.name = "long";
+  longStage.length = m_p.targetLength;
+  longStage.context = context;
+  longStage.full = selectDocuments(data, m_p.targetLength, m_p.samples, warnings);
+  longStage.evo = evolution(ck, lambdaMax, m_p.generations);
+  prepare(longStage, seeds);
+
+  std::optional<Stage> stage2, shortStage;
+  if (m_p.stage2Target > 0) {
+    stage2.emplace();
+    stage2->kind = Kind::Stage2;
+    stage2->name = "stage2";
+    stage2->length = m_p.stage2Target;
+    stage2->full = selectDocuments(data, m_p.stage2Target, m_p.samples, warnings);
+  }
+  if (m_p.searchShortFactors) {
+    shortStage.emplace();
+    shortStage->kind = Kind::Short;
+    shortStage->name = "short";
+    shortStage->length = m_window;
+    shortStage->full = selectDocuments(data, m_window, m_p.samples, warnings);
+  }
+  // The later stages' bounds and schedules are checked now too (their seeds need stage one's
+  // result, but the identity and the long factors lie in the same space).
+  FactorSet identity = context;
+  identity.name = "identity";
+  identity.factors.assign(context.rotaryDim / 2, 1.0);
+  const double s2 = stage2 ? static_cast<double>(stage2->length) / m_p.targetLength : 0;
+  if (stage2) {
+    stage2->evo = evolution(stagePath(".stage2"),
+                            m_p.lambdaMax > 0 ? m_p.lambdaMax : m_p.lambdaMaxScale * s2,
+                            m_p.generations);
+    stage2->evo.seeds = {identity};
+    for (auto& m : methodSeeds(mr, m_p.targetLength, stage2->length)) stage2->evo.seeds.push_back(m);
+    validateEvolutionParams(stage2->evo);
+  }
+  if (shortStage) {
+    shortStage->evo = evolution(stagePath(".short"), lambdaMax,
+                                m_p.shortGenerations > 0 ? m_p.shortGenerations : m_p.generations);
+    shortStage->evo.space.searchNHat = false;  // one n_hat for short and long factors
+    shortStage->evo.space.searchAttention = false;
+  }
+  const int longest = m_p.stage2Target > 0 ? m_p.stage2Target : m_p.targetLength;
+  m_evaluator = std::make_unique<BatchEvaluator>(m_p.modelDir, m_p.engine, m_p.devices, m_p.batch,
+                                                 longest);
+  m_result.devices = m_evaluator->devices();
+  m_result.batch = m_evaluator->batch();
+
+  if (!runStage(longStage)) return m_result;
+  if (stage2) {
+    // Multipliers of stage one's factors at s2 = L2 / L1, as if stage one's target were the
+    // model's window; the identity keeps stage one's result as a candidate.
+    Stage& st = *stage2;
+    st.context = m_result.best;
+    std::vector<FactorSet> s2Seeds = st.evo.seeds;
+    s2Seeds.front().name = "stage-one";
+    prepare(st, s2Seeds);
+    if (!runStage(st)) return m_result;
+  }
+  if (shortStage) {
+    Stage& st = *shortStage;
+    st.context = m_result.best;
+    FactorSet asLong = context;
+    asLong.name = "long-factors";
+    asLong.factors = st.context.factors;
+    prepare(st, {identity, asLong});
+    const double longPpl = m_result.bestPerplexity;
+    if (!runStage(st)) return m_result;
+    m_result.bestPerplexity = longPpl;
+  }
+  m_result.best.name = "longrope-search-" + std::to_string(longest);
+  m_result.valid = true;
+  m_result.status = Status::Ok;
+  return m_result;
+}
+
+}  // namespace
+
+std::vector<FactorSet> methodSeeds(const RopeParams& model, int window, int target) {
+  if (window <= 0 || target <= window) {
+    throw InputError("the target length (" + std::to_string(target) +
+                     ") must exceed the original window (" + std::to_string(window) + ")");
+  }
+  const double s = static_cast<double>(target) / window;
+  RopeParams plain;
+  plain.headDim = model.headDim;
+  plain.partialRotaryFactor = model.partialRotaryFactor;
+  plain.base = model.base;
+  plain.maxPosition = window;
+  plain.originalMaxPosition = window;
+  // Dynamic NTK is no extra seed: at one length it is NTK-aware with another alpha (HF's
+  // factor s gives alpha s^2 - s + 1, whose top factors lie beyond 1.25 s).
+  auto with = [&](RopeMethod m) {
+    RopeParams p = plain;
+    p.method = m;
+    p.factor = s;
+    return p;
+  };
+  RopeParams ntk = with(RopeMethod::NtkStatic);
+  ntk.factor.reset();
+  ntk.alpha = s;
+  RopeParams yarn = with(RopeMethod::Yarn);
+  yarn.maxPosition = target;
+  return {factorSetFromParams(with(RopeMethod::Linear), target, "pi"),
+          factorSetFromParams(ntk, target, "ntk"),
+          factorSetFromParams(yarn, target, "yarn")};
+}
+
+Result run(const Params& params, const Progress& progress) {
+  const auto t0 = Clock::now();
+  Result r;
+  try {
+    r = Runner(params, progress).run();
+  } catch (const CancelledError&) {
+    r = Result{};
+    r.status = Status::Cancelled;
+    r.error = "cancelled";
+  } catch (const std::exception& e) {
+    r = Result{};
+    r.status = Status::Failed;
+    r.error = e.what();
+  }
+  r.elapsedSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace rope::longrope

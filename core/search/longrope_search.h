@@ -1,0 +1,121 @@
+#pragma once
+// LongRoPE's search on a real model (Ding et al., ICML 2024): the evolutionary search of
+// search/evolution_search.h with perplexity at the target length as its fitness.
+//
+// Stage "long": lambda_i (and n_hat, optionally the attention factor) for target length L'
+// at s = L' / L (L the model's original window), seeded with PI, NTK-aware and YaRN at s
+// plus the user's sets. Optional stage "stage2" (progressive extension): a second
+// search at a longer target whose factors multiply stage one's. Optional stage "short": the
+// short factors at the original window with the long factors fixed (Phi-3's short_factor).
+//
+// Fitness: perplexity of the first `samples` documents holding at least the target length,
+// each truncated to it (one forward pass, tokens 1..L'-1 scored, token-weighted). Screening
+// ("cheap-first") scores children on fewer documents and/or a shorter proxy length first.
+// Candidates are scored several per forward pass and on every device (BatchEvaluator).
+//
+// Shape of long work (STYLE.md): run() never throws; bad input fails before any work starts
+// with an actionable message in Result::error.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "data/token_data.h"
+#include "model/transformer.h"
+#include "rope/factor_set.h"
+#include "search/evolution_search.h"
+
+namespace rope::longrope {
+
+struct Params {
+  std::string modelDir;                // HF folder
+  Transformer::Options engine;         // dtype and CPU threads; the device comes from `devices`
+  std::string devices = "auto";        // auto | cpu | cuda | cuda:N[,cuda:M...]
+  int batch = 0;                       // candidates per forward pass per device; 0: automatic
+  TokenSource data;                    // search data (the demo's validation split, say)
+  int targetLength = 0;                // L'
+  int originalWindow = 0;              // L; 0: the config's original window
+  int samples = 5;                     // documents per evaluation
+
+  // Search space: lambda in [lambdaMin, lambdaMax], lambdaMax 0 meaning lambdaMaxScale * s.
+  double lambdaMin = 1.0;
+  double lambdaMax = 0;
+  double lambdaMaxScale = 1.25;        // LongRoPE: 1.25 s
+  double step = 0.01;
+  bool searchNHat = true;
+  std::vector<int> nHatChoices = {0, 1, 2, 4, 8, 12, 16, 20, 24, 28, 32, 64, 128, 256};
+  bool searchAttention = false;        // else LongRoPE's sqrt(1 + ln s / ln L)
+  double attentionMin = 1.0;
+  double attentionMax = 1.5;
+  double attentionStep = 0.01;
+
+  // Schedule (paper defaults).
+  int population = 64;
+  int parents = 32;
+  int mutations = 16;
+  int crossovers = 16;
+  int generations = 40;
+  double mutationProbability = 0.3;
+  std::uint64_t seed = 0;
+  int earlyStopPatience = 0;           // 0: off (the paper's fixed schedule)
+  double earlyStopTolerance = 1e-3;
+
+  // Cheap-first screening: children scored on screenSamples documents at screenLength
+  // (0: the target) first; only the best screenKeep fraction get the full evaluation.
+  bool screening = false;
+  int screenSamples = 1;
+  int screenLength = 0;
+  double screenKeep = 0.5;
+
+  std::vector<FactorSet> seeds;        // the user's sets, added to PI/NTK/YaRN
+
+  // Stage two (progressive extension) at stage2Target > targetLength; 0: none.
+  int stage2Target = 0;
+  // Short factors at the original window, searched last; their own generation count
+  // (0: generations).
+  bool searchShortFactors = false;
+  int shortGenerations = 0;
+
+  // Checkpoints: checkpointPath for stage one, PATH.stage2 and PATH.short for the others.
+  std::string checkpointPath;
+  bool resume = false;
+};
+
+struct StageResult {
+  std::string name;          // "long", "stage2", "short"
+  int length = 0;            // the length this stage scored at
+  std::string fingerprint;   // what its checkpoint is tied to
+  EvolutionResult search;
+  std::vector<std::pair<std::string, double>> seedPerplexities;  // as scored by the search
+};
+
+enum class Status { Ok, Cancelled, Failed };
+
+struct Result {
+  bool valid = false;
+  Status status = Status::Failed;
+  std::string error;
+  std::vector<std::string> warnings;
+  double elapsedSeconds = 0;
+  FactorSet best;            // the final set: long factors, n_hat, short factors if searched
+  double bestPerplexity = 0; // of the long factors at the final target, on the search data
+  int evaluations = 0;       // full evaluations over all stages (cache hits excluded)
+  int screenings = 0;
+  int generations = 0;       // completed generations over all stages
+  std::vector<std::string> devices;
+  int batch = 0;
+  std::vector<StageResult> stages;
+};
+
+// Event of a stage's search (SearchEvent) with the stage's name; return false to cancel,
+// which takes effect after the current batch of candidates (the checkpoint is kept).
+using Progress = std::function<bool(const std::string& stage, const SearchEvent& event)>;
+
+Result run(const Params& params, const Progress& progress = {});
+
+// The fixed methods at s = target / window as factor sets (PI, NTK-aware with alpha = s,
+// YaRN), each with its own attention factor: the seeds.
+std::vector<FactorSet> methodSeeds(const RopeParams& model, int window, int target);
+
+}  // namespace rope::longrope

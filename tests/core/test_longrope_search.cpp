@@ -1,0 +1,313 @@
+// The LongRoPE search on a real (tiny) model: the batched NLL equals the single one, the search
+// runs end to end and beats its seeds, is deterministic, resumes losslessly, refuses a
+// checkpoint of another model and bad input, and its stages compose.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "eval/perplexity.h"
+#include "model/safetensors.h"
+#include "model/transformer.h"
+#include "rope/factor_set.h"
+#include "search/longrope_search.h"
+#include "util/error.h"
+#include "util/files.h"
+
+using namespace rope;
+
+namespace {
+
+const std::string kFixtures = ROPE_SHARED_DIR "/fixtures/hf-tiny";
+const std::string kLlama = kFixtures + "/llama_default";
+const std::string kPhi3 = kFixtures + "/phi3_longrope";
+
+std::vector<int64_t> referenceIds() {
+  return SafetensorsFile(kLlama + "/reference_long.safetensors").tensor("input_ids").toInt64s();
+}
+
+// Two 300-token documents: the reference input and its reverse.
+std::string writeData(const QTemporaryDir& dir) {
+  std::vector<int64_t> ids = referenceIds();
+  std::vector<int64_t> both = ids;
+  both.insert(both.end(), ids.rbegin(), ids.rend());
+  const std::string path = dir.filePath("data.safetensors").toStdString();
+  writeSafetensors(path, {{"input_ids", DType::I64, {2, static_cast<int64_t>(ids.size())},
+                           both.data(), both.size() * sizeof(int64_t)}});
+  return path;
+}
+
+longrope::Params tinyParams(const std::string& data) {
+  longrope::Params p;
+  p.modelDir = kLlama;
+  p.data.paths = {data};
+  p.targetLength = 256;
+  p.originalWindow = 64;  // s = 4
+  p.samples = 2;
+  p.population = 8;
+  p.parents = 4;
+  p.mutations = 3;
+  p.crossovers = 3;
+  p.generations = 3;
+  p.seed = 7;
+  p.devices = "cpu";
+  p.batch = 3;
+  p.engine.threads = 1;
+  return p;
+}
+
+double relDiff(double a, double b) { return std::abs(a - b) / std::max(std::abs(b), 1e-30); }
+
+}  // namespace
+
+class TestLongRopeSearch : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void nllBatchEqualsNll_data();
+  void nllBatchEqualsNll();
+  void endToEndBeatsSeeds();
+  void deterministicForSeed();
+  void resumeAfterCancelEqualsUninterrupted();
+  void checkpointOfAnotherModelRefused();
+  void badInput_data();
+  void badInput();
+  void progressiveAndShortFactors();
+};
+
+void TestLongRopeSearch::nllBatchEqualsNll_data() {
+  QTest::addColumn<QString>("model");
+  QTest::newRow("llama-gqa") << QString::fromStdString(kLlama);
+  QTest::newRow("phi3-fused") << QString::fromStdString(kPhi3);
+}
+
+void TestLongRopeSearch::nllBatchEqualsNll() {
+  QFETCH(QString, model);
+  Transformer::Options o;
+  o.threads = 1;
+  Transformer m(model.toStdString(), o);
+  const RopeParams config = m.config().rope;
+  std::vector<RopeParams> ropes;
+  for (const auto& set : longrope::methodSeeds(config, 64, 256)) {
+    ropes.push_back(applyFactorSet(config, set));
+  }
+  FactorSet withNHat = longrope::methodSeeds(config, 64, 256).front();
+  withNHat.nHat = 16;
+  withNHat.attentionFactor = 1.3;
+  ropes.push_back(applyFactorSet(config, withNHat));
+  ropes.push_back(config);
+  const std::vector<int64_t> ids = referenceIds();
+  const auto batched = m.nllBatch(ids, ropes, 5);
+  QCOMPARE(batched.size(), ropes.size());
+  std::vector<double> sums;
+  for (size_t i = 0; i < ropes.size(); ++i) {
+    m.setRope(ropes[i]);
+    const Transformer::Nll one = m.nll(ids, 5);
+    QCOMPARE(batched[i].tokens, one.tokens);
+    QVERIFY2(relDiff(batched[i].sum, one.sum) < 1e-5,
+             qPrintable(QString("rope %1: %2 vs %3").arg(i).arg(batched[i].sum).arg(one.sum)));
+    sums.push_back(one.sum);
+  }
+  // The RoPEs really differ, so a batch that mixed them up would fail above.
+  QVERIFY(relDiff(sums[0], sums[3]) > 1e-3 && relDiff(sums[3], sums[4]) > 1e-3);
+  // A RoPE that does not fit is refused.
+  RopeParams wrong = config;
+  wrong.headDim = 32;
+  QVERIFY_THROWS_EXCEPTION(InputError, m.nllBatch(ids, std::vector<RopeParams>{config, wrong}));
+}
+
+void TestLongRopeSearch::endToEndBeatsSeeds() {
+  QTemporaryDir dir;
+  const longrope::Params p = tinyParams(writeData(dir));
+  int generationsSeen = 0;
+  const auto r = longrope::run(p, [&](const std::string& stage, const SearchEvent& e) {
+    if (e.kind == SearchEvent::GenerationDone && stage == "long") ++generationsSeen;
+    return true;
+  });
+  QVERIFY2(r.valid, r.error.c_str());
+  QCOMPARE(r.status, longrope::Status::Ok);
+  QCOMPARE(generationsSeen, p.generations + 1);
+  QCOMPARE(r.generations, p.generations);
+  QCOMPARE(r.stages.size(), size_t{1});
+  const auto& seeds = r.stages[0].seedPerplexities;
+  QCOMPARE(seeds.size(), size_t{3});  // pi, ntk, yarn
+  double bestSeed = 1e300;
+  for (const auto& [name, ppl] : seeds) bestSeed = std::min(bestSeed, ppl);
+  QVERIFY(r.bestPerplexity <= bestSeed);
+  QVERIFY(r.evaluations >= p.population);
+  // The best is a valid curve in the space, made for this model and target.
+  QVERIFY(isMonotone(r.best.factors));
+  for (double f : r.best.factors) QVERIFY(f >= 1.0 - 1e-12 && f <= 1.25 * 4 + 1e-12);
+  QCOMPARE(r.best.targetLength, 256);
+  QCOMPARE(r.best.originalMaxPosition, 64);
+  // Its fitness is the plain perplexity of the set: evaluate it independently.
+  perplexity::Params pp;
+  pp.modelDir = kLlama;
+  pp.data = p.data;
+  pp.lengths = {256};
+  pp.samples = 2;
+  pp.factorSet = r.best;
+  pp.engine.threads = 1;
+  const auto check = perplexity::run(pp);
+  QVERIFY2(check.valid, check.error.c_str());
+  QVERIFY2(relDiff(check.results[0].ppl, r.bestPerplexity) < 1e-5,
+           qPrintable(QString("%1 vs %2").arg(check.results[0].ppl).arg(r.bestPerplexity)));
+}
+
+void TestLongRopeSearch::deterministicForSeed() {
+  QTemporaryDir dir;
+  longrope::Params p = tinyParams(writeData(dir));
+  p.screening = true;
+  p.screenSamples = 1;
+  p.screenLength = 128;
+  const auto a = longrope::run(p), b = longrope::run(p);
+  QVERIFY2(a.valid && b.valid, (a.error + b.error).c_str());
+  QCOMPARE(a.best.factors, b.best.factors);
+  QCOMPARE(a.best.nHat, b.best.nHat);
+  QCOMPARE(a.bestPerplexity, b.bestPerplexity);
+  QCOMPARE(a.evaluations, b.evaluations);
+  QVERIFY(a.screenings > 0);
+  QCOMPARE(a.screenings, b.screenings);
+}
+
+void TestLongRopeSearch::resumeAfterCancelEqualsUninterrupted() {
+  QTemporaryDir dir;
+  longrope::Params p = tinyParams(writeData(dir));
+  const auto whole = longrope::run(p);
+  QVERIFY2(whole.valid, whole.error.c_str());
+
+  p.checkpointPath = dir.filePath("search.ckpt").toStdString();
+  int scored = 0;
+  const auto cut = longrope::run(p, [&](const std::string&, const SearchEvent& e) {
+    return !(e.kind == SearchEvent::CandidateScored && ++scored == p.population + 4);
+  });
+  QCOMPARE(cut.status, longrope::Status::Cancelled);
+  QVERIFY(std::filesystem::exists(p.checkpointPath));
+  // Without --resume the checkpoint is not overwritten.
+  const auto again = longrope::run(p);
+  QCOMPARE(again.status, longrope::Status::Failed);
+  QVERIFY2(again.error.find("exists") != std::string::npos, again.error.c_str());
+
+  p.resume = true;
+  const auto resumed = longrope::run(p);
+  QVERIFY2(resumed.valid, resumed.error.c_str());
+  QCOMPARE(resumed.best.factors, whole.best.factors);
+  QCOMPARE(resumed.best.nHat, whole.best.nHat);
+  QCOMPARE(resumed.bestPerplexity, whole.bestPerplexity);
+  QCOMPARE(resumed.evaluations, whole.evaluations);  // nothing evaluated twice
+  QCOMPARE(resumed.stages[0].search.history.size(), whole.stages[0].search.history.size());
+}
+
+void TestLongRopeSearch::checkpointOfAnotherModelRefused() {
+  QTemporaryDir dir;
+  longrope::Params p = tinyParams(writeData(dir));
+  p.generations = 0;
+  p.checkpointPath = dir.filePath("search.ckpt").toStdString();
+  QVERIFY(longrope::run(p).valid);
+  const std::string saved = readFile(p.checkpointPath);
+
+  // The same weights and config in another folder are another model as far as scores go.
+  const std::string copy = dir.filePath("model-copy").toStdString();
+  std::filesystem::create_directory(copy);
+  for (const char* f : {"config.json", "model.safetensors"}) {
+    std::filesystem::copy_file(kLlama + "/" + f, copy + "/" + f);
+  }
+  p.resume = true;
+  p.modelDir = copy;
+  auto r = longrope::run(p);
+  QCOMPARE(r.status, longrope::Status::Failed);
+  QVERIFY2(r.error.find("another search") != std::string::npos, r.error.c_str());
+  QVERIFY2(r.error.find("model-copy") != std::string::npos, r.error.c_str());
+
+  // Another target or sample count is refused too; the checkpoint stays as it was.
+  p.modelDir = kLlama;
+  p.samples = 1;
+  r = longrope::run(p);
+  QVERIFY2(r.error.find("another search") != std::string::npos, r.error.c_str());
+  QCOMPARE(readFile(p.checkpointPath), saved);
+
+  // A corrupt checkpoint is refused and not overwritten.
+  p.samples = 2;
+  writeFileAtomic(p.checkpointPath, "{ not json");
+  r = longrope::run(p);
+  QCOMPARE(r.status, longrope::Status::Failed);
+  QVERIFY2(r.error.find("corrupt") != std::string::npos, r.error.c_str());
+  QCOMPARE(readFile(p.checkpointPath), std::string("{ not json"));
+}
+
+void TestLongRopeSearch::badInput_data() {
+  QTest::addColumn<int>("which");
+  QTest::addColumn<QString>("mentions");
+  QTest::newRow("target longer than every document") << 0 << "no document has at least 400";
+  QTest::newRow("population smaller than parents") << 1 << "parents (9)";
+  QTest::newRow("bounds exclude every seed") << 2 << "exclude every seed";
+  QTest::newRow("target within the window") << 3 << "must exceed the original window";
+  QTest::newRow("resume without checkpoint file") << 4 << "does not exist";
+  QTest::newRow("stage two not longer") << 5 << "stage-two target";
+  QTest::newRow("stage two longer than the data") << 6 << "no document has at least 512";
+  QTest::newRow("missing model") << 7 << "nothing";
+}
+
+void TestLongRopeSearch::badInput() {
+  QFETCH(int, which);
+  QFETCH(QString, mentions);
+  QTemporaryDir dir;
+  longrope::Params p = tinyParams(writeData(dir));
+  switch (which) {
+    case 0: p.targetLength = 400; break;
+    case 1: p.parents = 9; break;
+    case 2: p.lambdaMax = 1.5; break;
+    case 3: p.targetLength = 64; break;
+    case 4:
+      p.resume = true;
+      p.checkpointPath = dir.filePath("none.ckpt").toStdString();
+      break;
+    case 5: p.stage2Target = 256; break;
+    case 6: p.stage2Target = 512; break;
+    case 7: p.modelDir = dir.filePath("nothing").toStdString(); break;
+  }
+  int events = 0;
+  const auto r = longrope::run(p, [&](const std::string&, const SearchEvent&) {
+    ++events;
+    return true;
+  });
+  QCOMPARE(r.status, longrope::Status::Failed);
+  QVERIFY2(r.error.find(mentions.toStdString()) != std::string::npos, r.error.c_str());
+  QCOMPARE(events, 0);  // refused before any work
+}
+
+void TestLongRopeSearch::progressiveAndShortFactors() {
+  QTemporaryDir dir;
+  longrope::Params p = tinyParams(writeData(dir));
+  p.targetLength = 128;
+  p.stage2Target = 256;
+  p.searchShortFactors = true;
+  p.generations = 1;
+  const auto r = longrope::run(p);
+  QVERIFY2(r.valid, r.error.c_str());
+  QCOMPARE(r.stages.size(), size_t{3});
+  QCOMPARE(r.stages[0].name, std::string("long"));
+  QCOMPARE(r.stages[1].name, std::string("stage2"));
+  QCOMPARE(r.stages[2].name, std::string("short"));
+  QCOMPARE(r.stages[1].length, 256);
+  QCOMPARE(r.stages[2].length, 64);
+  // Stage two's seeds include stage one's result unchanged, so it can only improve on it
+  // when both are scored at 256.
+  QCOMPARE(r.stages[1].seedPerplexities.front().first, std::string("stage-one"));
+  QVERIFY(r.stages[1].search.best.fitness <= r.stages[1].seedPerplexities.front().second);
+  QCOMPARE(r.bestPerplexity, r.stages[1].search.best.fitness);
+  // Final long factors = stage one's x stage two's multipliers.
+  const auto& m = r.stages[1].search.best.factors;
+  QCOMPARE(r.best.factors.size(), m.size());
+  for (size_t i = 0; i < m.size(); ++i) QVERIFY(r.best.factors[i] >= m[i] - 1e-12);
+  QVERIFY(isMonotone(r.best.factors));
+  QCOMPARE(r.best.targetLength, 256);
+  // Short factors searched at the original window, no worse than the identity.
+  QCOMPARE(r.best.shortFactors, r.stages[2].search.best.factors);
+  QVERIFY(r.stages[2].search.best.fitness <= r.stages[2].seedPerplexities.front().second);
+}
+
+QTEST_GUILESS_MAIN(TestLongRopeSearch)
+#include "test_longrope_search.moc"
