@@ -31,7 +31,8 @@ bool wantsHelp(const std::vector<std::string>& args) {
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {ropeCommand(), convertCommand(), logitsCommand(),
                                             pplCommand(),  corpusCommand(),  trainCommand(),
-                                            passkeyCommand(), searchCommand()};
+                                            passkeyCommand(),
+                                            attentionCommand(), searchCommand()};
   return all;
 }
 

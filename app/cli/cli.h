@@ -30,6 +30,7 @@ Command pplCommand();
 Command corpusCommand();
 Command trainCommand();
 Command passkeyCommand();
+Command attentionCommand();
 Command searchCommand();
 
 }  // namespace rope::cli

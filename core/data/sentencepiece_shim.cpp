@@ -74,6 +74,10 @@ int rope_spm_eos(void* h) { return static_cast<sentencepiece::SentencePieceProce
 int rope_spm_vocab(void* h) {
   return static_cast<sentencepiece::SentencePieceProcessor*>(h)->GetPieceSize();
 }
+// The piece of an id ("▁the"), copied into out (NUL-terminated, truncated to outLen).
+void rope_spm_piece(void* h, int id, char* out, size_t outLen) {
+  copyError(static_cast<sentencepiece::SentencePieceProcessor*>(h)->IdToPiece(id), out, outLen);
+}
 void rope_spm_destroy(void* h) { delete static_cast<sentencepiece::SentencePieceProcessor*>(h); }
 
 }  // extern "C"

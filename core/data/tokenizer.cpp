@@ -23,6 +23,7 @@ struct Shim {
   int (*eos)(void*) = nullptr;
   int (*vocab)(void*) = nullptr;
   void (*destroy)(void*) = nullptr;
+  void (*piece)(void*, int, char*, size_t) = nullptr;  // optional (older modules lack it)
 };
 
 const Shim& shim() {
@@ -54,6 +55,7 @@ const Shim& shim() {
     s.eos = reinterpret_cast<decltype(s.eos)>(sym("rope_spm_eos"));
     s.vocab = reinterpret_cast<decltype(s.vocab)>(sym("rope_spm_vocab"));
     s.destroy = reinterpret_cast<decltype(s.destroy)>(sym("rope_spm_destroy"));
+    s.piece = reinterpret_cast<decltype(s.piece)>(sym("rope_spm_piece"));
     if (!s.load || !s.encode || !s.freeIds || !s.decode || !s.freeText || !s.bos || !s.eos ||
         !s.vocab || !s.destroy) {
       s.error = "the SentencePiece module " + path + " lacks its functions";
@@ -124,5 +126,12 @@ std::string Tokenizer::decode(const std::vector<int64_t>& ids) const {
 int Tokenizer::bosId() const { return shim().bos(m_impl->handle); }
 int Tokenizer::eosId() const { return shim().eos(m_impl->handle); }
 int Tokenizer::vocabSize() const { return shim().vocab(m_impl->handle); }
+
+std::string Tokenizer::piece(int64_t id) const {
+  if (id < 0 || id >= vocabSize() || !shim().piece) return "#" + std::to_string(id);
+  char buf[256] = {};
+  shim().piece(m_impl->handle, static_cast<int>(id), buf, sizeof buf);
+  return buf;
+}
 
 }  // namespace rope

@@ -29,6 +29,9 @@ class Tokenizer {
   int bosId() const;  // -1 when the model defines none
   int eosId() const;  // -1 when the model defines none
   int vocabSize() const;
+  // The piece of a token id as the model sees it ("▁the", "<s>"); "#id" for an id outside the
+  // vocabulary. Thread-safe.
+  std::string piece(int64_t id) const;
 
  private:
   struct Impl;

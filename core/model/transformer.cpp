@@ -214,18 +214,34 @@ void Transformer::Impl::ropeTables(const RopeParams& params, int length,
   const bool perLayer = params.method == RopeMethod::LongRope && !params.layerFactors.empty();
   const int tables = perLayer ? static_cast<int>(layers.size()) : 1;
   for (int l = 0; l < tables; ++l) {
-    // HF computes cos/sin in float32 and rounds them to the compute dtype; do the same from
-    // the double-precision table.
+    // HF's float32 arithmetic, step by step: inv_freq = 1 / (lambda * base^(2i/d)), angles
+    // inv_freq * p, cos/sin, times the attention factor, all in float32, then rounded to the
+    // compute dtype. (Exact double angles differ from HF's by ~1e-5 rad at position 300, which
+    // peaked attention turns into probability differences above 1e-5.) Positions below n_hat
+    // keep the original frequencies at magnitude 1 (LongRoPE paper).
     const RopeFrequencies fr = computeFrequencies(params, length, perLayer ? l : -1);
-    CosSinTable t = rope::cosSinTable(fr, params.base, params.nHat, 0, length);
-    auto toDevice = [&](std::vector<double>& v) {
-      return at::from_blob(v.data(), {length, t.rotaryDim}, at::kDouble)
-          .to(at::kFloat)
-          .to(device, dtype)
-          .contiguous();
+    const int half = static_cast<int>(fr.invFreq.size());
+    const auto f32 = at::TensorOptions().dtype(at::kFloat);
+    const at::Tensor shape = at::arange(0, 2 * half, 2, at::kLong).to(at::kFloat) / (2 * half);
+    const at::Tensor power = at::pow(params.base, shape);
+    std::vector<float> lambda(fr.factors.begin(), fr.factors.end());
+    const at::Tensor scaled = 1.0 / (at::from_blob(lambda.data(), {half}, f32) * power);
+    const at::Tensor original = 1.0 / (at::ones({half}, f32) * power);
+    const at::Tensor pos = at::arange(length, at::kLong).to(at::kFloat).unsqueeze(1);
+    at::Tensor freqs = pos * scaled.unsqueeze(0);  // [T, d/2]
+    at::Tensor mag = at::full({length, 1}, fr.attentionFactor, f32);
+    if (params.nHat > 0) {
+      const int64_t n = std::min(params.nHat, length);
+      freqs.narrow(0, 0, n).copy_(pos.narrow(0, 0, n) * original.unsqueeze(0));
+      mag.narrow(0, 0, n).fill_(1.0);
+    }
+    const at::Tensor emb = at::cat({freqs, freqs}, -1);
+    auto toDevice = [&](const at::Tensor& t) {
+      return fr.attentionFactor == 1.0 && params.nHat <= 0 ? t.to(device, dtype).contiguous()
+                                                           : (t * mag).to(device, dtype).contiguous();
     };
-    cosOut.push_back(toDevice(t.cos));
-    sinOut.push_back(toDevice(t.sin));
+    cosOut.push_back(toDevice(emb.cos()));
+    sinOut.push_back(toDevice(emb.sin()));
   }
 }
 
