@@ -48,6 +48,7 @@ struct HeatmapData {
   std::vector<double> values;
   double zMin = -1, zMax = 1;
   std::vector<std::pair<double, QColor>> gradientStops;  // positions in [0, 1]
+  AxisScale zScale = AxisScale::Linear;  // Log: colours by log(value); needs zMin > 0
 };
 
 class ScientificPlot : public QWidget {

@@ -11,6 +11,7 @@
 #include <QTabWidget>
 #include <QUndoStack>
 
+#include "attention_panel.h"
 #include "factor_editor_panel.h"
 #include "factor_plot.h"
 #include "file_dialogs.h"
@@ -41,6 +42,8 @@ MainWindow::MainWindow(std::unique_ptr<FileDialogs> dialogs, std::unique_ptr<Rep
   m_tabs = new QTabWidget;
   m_tabs->addTab(m_editor, "Factor editor");
   m_tabs->addTab(m_spectrum, "RoPE spectrum");
+  m_attention = new AttentionPanel(m_doc);
+  m_tabs->addTab(m_attention, "Attention");
   setCentralWidget(m_tabs);
 
   m_dock = new ProjectDock(m_doc);
@@ -81,6 +84,7 @@ bool MainWindow::selectTab(const QString& name) {
 }
 
 ScientificPlot* MainWindow::currentPlot() const {
+  if (m_tabs->currentWidget() == m_attention) return m_attention->currentPlot();
   return m_tabs->currentWidget() == m_editor ? m_editor->currentPlot() : m_spectrum->currentPlot();
 }
 
@@ -109,6 +113,7 @@ void MainWindow::saveSettings() const {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  m_attention->shutdown();  // cancels and joins a running analysis
   saveSettings();
   event->accept();
 }

@@ -19,6 +19,7 @@ class WorkbenchActions;
 class ProjectDock;
 class FactorEditorPanel;
 class SpectrumPanel;
+class AttentionPanel;
 class ScientificPlot;
 
 class MainWindow : public QMainWindow {
@@ -35,6 +36,7 @@ class MainWindow : public QMainWindow {
   ProjectDock* projectDock() const { return m_dock; }
   FactorEditorPanel* factorEditor() const { return m_editor; }
   SpectrumPanel* spectrumPanel() const { return m_spectrum; }
+  AttentionPanel* attentionPanel() const { return m_attention; }
 
   // "factors", "spectrum", "rotations" or "heatmap"; false for an unknown name.
   bool selectTab(const QString& name);
@@ -62,6 +64,7 @@ class MainWindow : public QMainWindow {
   ProjectDock* m_dock = nullptr;
   FactorEditorPanel* m_editor = nullptr;
   SpectrumPanel* m_spectrum = nullptr;
+  AttentionPanel* m_attention = nullptr;
   QTabWidget* m_tabs = nullptr;
 };
 

@@ -1,0 +1,314 @@
+#include "attention_charts.h"
+
+#include <QLabel>
+#include <QSplitter>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
+
+#include "scientific_plot.h"
+
+namespace rope {
+namespace {
+
+const QColor kSetColors[] = {QColor(31, 119, 180), QColor(214, 39, 40), QColor(44, 160, 44),
+                             QColor(148, 103, 189), QColor(255, 127, 14), QColor(140, 86, 75)};
+
+QColor setColor(int i) { return kSetColors[i % 6]; }
+
+std::vector<std::pair<double, QColor>> sequentialStops() {  // viridis-like
+  return {{0.0, QColor(68, 1, 84)},    {0.25, QColor(59, 82, 139)}, {0.5, QColor(33, 145, 140)},
+          {0.75, QColor(94, 201, 98)}, {1.0, QColor(253, 231, 37)}};
+}
+
+std::vector<std::pair<double, QColor>> divergingStops() {
+  return {{0.0, QColor(33, 102, 172)}, {0.5, QColor(247, 247, 247)}, {1.0, QColor(178, 24, 43)}};
+}
+
+QWidget* withPlots(std::initializer_list<ScientificPlot*> plots, Qt::Orientation o) {
+  auto* split = new QSplitter(o);
+  for (ScientificPlot* p : plots) split->addWidget(p);
+  return split;
+}
+
+// A grid as heatmap cells: x = key cells, y = query cells.
+HeatmapData gridData(const attention::AttentionGrid& g, const std::vector<float>& values) {
+  HeatmapData d;
+  d.nx = g.cols;
+  d.ny = g.rows;
+  const double kw = double(g.region.keyEnd - g.region.keyBegin) / g.cols;
+  const double qw = double(g.region.queryEnd - g.region.queryBegin) / g.rows;
+  d.xMin = g.region.keyBegin + kw / 2 - 0.5;
+  d.xMax = g.region.keyEnd - kw / 2 - 0.5;
+  d.yMin = g.region.queryBegin + qw / 2 - 0.5;
+  d.yMax = g.region.queryEnd - qw / 2 - 0.5;
+  if (d.nx == 1) d.xMax = d.xMin + 1;
+  if (d.ny == 1) d.yMax = d.yMin + 1;
+  d.values.resize(static_cast<size_t>(d.nx) * d.ny);
+  for (int r = 0; r < g.rows; ++r) {
+    for (int c = 0; c < g.cols; ++c) d.values[size_t(c) * d.ny + r] = values[size_t(r) * g.cols + c];
+  }
+  return d;
+}
+
+QString rangeText(int64_t first, int64_t end, const QStringList& pieces) {
+  if (end - first == 1) {
+    const QString piece = first < pieces.size() ? pieces[int(first)] : QString();
+    return QString("%1 '%2'").arg(first).arg(piece);
+  }
+  return QString("%1–%2").arg(first).arg(end - 1);
+}
+
+}  // namespace
+
+AttentionCharts::AttentionCharts(QWidget* parent) : QTabWidget(parent) {
+  for (auto*& p : m_maps) p = new ScientificPlot;
+  for (auto*& p : m_entropyMaps) p = new ScientificPlot;
+  m_entropyCurves = new ScientificPlot;
+  m_distance = new ScientificPlot;
+  m_pairs = new ScientificPlot;
+  m_summary = new QLabel;
+  m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_summary->setWordWrap(true);
+
+  auto* mapPage = new QWidget;
+  auto* mapLayout = new QVBoxLayout(mapPage);
+  mapLayout->addWidget(withPlots({m_maps[0], m_maps[1], m_maps[2]}, Qt::Horizontal), 1);
+  mapLayout->addWidget(m_summary);
+  addTab(mapPage, "Attention map");
+  addTab(withPlots({m_entropyMaps[0], m_entropyMaps[1]}, Qt::Horizontal),
+         "Entropy by layer and head");
+  addTab(m_entropyCurves, "Entropy vs position");
+  addTab(m_distance, "Attention vs distance");
+  addTab(m_pairs, "Logit share per RoPE pair");
+
+  for (int i = 0; i < 3; ++i) {
+    m_maps[i]->setAxisLabels("key position", "query position");
+    m_maps[i]->setLegendVisible(false);
+    m_maps[i]->setTooltipFormatter(
+        [this, i](const PlotPoint& p) { return p.curve < 0 ? cellTooltip(i, p.index) : QString(); });
+  }
+  for (int i = 0; i < 2; ++i) {
+    m_entropyMaps[i]->setAxisLabels("head", "layer");
+    m_entropyMaps[i]->setLegendVisible(false);
+    m_entropyMaps[i]->setTooltipFormatter([](const PlotPoint& p) {
+      return QString("layer %1, head %2: mean entropy %3 nats")
+          .arg(std::lround(p.y)).arg(std::lround(p.x)).arg(p.value, 0, 'g', 4);
+    });
+  }
+  m_entropyCurves->setAxisLabels("query position", "attention entropy (nats)");
+  m_distance->setAxisLabels("distance query − key (tokens)", "mean attention probability");
+  m_distance->setXScale(AxisScale::Log);
+  m_distance->setYScale(AxisScale::Log);
+  m_pairs->setAxisLabels("RoPE pair i (dims i and i + d/2; high frequency left)",
+                         "share of |q·k| on attended keys");
+  m_maps[1]->setVisible(false);
+  m_maps[2]->setVisible(false);
+  m_entropyMaps[1]->setVisible(false);
+}
+
+QString AttentionCharts::cellTooltip(int which, int index) const {
+  if (!m_views || m_views->head.empty()) return {};
+  const attention::AttentionGrid& g = m_views->head.front().grid;
+  if (g.rows == 0) return {};
+  const int col = index / g.rows, row = index % g.rows;
+  if (col >= g.cols || row >= g.rows) return {};
+  const bool pooled = g.queryEndOf(row) - g.queryOf(row) > 1 || g.keyEndOf(col) - g.keyOf(col) > 1;
+  auto value = [&](int set) {
+    return double(m_views->head[set].grid.values[size_t(row) * g.cols + col]);
+  };
+  QString v;
+  const QString what = pooled ? (g.pooling == attention::Pooling::Max ? "max p" : "mean p") : "p";
+  if (which == 2 && m_views->head.size() > 1) {
+    v = QString("%1 B − A = %2").arg(what).arg(value(1) - value(0), 0, 'g', 4);
+  } else {
+    const int set = std::min<int>(which, int(m_views->head.size()) - 1);
+    v = QString("%1 = %2").arg(what).arg(value(set), 0, 'g', 4);
+  }
+  const int64_t offset = m_views->request.offset;
+  Q_UNUSED(offset);
+  return QString("query %1\nkey %2\n%3")
+      .arg(rangeText(g.queryOf(row), g.queryEndOf(row), m_views->pieces))
+      .arg(rangeText(g.keyOf(col), g.keyEndOf(col), m_views->pieces))
+      .arg(v);
+}
+
+void AttentionCharts::showViews(std::shared_ptr<const AttentionViews> views) {
+  m_views = std::move(views);
+  if (!m_views || !m_views->valid) return;
+  showMaps();
+  showCurves();
+  if (m_views->complete) showOverview();
+}
+
+void AttentionCharts::setLogColours(bool log) {
+  m_log = log;
+  if (m_views && m_views->valid) showMaps();
+}
+
+void AttentionCharts::showMaps() {
+  const AttentionViews& v = *m_views;
+  const bool ab = v.head.size() > 1;
+  m_maps[1]->setVisible(ab);
+  m_maps[2]->setVisible(ab);
+  float top = 0;
+  for (const auto& h : v.head) {
+    for (float x : h.grid.values) top = std::max(top, x);
+  }
+  for (int i = 0; i < (ab ? 2 : 1); ++i) {
+    const attention::HeadSummary& h = v.head[i];
+    std::vector<float> values = h.grid.values;
+    HeatmapData d = gridData(h.grid, values);
+    d.gradientStops = sequentialStops();
+    if (m_log) {
+      d.zScale = AxisScale::Log;
+      for (double& x : d.values) x = std::max(x, kLogFloor);
+      d.zMin = kLogFloor;
+      d.zMax = std::max<double>(top, kLogFloor * 10);
+    } else {
+      d.zMin = 0;
+      d.zMax = std::max<double>(top, 1e-12);
+    }
+    ScientificPlot* plot = m_maps[i];
+    plot->clear();
+    plot->setHeatmap(d);
+    plot->setTitle(QString("%1 — layer %2, head %3 (%4 colours, %5 pooling)")
+                       .arg(v.setNames.value(i))
+                       .arg(v.request.layer)
+                       .arg(v.request.head)
+                       .arg(m_log ? "log" : "linear")
+                       .arg(h.grid.pooling == attention::Pooling::Max ? "max" : "mean"));
+    plot->rescaleAxes();
+  }
+  if (ab) {
+    const attention::AttentionGrid& a = v.head[0].grid;
+    std::vector<float> diff(a.values.size());
+    float mx = 0;
+    for (size_t k = 0; k < diff.size(); ++k) {
+      diff[k] = v.head[1].grid.values[k] - a.values[k];
+      mx = std::max(mx, std::abs(diff[k]));
+    }
+    HeatmapData d = gridData(a, diff);
+    d.gradientStops = divergingStops();
+    d.zMin = -std::max<double>(mx, 1e-12);
+    d.zMax = -d.zMin;
+    m_maps[2]->clear();
+    m_maps[2]->setHeatmap(d);
+    m_maps[2]->setTitle(QString("B − A (%1 − %2), linear").arg(v.setNames.value(1), v.setNames.value(0)));
+    m_maps[2]->rescaleAxes();
+  }
+  m_summary->setText(summaryText());
+}
+
+QString AttentionCharts::summaryText() const {
+  if (!m_views || !m_views->valid) return {};
+  const AttentionViews& v = *m_views;
+  QStringList lines;
+  lines << QString("%1 tokens (from %2), training window %3, layer %4, head %5, %6 s")
+               .arg(v.ids.size()).arg(v.request.offset).arg(v.trainingWindow)
+               .arg(v.request.layer).arg(v.request.head).arg(v.elapsedSeconds, 0, 'f', 2);
+  for (size_t i = 0; i < v.head.size(); ++i) {
+    const attention::HeadSummary& h = v.head[i];
+    lines << QString("%1: mean entropy %2 nats · sink mass (first 4 tokens) %3 · mass beyond "
+                     "the window %4")
+                 .arg(v.setNames.value(int(i)))
+                 .arg(h.meanEntropy, 0, 'f', 3)
+                 .arg(h.meanSinkMass, 0, 'f', 3)
+                 .arg(h.meanBeyondWindowMass, 0, 'f', 3);
+  }
+  return lines.join("\n");
+}
+
+void AttentionCharts::showCurves() {
+  const AttentionViews& v = *m_views;
+  m_entropyCurves->clear();
+  m_distance->clear();
+  m_pairs->clear();
+  const int64_t T = static_cast<int64_t>(v.ids.size());
+  const int bins = static_cast<int>(std::min<int64_t>(T, 256));
+  for (size_t i = 0; i < v.head.size(); ++i) {
+    const attention::HeadSummary& h = v.head[i];
+    CurveStyle style;
+    style.color = setColor(int(i));
+    const std::vector<double> e = attention::binnedMeans(h.entropy, bins);
+    QVector<double> x, y;
+    for (int b = 0; b < int(e.size()); ++b) {
+      x << v.request.offset + (T * b / int64_t(e.size()) + T * (b + 1) / int64_t(e.size()) - 1) / 2.0;
+      y << e[b];
+    }
+    m_entropyCurves->addCurve(v.setNames.value(int(i)), x, y, style);
+    QVector<double> dx, dy;
+    for (int64_t d = 1; d < T; d = std::max(d + 1, static_cast<int64_t>(d * 1.05))) {
+      if (h.meanByDistance[d] > 0) {
+        dx << double(d);
+        dy << h.meanByDistance[d];
+      }
+    }
+    m_distance->addCurve(v.setNames.value(int(i)), dx, dy, style);
+    QVector<double> px, py;
+    for (int p = 0; p < int(h.pairShare.size()); ++p) {
+      px << p;
+      py << h.pairShare[p];
+    }
+    style.pointSize = 5;
+    m_pairs->addCurve(v.setNames.value(int(i)), px, py, style);
+  }
+  if (v.trainingWindow > 0) {
+    m_entropyCurves->addVerticalLine(v.trainingWindow, "training window", Qt::darkGray);
+    m_distance->addVerticalLine(v.trainingWindow, "training window", Qt::darkGray);
+  }
+  const QString head = QString("layer %1, head %2").arg(v.request.layer).arg(v.request.head);
+  m_entropyCurves->setTitle("Attention entropy vs query position — " + head);
+  m_distance->setTitle("Mean attention vs distance — " + head);
+  m_pairs->setTitle("Logit share per RoPE pair — " + head +
+                    " (attention-weighted |q_i·k_i| over the pair's two dims)");
+  for (ScientificPlot* p : {m_entropyCurves, m_distance, m_pairs}) p->rescaleAxes();
+}
+
+void AttentionCharts::showOverview() {
+  const AttentionViews& v = *m_views;
+  const int n = std::min<int>(2, int(v.meanEntropy.size()));
+  m_entropyMaps[1]->setVisible(n > 1);
+  double lo = 1e300, hi = -1e300;
+  for (int i = 0; i < n; ++i) {
+    for (double e : v.meanEntropy[i]) {
+      lo = std::min(lo, e);
+      hi = std::max(hi, e);
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    HeatmapData d;
+    d.nx = v.numHeads;
+    d.ny = v.numLayers;
+    d.xMin = 0;
+    d.xMax = std::max(1, v.numHeads - 1);
+    d.yMin = 0;
+    d.yMax = std::max(1, v.numLayers - 1);
+    d.values.resize(size_t(d.nx) * d.ny);
+    for (int l = 0; l < v.numLayers; ++l) {
+      for (int h = 0; h < v.numHeads; ++h) {
+        d.values[size_t(h) * d.ny + l] = v.meanEntropy[i][size_t(l) * v.numHeads + h];
+      }
+    }
+    d.zMin = lo;
+    d.zMax = hi > lo ? hi : lo + 1;
+    d.gradientStops = sequentialStops();
+    m_entropyMaps[i]->clear();
+    m_entropyMaps[i]->setHeatmap(d);
+    m_entropyMaps[i]->setTitle(QString("Mean attention entropy (nats), %1: %2 – %3")
+                                   .arg(v.setNames.value(i)).arg(lo, 0, 'f', 2).arg(hi, 0, 'f', 2));
+    m_entropyMaps[i]->rescaleAxes();
+  }
+}
+
+ScientificPlot* AttentionCharts::currentPlot() const {
+  switch (currentIndex()) {
+    case 0: return m_maps[0];
+    case 1: return m_entropyMaps[0];
+    case 2: return m_entropyCurves;
+    case 3: return m_distance;
+    default: return m_pairs;
+  }
+}
+
+}  // namespace rope

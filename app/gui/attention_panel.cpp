@@ -1,0 +1,195 @@
+#include "attention_panel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include "attention_charts.h"
+#include "scientific_plot.h"
+#include "workbench_document.h"
+
+namespace rope {
+
+AttentionPanel::AttentionPanel(WorkbenchDocument* doc, QWidget* parent)
+    : QWidget(parent), m_doc(doc), m_job(new AttentionJob(this)), m_charts(new AttentionCharts) {
+  m_model = new QLineEdit("demo");
+  m_model->setToolTip("A Hugging Face model folder, or 'demo' for the bundled demo model");
+  m_data = new QLineEdit;
+  m_data->setPlaceholderText("demo test split (King James Bible books)");
+  m_data->setToolTip("A token file (.bin, .npy, .safetensors) or a text file; empty: the demo "
+                     "model's test split");
+  auto* browse = new QPushButton("…");
+  connect(browse, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, "Text or token file");
+    if (!path.isEmpty()) m_data->setText(path);
+  });
+  auto spin = [](int lo, int hi, int value) {
+    auto* s = new QSpinBox;
+    s->setRange(lo, hi);
+    s->setValue(value);
+    return s;
+  };
+  m_document = spin(0, 100000, 0);
+  m_offset = spin(0, 100000000, 0);
+  m_tokens = spin(2, 131072, 1024);
+  m_layer = spin(0, 1023, 0);
+  m_head = spin(0, 1023, 0);
+  m_grid = spin(16, 2048, 384);
+  m_grid->setToolTip("Display grid: the T x T map is pooled to at most this many cells a side");
+  m_setA = new QComboBox;
+  m_setB = new QComboBox;
+  m_compare = new QCheckBox("A/B: compare with set B");
+  m_overview = new QCheckBox("Every layer and head (entropy heatmap)");
+  m_overview->setChecked(true);
+  m_pooling = new QComboBox;
+  m_pooling->addItems({"max per cell", "mean per cell"});
+  m_colour = new QComboBox;
+  m_colour->addItems({"linear colours", "log colours"});
+  m_run = new QPushButton("Analyse");
+  m_cancel = new QPushButton("Cancel");
+  m_progress = new QProgressBar;
+  m_progress->setRange(0, 100);
+  m_status = new QLabel;
+  m_status->setWordWrap(true);
+
+  auto* form = new QFormLayout;
+  form->addRow("Model", m_model);
+  auto* dataRow = new QHBoxLayout;
+  dataRow->addWidget(m_data, 1);
+  dataRow->addWidget(browse);
+  form->addRow("Text", dataRow);
+  form->addRow("Document", m_document);
+  form->addRow("First token", m_offset);
+  form->addRow("Tokens", m_tokens);
+  form->addRow("Layer", m_layer);
+  form->addRow("Head", m_head);
+  form->addRow("Set A", m_setA);
+  form->addRow(m_compare);
+  form->addRow("Set B", m_setB);
+  form->addRow(m_overview);
+  form->addRow("Pooling", m_pooling);
+  form->addRow("Grid", m_grid);
+  form->addRow("Colour scale", m_colour);
+  auto* buttons = new QHBoxLayout;
+  buttons->addWidget(m_run);
+  buttons->addWidget(m_cancel);
+  auto* side = new QVBoxLayout;
+  side->addLayout(form);
+  side->addLayout(buttons);
+  side->addWidget(m_progress);
+  side->addWidget(m_status);
+  side->addStretch(1);
+  auto* sideWidget = new QWidget;
+  sideWidget->setLayout(side);
+  sideWidget->setMaximumWidth(360);
+  auto* layout = new QHBoxLayout(this);
+  layout->addWidget(sideWidget);
+  layout->addWidget(m_charts, 1);
+
+  connect(m_run, &QPushButton::clicked, this, [this] { run(); });
+  connect(m_cancel, &QPushButton::clicked, this, &AttentionPanel::cancel);
+  connect(m_compare, &QCheckBox::toggled, m_setB, &QWidget::setEnabled);
+  connect(m_colour, &QComboBox::currentIndexChanged, this,
+          [this](int i) { m_charts->setLogColours(i == 1); });
+  connect(m_job, &AttentionJob::progress, m_progress, &QProgressBar::setValue);
+  connect(m_job, &AttentionJob::headReady, this, &AttentionPanel::onHeadReady);
+  connect(m_job, &AttentionJob::finished, this, &AttentionPanel::onFinished);
+  connect(m_doc, &WorkbenchDocument::changed, this, &AttentionPanel::fillSetBoxes);
+  // A model folder opened in the workbench is the one analysed.
+  connect(m_doc, &WorkbenchDocument::modelReset, this, [this] {
+    if (!m_doc->model().folder.isEmpty()) m_model->setText(m_doc->model().folder);
+  });
+  fillSetBoxes();
+  m_setB->setEnabled(false);
+  setRunning(false);
+}
+
+AttentionPanel::~AttentionPanel() { shutdown(); }
+
+void AttentionPanel::fillSetBoxes() {
+  for (QComboBox* box : {m_setA, m_setB}) {
+    const int keep = box->currentIndex();
+    box->clear();
+    box->addItem("model's own RoPE (config)");
+    for (const FactorSetEntry& e : m_doc->sets()) box->addItem(QString::fromStdString(e.set.name));
+    box->setCurrentIndex(keep >= 0 && keep < box->count() ? keep : 0);
+  }
+  if (m_setB->count() > 1 && m_setB->currentIndex() == 0 && m_setA->currentIndex() == 0) {
+    m_setB->setCurrentIndex(1);
+  }
+}
+
+AttentionRequest AttentionPanel::request() const {
+  AttentionRequest r;
+  r.modelDir = m_model->text().trimmed().isEmpty() ? "demo" : m_model->text().trimmed();
+  if (!m_data->text().trimmed().isEmpty()) r.dataPaths << m_data->text().trimmed();
+  r.document = m_document->value();
+  r.offset = m_offset->value();
+  r.tokens = m_tokens->value();
+  r.layer = m_layer->value();
+  r.head = m_head->value();
+  r.grid = m_grid->value();
+  r.pooling = m_pooling->currentIndex() == 1 ? attention::Pooling::Mean : attention::Pooling::Max;
+  r.overview = m_overview->isChecked();
+  auto setAt = [this](const QComboBox* box) -> std::pair<QString, std::optional<FactorSet>> {
+    const int i = box->currentIndex() - 1;
+    if (i < 0 || i >= m_doc->setCount()) return {"model's RoPE", std::nullopt};
+    return {QString::fromStdString(m_doc->entry(i).set.name), m_doc->entry(i).set};
+  };
+  r.sets.push_back(setAt(m_setA));
+  if (m_compare->isChecked()) r.sets.push_back(setAt(m_setB));
+  return r;
+}
+
+bool AttentionPanel::run() {
+  if (!m_job->start(request())) return false;
+  m_progress->setValue(0);
+  m_status->setText("running…");
+  setRunning(true);
+  return true;
+}
+
+void AttentionPanel::cancel() {
+  m_job->cancel();
+  m_status->setText("cancelling…");
+}
+
+void AttentionPanel::shutdown() { m_job->cancelAndWait(); }
+
+bool AttentionPanel::isRunning() const { return m_job->isRunning(); }
+
+ScientificPlot* AttentionPanel::currentPlot() const { return m_charts->currentPlot(); }
+
+void AttentionPanel::setRunning(bool running) {
+  m_run->setEnabled(!running);
+  m_cancel->setEnabled(running);
+}
+
+void AttentionPanel::onHeadReady(std::shared_ptr<const AttentionViews> views) {
+  m_charts->showViews(views);
+  m_layer->setMaximum(std::max(0, views->numLayers - 1));
+  m_head->setMaximum(std::max(0, views->numHeads - 1));
+  m_status->setText(QString("head ready in %1 s; every layer and head next…")
+                        .arg(views->elapsedSeconds, 0, 'f', 2));
+}
+
+void AttentionPanel::onFinished(std::shared_ptr<const AttentionViews> views) {
+  setRunning(false);
+  if (views->valid) {
+    m_charts->showViews(views);
+    m_progress->setValue(100);
+    m_status->setText(QString("done in %1 s").arg(views->elapsedSeconds, 0, 'f', 2));
+  } else {
+    m_status->setText(views->cancelled ? QString("cancelled") : "failed: " + views->error);
+  }
+}
+
+}  // namespace rope

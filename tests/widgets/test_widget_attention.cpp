@@ -1,0 +1,175 @@
+// The Attention tab offscreen: a real background job on the hf-tiny Llama fixture fills the
+// maps, the entropy heatmap, the curves and the per-pair view with what core computes; A/B
+// difference, log colours, tooltips and export; cancel and closing while a job runs.
+#include <QCheckBox>
+#include <QComboBox>
+#include <QElapsedTimer>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+
+#include "analysis/attention_analysis.h"
+#include "attention_charts.h"
+#include "attention_panel.h"
+#include "model/safetensors.h"
+#include "model/transformer.h"
+#include "model_info.h"
+#include "scientific_plot.h"
+#include "workbench_document.h"
+
+using namespace rope;
+
+namespace {
+
+const QString kModel = ROPE_SHARED_DIR "/fixtures/hf-tiny/llama_default";
+const QString kTokens = kModel + "/reference_long.safetensors";
+
+void setUp(WorkbenchDocument& doc, AttentionPanel& panel, int tokens) {
+  doc.resetToModel(loadModelInfo(kModel));  // presets that fit the fixture (8 pairs)
+  QCOMPARE(QFileInfo(panel.modelEdit()->text()).canonicalFilePath(),
+           QFileInfo(kModel).canonicalFilePath());
+  panel.dataEdit()->setText(kTokens);
+  panel.tokensBox()->setValue(tokens);
+  panel.layerBox()->setValue(1);
+  panel.headBox()->setValue(2);
+}
+
+std::shared_ptr<const AttentionViews> waitFinished(AttentionPanel& panel, QSignalSpy& spy) {
+  if (spy.isEmpty() && !spy.wait(120000)) return nullptr;
+  return spy.takeFirst().at(0).value<std::shared_ptr<const AttentionViews>>();
+}
+
+}  // namespace
+
+class TestWidgetAttention : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void receivesDataFromRealJob() {
+    WorkbenchDocument doc;
+    AttentionPanel panel(&doc);
+    setUp(doc, panel, 300);
+    panel.compareBox()->setChecked(true);
+    panel.setBBox()->setCurrentIndex(1);
+    const QString bName = panel.setBBox()->currentText();
+    QSignalSpy head(panel.job(), &AttentionJob::headReady);
+    QSignalSpy done(panel.job(), &AttentionJob::finished);
+    QVERIFY(panel.run());
+    QVERIFY(!panel.run());  // one job at a time
+    const auto views = waitFinished(panel, done);
+    QVERIFY(views);
+    QVERIFY2(views->valid, qPrintable(views->error));
+    QCOMPARE(head.size(), 1);
+    QVERIFY(views->complete);
+    QVERIFY(!panel.isRunning());
+    QCOMPARE(views->setNames, (QStringList{"model's RoPE", bName}));
+    QCOMPARE(views->head.size(), size_t(2));
+    QCOMPARE(views->meanEntropy.size(), size_t(2));
+    QCOMPARE(views->meanEntropy[0].size(), size_t(2 * 4));
+
+    // What the tab shows is what core computes for the same tokens.
+    Transformer model(kModel.toStdString(), {});
+    attention::Params p;
+    p.ids = SafetensorsFile(kTokens.toStdString()).tensor("input_ids").toInt64s();
+    p.layers = {1};
+    p.heads = {2};
+    p.grid = 384;
+    const attention::Result direct = attention::analyze(model, p);
+    QVERIFY(direct.valid);
+    QCOMPARE(views->ids, p.ids);
+    QCOMPARE(views->head[0].grid.values, direct.heads[0].grid.values);  // 300 x 300, unpooled
+    QCOMPARE(views->head[0].entropy, direct.heads[0].entropy);
+    p.layers = {};
+    p.heads = {};
+    p.grid = 0;
+    const attention::Result all = attention::analyze(model, p);
+    for (size_t i = 0; i < all.heads.size(); ++i) {
+      QVERIFY(std::abs(views->meanEntropy[0][i] - all.heads[i].meanEntropy) < 1e-9);
+    }
+
+    AttentionCharts* charts = panel.charts();
+    for (int i = 0; i < 3; ++i) QVERIFY(charts->mapPlot(i)->hasHeatmap());
+    QVERIFY(!charts->mapPlot(2)->isHidden());
+    QVERIFY(charts->entropyHeatmap(0)->hasHeatmap());
+    QVERIFY(charts->entropyHeatmap(1)->hasHeatmap());
+    QCOMPARE(charts->entropyCurves()->curveCount(), 2);
+    QCOMPARE(charts->pairShares()->curveCount(), 2);
+    QCOMPARE(charts->pairShares()->curveY(0).size(), 8);
+    QCOMPARE(charts->distanceCurves()->curveCount(), 2);
+    QVERIFY(charts->summaryText().contains("mean entropy"));
+    QVERIFY(panel.statusLabel()->text().startsWith("done"));
+
+    // The tooltip names the query and key tokens and the probability of the cell.
+    ScientificPlot* map = charts->mapPlot(0);
+    map->resize(600, 500);
+    map->replotNow();
+    const QPointF pixel = map->coordToPixel(QPointF(10, 250));
+    const QString tip = map->tooltipAt(pixel);
+    QVERIFY2(tip.contains("query 250") && tip.contains("key 10") && tip.contains("p = "),
+             qPrintable(tip));
+    const double want = direct.heads[0].grid.values[250 * 300 + 10];
+    QVERIFY2(tip.contains(QString::number(want, 'g', 4)), qPrintable(tip));
+
+    // Log colours and export.
+    panel.colourBox()->setCurrentIndex(1);
+    QVERIFY(charts->logColours());
+    QTemporaryDir tmp;
+    QString error;
+    QVERIFY2(panel.currentPlot()->exportTo(tmp.filePath("map.png"), 400, 300, &error),
+             qPrintable(error));
+    QVERIFY(QFileInfo(tmp.filePath("map.png")).size() > 0);
+  }
+
+  void cancelStopsTheJob() {
+    WorkbenchDocument doc;
+    AttentionPanel panel(&doc);
+    setUp(doc, panel, 300);
+    QSignalSpy done(panel.job(), &AttentionJob::finished);
+    QVERIFY(panel.run());
+    panel.cancel();
+    const auto views = waitFinished(panel, done);
+    QVERIFY(views);
+    QVERIFY(views->cancelled);
+    QVERIFY(!views->valid);
+    QCOMPARE(panel.statusLabel()->text(), QString("cancelled"));
+    // The panel runs again after a cancel.
+    panel.overviewBox()->setChecked(false);
+    QVERIFY(panel.run());
+    const auto again = waitFinished(panel, done);
+    QVERIFY(again && again->valid);
+  }
+
+  void badRequestReportsError() {
+    WorkbenchDocument doc;
+    AttentionPanel panel(&doc);
+    setUp(doc, panel, 300);
+    panel.headBox()->setValue(9);
+    QSignalSpy done(panel.job(), &AttentionJob::finished);
+    QVERIFY(panel.run());
+    const auto views = waitFinished(panel, done);
+    QVERIFY(views && !views->valid && !views->cancelled);
+    QVERIFY2(panel.statusLabel()->text().contains("head 9 is out of range"),
+             qPrintable(panel.statusLabel()->text()));
+  }
+
+  void closingWhileRunningJoins() {
+    WorkbenchDocument doc;
+    auto* panel = new AttentionPanel(&doc);
+    setUp(doc, *panel, 300);
+    QVERIFY(panel->run());
+    QVERIFY(panel->isRunning());
+    QElapsedTimer timer;
+    timer.start();
+    delete panel;  // cancels and joins
+    QVERIFY(timer.elapsed() < 20000);
+    QCoreApplication::processEvents();  // queued results for the dead job are dropped
+  }
+};
+
+QTEST_MAIN(TestWidgetAttention)
+#include "test_widget_attention.moc"
