@@ -33,7 +33,8 @@ const char* kUsage = R"(usage: rope-cli search [--model DIR] [--data FILE[,FILE.
                       [--separator-token ID] [--separator LINE] [--tokenizer FILE] [--no-bos]
 
 LongRoPE (ICML 2024): evolves per-pair factors lambda_i (monotone, on a 0.01 grid within
-[1, 1.25 s], s = L / the original window) and n_hat, seeded with PI, NTK-aware and YaRN at s. Fitness: perplexity of the first N documents with at least L tokens, each
+[1, 1.25 s], s = L / the original window) and n_hat, seeded with PI, NTK-aware, dynamic NTK
+and YaRN at s (dynamic NTK's factors exceed 1.25 s: it is a seed only with wider bounds). Fitness: perplexity of the first N documents with at least L tokens, each
 truncated to L. Prints one line per generation; writes the best set as project JSON.
 
   --model DIR        HF model folder, or "demo" (default) for the bundled demo model

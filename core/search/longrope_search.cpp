@@ -364,8 +364,6 @@ std::vector<FactorSet> methodSeeds(const RopeParams& model, int window, int targ
   plain.base = model.base;
   plain.maxPosition = window;
   plain.originalMaxPosition = window;
-  // Dynamic NTK is no extra seed: at one length it is NTK-aware with another alpha (HF's
-  // factor s gives alpha s^2 - s + 1, whose top factors lie beyond 1.25 s).
   auto with = [&](RopeMethod m) {
     RopeParams p = plain;
     p.method = m;
@@ -379,6 +377,9 @@ std::vector<FactorSet> methodSeeds(const RopeParams& model, int window, int targ
   yarn.maxPosition = target;
   return {factorSetFromParams(with(RopeMethod::Linear), target, "pi"),
           factorSetFromParams(ntk, target, "ntk"),
+          // HF's dynamic NTK with factor s at the target: alpha = s^2 - s + 1, so its top
+          // factors lie beyond 1.25 s (the seed is dropped unless the bounds are widened).
+          factorSetFromParams(with(RopeMethod::Dynamic), target, "dynamic-ntk"),
           factorSetFromParams(yarn, target, "yarn")};
 }
 

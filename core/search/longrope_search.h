@@ -3,8 +3,8 @@
 // search/evolution_search.h with perplexity at the target length as its fitness.
 //
 // Stage "long": lambda_i (and n_hat, optionally the attention factor) for target length L'
-// at s = L' / L (L the model's original window), seeded with PI, NTK-aware and YaRN at s
-// plus the user's sets. Optional stage "stage2" (progressive extension): a second
+// at s = L' / L (L the model's original window), seeded with PI, NTK-aware, dynamic NTK and
+// YaRN at s (a seed outside the bounds is dropped with a warning) plus the user's sets. Optional stage "stage2" (progressive extension): a second
 // search at a longer target whose factors multiply stage one's. Optional stage "short": the
 // short factors at the original window with the long factors fixed (Phi-3's short_factor).
 //
@@ -68,7 +68,7 @@ struct Params {
   int screenLength = 0;
   double screenKeep = 0.5;
 
-  std::vector<FactorSet> seeds;        // the user's sets, added to PI/NTK/YaRN
+  std::vector<FactorSet> seeds;        // the user's sets, added to PI/NTK/dynamic/YaRN
 
   // Stage two (progressive extension) at stage2Target > targetLength; 0: none.
   int stage2Target = 0;
@@ -115,7 +115,8 @@ using Progress = std::function<bool(const std::string& stage, const SearchEvent&
 Result run(const Params& params, const Progress& progress = {});
 
 // The fixed methods at s = target / window as factor sets (PI, NTK-aware with alpha = s,
-// YaRN), each with its own attention factor: the seeds.
+// HF's dynamic NTK with factor s at the target length, YaRN with factor s), each with its own
+// attention factor: the seeds.
 std::vector<FactorSet> methodSeeds(const RopeParams& model, int window, int target);
 
 }  // namespace rope::longrope
