@@ -81,24 +81,33 @@ Documents truncated(const Documents& docs, int count, int length) {
   return out;
 }
 
+// Grid values as the grid reads (1.14, not 1.1400000000000001) in saved files.
+std::vector<double> tidy(std::vector<double> v) {
+  for (double& x : v) x = std::round(x * 1e12) / 1e12;
+  return v;
+}
+
 // What a candidate of a stage stands for as a complete factor set.
 FactorSet toFactorSet(const Stage& st, const Candidate& c) {
   FactorSet set = st.context;
   set.method = "search";
   switch (st.kind) {
     case Kind::Long:
-      set.factors = c.factors;
+      set.factors = tidy(c.factors);
       set.nHat = c.nHat;
-      set.attentionFactor = c.attentionFactor;
+      if (c.attentionFactor) set.attentionFactor = tidy({*c.attentionFactor}).front();
+      else set.attentionFactor.reset();
       break;
     case Kind::Stage2:  // progressive extension: the second search multiplies the first
       for (size_t i = 0; i < set.factors.size(); ++i) set.factors[i] *= c.factors[i];
+      set.factors = tidy(set.factors);
       if (st.evo.space.searchNHat) set.nHat = c.nHat;
-      set.attentionFactor = c.attentionFactor;
+      if (c.attentionFactor) set.attentionFactor = tidy({*c.attentionFactor}).front();
+      else set.attentionFactor.reset();
       set.targetLength = st.length;
       break;
     case Kind::Short:
-      set.shortFactors = c.factors;
+      set.shortFactors = tidy(c.factors);
       break;
   }
   return set;
