@@ -240,6 +240,10 @@ void ScientificPlot::setYRange(double lower, double upper) {
   scheduleReplot();
 }
 
+std::pair<double, double> ScientificPlot::xRange() const {
+  return {m_plot->xAxis->range().lower, m_plot->xAxis->range().upper};
+}
+
 std::pair<double, double> ScientificPlot::yRange() const {
   return {m_plot->yAxis->range().lower, m_plot->yAxis->range().upper};
 }

@@ -87,6 +87,7 @@ class ScientificPlot : public QWidget {
   void setXRange(double lower, double upper);
   void setYRange(double lower, double upper);
   std::pair<double, double> yRange() const;
+  std::pair<double, double> xRange() const;
   // Fits the axes to the curves (and heatmap); log axes ignore non-positive values.
   void rescaleAxes();
   void setLegendVisible(bool visible);

@@ -301,6 +301,20 @@ void AttentionCharts::showOverview() {
   }
 }
 
+attention::Region AttentionCharts::visibleRegion() const {
+  attention::Region r;
+  if (!m_views || !m_views->valid) return r;
+  const int64_t T = static_cast<int64_t>(m_views->ids.size());
+  // Cell centres sit at integer positions: position p covers [p - 0.5, p + 0.5).
+  auto clampRange = [T](std::pair<double, double> range, int64_t* begin, int64_t* end) {
+    *begin = std::clamp<int64_t>(static_cast<int64_t>(std::floor(range.first + 0.5)), 0, T - 1);
+    *end = std::clamp<int64_t>(static_cast<int64_t>(std::ceil(range.second + 0.5)), *begin + 1, T);
+  };
+  clampRange(m_maps[0]->xRange(), &r.keyBegin, &r.keyEnd);
+  clampRange(m_maps[0]->yRange(), &r.queryBegin, &r.queryEnd);
+  return r;
+}
+
 ScientificPlot* AttentionCharts::currentPlot() const {
   switch (currentIndex()) {
     case 0: return m_maps[0];

@@ -34,6 +34,9 @@ class AttentionCharts : public QTabWidget {
   ScientificPlot* distanceCurves() const { return m_distance; }
   ScientificPlot* pairShares() const { return m_pairs; }
   QString summaryText() const;
+  // The part of the A map on screen (after zoom and pan) as a region of the analysed tokens;
+  // the whole matrix when nothing is shown.
+  attention::Region visibleRegion() const;
   std::shared_ptr<const AttentionViews> views() const { return m_views; }
 
   // The smallest colour value on a log scale (probabilities below it share its colour).

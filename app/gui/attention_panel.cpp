@@ -54,6 +54,9 @@ AttentionPanel::AttentionPanel(WorkbenchDocument* doc, QWidget* parent)
   m_colour = new QComboBox;
   m_colour->addItems({"linear colours", "log colours"});
   m_run = new QPushButton("Analyse");
+  m_refine = new QPushButton("Re-pool visible part");
+  m_refine->setToolTip("Zoom or pan the map, then analyse the same head again with the grid "
+                       "over what is on screen: finer cells");
   m_cancel = new QPushButton("Cancel");
   m_progress = new QProgressBar;
   m_progress->setRange(0, 100);
@@ -84,6 +87,7 @@ AttentionPanel::AttentionPanel(WorkbenchDocument* doc, QWidget* parent)
   auto* side = new QVBoxLayout;
   side->addLayout(form);
   side->addLayout(buttons);
+  side->addWidget(m_refine);
   side->addWidget(m_progress);
   side->addWidget(m_status);
   side->addStretch(1);
@@ -96,6 +100,7 @@ AttentionPanel::AttentionPanel(WorkbenchDocument* doc, QWidget* parent)
 
   connect(m_run, &QPushButton::clicked, this, [this] { run(); });
   connect(m_cancel, &QPushButton::clicked, this, &AttentionPanel::cancel);
+  connect(m_refine, &QPushButton::clicked, this, [this] { runVisibleRegion(); });
   connect(m_compare, &QCheckBox::toggled, m_setB, &QWidget::setEnabled);
   connect(m_colour, &QComboBox::currentIndexChanged, this,
           [this](int i) { m_charts->setLogColours(i == 1); });
@@ -157,6 +162,22 @@ bool AttentionPanel::run() {
   return true;
 }
 
+bool AttentionPanel::runVisibleRegion() {
+  const auto shown = m_charts->views();
+  if (!shown || !shown->valid) return false;
+  AttentionRequest r = shown->request;  // the tokens and sets on screen, not edited controls
+  r.region = m_charts->visibleRegion();
+  r.overview = false;
+  r.pooling = m_pooling->currentIndex() == 1 ? attention::Pooling::Mean : attention::Pooling::Max;
+  if (!m_job->start(r)) return false;
+  m_progress->setValue(0);
+  m_status->setText(QString("re-pooling queries %1–%2, keys %3–%4…")
+                        .arg(r.region.queryBegin).arg(r.region.queryEnd - 1)
+                        .arg(r.region.keyBegin).arg(r.region.keyEnd - 1));
+  setRunning(true);
+  return true;
+}
+
 void AttentionPanel::cancel() {
   m_job->cancel();
   m_status->setText("cancelling…");
@@ -170,6 +191,7 @@ ScientificPlot* AttentionPanel::currentPlot() const { return m_charts->currentPl
 
 void AttentionPanel::setRunning(bool running) {
   m_run->setEnabled(!running);
+  m_refine->setEnabled(!running);
   m_cancel->setEnabled(running);
 }
 

@@ -33,6 +33,9 @@ class AttentionPanel : public QWidget {
   AttentionRequest request() const;
   // Starts the job for request(); false while one runs.
   bool run();
+  // Runs the chosen head again with the grid over the part of the map on screen (zoomed in:
+  // finer cells), without the every-layer overview.
+  bool runVisibleRegion();
   void cancel();
   // Cancels and joins the job (the window is closing).
   void shutdown();
@@ -81,6 +84,7 @@ class AttentionPanel : public QWidget {
   QComboBox* m_colour = nullptr;
   QSpinBox* m_grid = nullptr;
   QPushButton* m_run = nullptr;
+  QPushButton* m_refine = nullptr;
   QPushButton* m_cancel = nullptr;
   QProgressBar* m_progress = nullptr;
   QLabel* m_status = nullptr;

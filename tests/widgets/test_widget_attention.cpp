@@ -123,6 +123,29 @@ class TestWidgetAttention : public QObject {
     QVERIFY2(panel.currentPlot()->exportTo(tmp.filePath("map.png"), 400, 300, &error),
              qPrintable(error));
     QVERIFY(QFileInfo(tmp.filePath("map.png")).size() > 0);
+
+    // Zoomed in, the visible part is pooled again on its own grid.
+    map->setXRange(39.5, 99.5);    // keys 40..99
+    map->setYRange(199.5, 259.5);  // queries 200..259
+    const attention::Region wantRegion{200, 260, 40, 100};
+    const attention::Region got = charts->visibleRegion();
+    QCOMPARE(got.queryBegin, wantRegion.queryBegin);
+    QCOMPARE(got.queryEnd, wantRegion.queryEnd);
+    QCOMPARE(got.keyBegin, wantRegion.keyBegin);
+    QCOMPARE(got.keyEnd, wantRegion.keyEnd);
+    panel.poolingBox()->setCurrentIndex(1);  // mean
+    QVERIFY(panel.runVisibleRegion());
+    const auto zoomed = waitFinished(panel, done);
+    QVERIFY(zoomed && zoomed->valid);
+    p.layers = {1};
+    p.heads = {2};
+    p.grid = 384;
+    p.region = wantRegion;
+    p.pooling = attention::Pooling::Mean;
+    const attention::Result region = attention::analyze(model, p);
+    QCOMPARE(zoomed->head[0].grid.rows, 60);
+    QCOMPARE(zoomed->head[0].grid.values, region.heads[0].grid.values);
+    QVERIFY(charts->mapPlot(0)->xRange().first > 30);  // the map shows the region
   }
 
   void cancelStopsTheJob() {
