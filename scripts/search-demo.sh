@@ -16,12 +16,16 @@ out=${OUT_DIR:-/tmp/rope-search-demo}
 mkdir -p "$out" resources/demo-factors
 export OPENBLAS_NUM_THREADS=1
 
-# The scaled-down schedule both runs share (the paper: 64 / 32 / 16 + 16 / 40).
-schedule=(--population 16 --parents 8 --mutations 4 --crossovers 4 --generations 10 --samples 5
-          --seed 0 --threads 1 --device cpu)
-# The workbench's schedule on top: several candidates per forward pass, children screened on
-# one document first (twice as many children, the better half evaluated fully), early stop.
-fast=(--screen --screen-samples 1 --screen-keep 0.5 --early-stop 3 --early-stop-tol 0.01)
+# The scaled-down schedule both runs share (the paper: 64 / 32 / 16 + 16 / 40), on every
+# validation document that reaches the target (8 asked; 7 reach 1024 tokens). The space is
+# wider than the paper's 1.25 s so that HF's dynamic NTK (top factor s^2 - s + 1) is a seed,
+# and the attention factor is searched, so every fixed method enters exactly as it is.
+schedule=(--population 16 --parents 8 --mutations 4 --crossovers 4 --generations 10 --samples 8
+          --lambda-max-scale 8 --search-attention --seed 0 --threads 1 --device cpu)
+# The workbench's schedule on top: several candidates per forward pass (automatic batch),
+# children screened on two documents first (twice as many children, the better half evaluated
+# fully), early stop after 3 generations without a 0.01 gain.
+fast=(--screen --screen-samples 2 --screen-keep 0.5 --early-stop 3 --early-stop-tol 0.01)
 
 search() {  # search NAME TARGET ARGS... -> $out/NAME.json (the --json line), NAME.log
   local name=$1 target=$2; shift 2
@@ -32,10 +36,63 @@ search() {  # search NAME TARGET ARGS... -> $out/NAME.json (the --json line), NA
   echo "$name: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("best %.4f, %d evaluations, %d screenings, %.0f s" % (d["best_ppl"], d["evaluations"], d["screenings"], d["seconds"]))' "$out/$name.json")"
 }
 
+# Each target's two runs go side by side (one core each), so both see the same machine load.
 for m in 4 8; do
-  search "searched-${m}x" $((window * m)) "${fast[@]}"
-  cp "$out/searched-${m}x.factors.json" "resources/demo-factors/searched-${m}x.json"
+  search "searched-${m}x" $((window * m)) "${fast[@]}" &
   if [ "${BENCH:-1}" = 1 ]; then
-    search "plain-${m}x" $((window * m)) --batch 1
+    search "plain-${m}x" $((window * m)) --batch 1 &
   fi
+  wait
+  cp "$out/searched-${m}x.factors.json" "resources/demo-factors/searched-${m}x.json"
 done
+
+# Test-split perplexity, each method set for the length it is evaluated at (s = length / window),
+# TEST_SAMPLES documents per length, each truncated to the length (as scripts/demo-table.sh).
+samples=${TEST_SAMPLES:-8}
+ppl() {  # ppl LENGTH [rope args...]
+  local length=$1; shift
+  "$cli" ppl --model "$model" --data demo --lengths "$length" --samples "$samples" --threads 1 \
+    "$@" --json | python3 -c 'import json,sys; print("%.3f" % json.load(sys.stdin)["results"][0]["ppl"])'
+}
+{
+  echo "| method | $((window * 4)) (4x) | $((window * 8)) (8x) |"
+  echo "| --- | --- | --- |"
+  row() {  # row NAME FN
+    local line="| $1 |"
+    for m in 4 8; do line="$line $(ppl $((window * m)) $($2 $m)) |"; done
+    echo "$line"
+  }
+  none() { :; }
+  pi() { echo --method linear --factor "$1"; }
+  ntk() { echo --method ntk --alpha "$1"; }
+  dyn() { echo --method dynamic --factor "$1"; }
+  yarn() { echo --method yarn --factor "$1" --original-max "$window"; }
+  searched() { echo --rope "resources/demo-factors/searched-$1x.json"; }
+  row "none (extrapolation)" none
+  row "PI (linear)" pi
+  row "NTK-aware (alpha = s)" ntk
+  row "dynamic NTK (factor s)" dyn
+  row "YaRN (factor s)" yarn
+  row "LongRoPE search (this workbench)" searched
+} > "$out/table.md"
+cat "$out/table.md"
+
+if [ "${BENCH:-1}" = 1 ]; then
+  python3 - "$out" <<'PY' | tee "$out/bench.md"
+import json, sys
+out = sys.argv[1]
+print("| target | schedule | final best PPL | evaluations | screenings | seconds | "
+      "evaluations / seconds to reach the plain final |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
+for m in (4, 8):
+    plain = json.load(open(f"{out}/plain-{m}x.json"))
+    goal = plain["best_ppl"]
+    for name in (f"plain-{m}x", f"searched-{m}x"):
+        d = json.load(open(f"{out}/{name}.json"))
+        hit = next((h for h in d["history"] if h["best"] <= goal + 1e-12), None)
+        reach = f"{hit['evaluations']} / {hit['seconds']:.0f}" if hit else "not reached"
+        label = "plain (batch 1)" if name.startswith("plain") else "workbench"
+        print(f"| {m}x | {label} | {d['best_ppl']:.4f} | {d['evaluations']} | {d['screenings']} | "
+              f"{d['seconds']:.0f} | {reach} |")
+PY
+fi

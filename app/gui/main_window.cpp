@@ -15,6 +15,7 @@
 #include "factor_editor_panel.h"
 #include "factor_plot.h"
 #include "file_dialogs.h"
+#include "passkey_panel.h"
 #include "project_dock.h"
 #include "reporter.h"
 #include "scientific_plot.h"
@@ -44,6 +45,8 @@ MainWindow::MainWindow(std::unique_ptr<FileDialogs> dialogs, std::unique_ptr<Rep
   m_tabs->addTab(m_spectrum, "RoPE spectrum");
   m_attention = new AttentionPanel(m_doc);
   m_tabs->addTab(m_attention, "Attention");
+  m_passkey = new PasskeyPanel(m_doc);
+  m_tabs->addTab(m_passkey, "Passkey");
   setCentralWidget(m_tabs);
 
   m_dock = new ProjectDock(m_doc);
@@ -85,6 +88,7 @@ bool MainWindow::selectTab(const QString& name) {
 
 ScientificPlot* MainWindow::currentPlot() const {
   if (m_tabs->currentWidget() == m_attention) return m_attention->currentPlot();
+  if (m_tabs->currentWidget() == m_passkey) return m_passkey->currentPlot();
   return m_tabs->currentWidget() == m_editor ? m_editor->currentPlot() : m_spectrum->currentPlot();
 }
 
@@ -113,6 +117,7 @@ void MainWindow::saveSettings() const {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  m_passkey->shutdown();  // cancels and joins a running passkey test
   m_attention->shutdown();  // cancels and joins a running analysis
   saveSettings();
   event->accept();

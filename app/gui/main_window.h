@@ -19,6 +19,7 @@ class WorkbenchActions;
 class ProjectDock;
 class FactorEditorPanel;
 class SpectrumPanel;
+class PasskeyPanel;
 class AttentionPanel;
 class ScientificPlot;
 
@@ -36,6 +37,7 @@ class MainWindow : public QMainWindow {
   ProjectDock* projectDock() const { return m_dock; }
   FactorEditorPanel* factorEditor() const { return m_editor; }
   SpectrumPanel* spectrumPanel() const { return m_spectrum; }
+  PasskeyPanel* passkeyPanel() const { return m_passkey; }
   AttentionPanel* attentionPanel() const { return m_attention; }
 
   // "factors", "spectrum", "rotations" or "heatmap"; false for an unknown name.
@@ -64,6 +66,7 @@ class MainWindow : public QMainWindow {
   ProjectDock* m_dock = nullptr;
   FactorEditorPanel* m_editor = nullptr;
   SpectrumPanel* m_spectrum = nullptr;
+  PasskeyPanel* m_passkey = nullptr;
   AttentionPanel* m_attention = nullptr;
   QTabWidget* m_tabs = nullptr;
 };

@@ -147,7 +147,7 @@ bool answerComplete(const std::string& text) {
 }
 
 TrialScore scoreTrial(const LogitsFn& logits, const Codec& codec, const Prompt& prompt,
-                      int maxNewTokens) {
+                      int maxNewTokens, const std::function<bool()>& keepGoing) {
   if (prompt.ids.empty() || prompt.answer.empty()) throw InputError("empty passkey prompt");
   const int L = static_cast<int>(prompt.ids.size());
   const int A = static_cast<int>(prompt.answer.size());
@@ -185,6 +185,7 @@ TrialScore scoreTrial(const LogitsFn& logits, const Codec& codec, const Prompt& 
     if (onAnswer && j <= A) {
       row = forced.data() + j * width;
     } else {
+      if (keepGoing && !keepGoing()) throw CancelledError();
       fresh = logits(context, static_cast<int>(context.size()) - 1);
       ++s.forwardPasses;
       if (static_cast<int64_t>(fresh.size()) != width) {
@@ -280,7 +281,8 @@ Result evaluate(Transformer& model, const Tokenizer& tokenizer, const Params& p,
       c.depth = depth;
       for (int key : m.keys) {
         const Prompt prompt = builder.build(len, depth, key);
-        TrialScore s = scoreTrial(logits, builder.codec(), prompt, p.maxNewTokens);
+        TrialScore s = scoreTrial(logits, builder.codec(), prompt, p.maxNewTokens,
+                                  [&] { return !progress || progress(done, total); });
         c.correct += s.correct ? 1 : 0;
         c.meanLogprob += s.logprobPerToken;
         c.meanLogprobTotal += s.logprob;

@@ -20,8 +20,9 @@
 // Greedy decoding reuses the teacher-forced pass while it agrees with the key (position t's
 // logits only see tokens < t), so a correct answer costs one forward pass.
 //
-// Shape of long work (STYLE.md): run(Params, Progress) never throws; progress is called after
-// every trial with (trials done, trials total) and returning false cancels then.
+// Shape of long work (STYLE.md): run(Params, Progress) never throws; progress is called with
+// (trials done, trials total) after every forward pass (several per trial while decoding), and
+// returning false cancels then: within one forward pass.
 
 #include <cstdint>
 #include <functional>
@@ -105,9 +106,10 @@ struct TrialScore {
   int forwardPasses = 0;
 };
 
-// Scores one prompt. Throws InputError when the logits have the wrong size.
+// Scores one prompt. keepGoing (may be empty) is asked after every forward pass but the last;
+// false throws CancelledError. Throws InputError when the logits have the wrong size.
 TrialScore scoreTrial(const LogitsFn& logits, const Codec& codec, const Prompt& prompt,
-                      int maxNewTokens = 10);
+                      int maxNewTokens = 10, const std::function<bool()>& keepGoing = {});
 
 // count keys in 1..kMaxKey from a seed (mt19937_64; the same on every platform).
 std::vector<int> drawKeys(uint64_t seed, int count);

@@ -1,0 +1,273 @@
+#include "passkey_panel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include "scientific_plot.h"
+#include "workbench_document.h"
+
+namespace rope {
+namespace {
+
+// Comma-separated numbers; nullopt when one does not parse.
+template <typename T>
+std::optional<std::vector<T>> parseList(const QString& text) {
+  std::vector<T> out;
+  for (const QString& item : text.split(',', Qt::SkipEmptyParts)) {
+    bool ok = false;
+    const double v = item.trimmed().toDouble(&ok);
+    if (!ok) return std::nullopt;
+    if constexpr (std::is_integral_v<T>) {
+      if (v != static_cast<T>(v) || v < 1) return std::nullopt;
+    }
+    out.push_back(static_cast<T>(v));
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+QString depthLabel(double d) { return QString::number(d, 'g', 3); }
+
+}  // namespace
+
+PasskeyPanel::PasskeyPanel(WorkbenchDocument* doc, QWidget* parent)
+    : QWidget(parent), m_doc(doc), m_job(new PasskeyJob(this)), m_plotA(new ScientificPlot),
+      m_plotB(new ScientificPlot) {
+  m_model = new QLineEdit("demo");
+  m_model->setToolTip("A Hugging Face model folder with tokenizer.model, or 'demo'");
+  m_lengths = new QLineEdit("128,256,512,1024");
+  m_lengths->setToolTip("Prompt lengths in tokens, BOS included");
+  m_depths = new QLineEdit("0,0.25,0.5,0.75,1");
+  m_depths->setToolTip("Where the key sits: 0 right after the instruction, 1 right before the "
+                       "question");
+  auto spin = [](int lo, int hi, int value) {
+    auto* s = new QSpinBox;
+    s->setRange(lo, hi);
+    s->setValue(value);
+    return s;
+  };
+  m_trials = spin(1, 1000, 5);
+  m_trials->setToolTip("Prompts per cell; trial t of every cell uses the same key");
+  m_seed = spin(0, 1000000, 1);
+  m_threads = spin(0, 256, 1);
+  m_threads->setToolTip("Torch CPU threads; 0: one per hardware thread");
+  m_setA = new QComboBox;
+  m_setB = new QComboBox;
+  m_compare = new QCheckBox("Compare with set B");
+  m_compare->setChecked(true);
+  m_run = new QPushButton("Run");
+  m_cancel = new QPushButton("Cancel");
+  m_progress = new QProgressBar;
+  m_status = new QLabel;
+  m_status->setWordWrap(true);
+
+  auto* form = new QFormLayout;
+  form->addRow("Model", m_model);
+  form->addRow("Lengths", m_lengths);
+  form->addRow("Depths", m_depths);
+  form->addRow("Trials", m_trials);
+  form->addRow("Seed", m_seed);
+  form->addRow("Threads", m_threads);
+  form->addRow("Set A", m_setA);
+  form->addRow(m_compare);
+  form->addRow("Set B", m_setB);
+  auto* buttons = new QHBoxLayout;
+  buttons->addWidget(m_run);
+  buttons->addWidget(m_cancel);
+  auto* side = new QVBoxLayout;
+  side->addLayout(form);
+  side->addLayout(buttons);
+  side->addWidget(m_progress);
+  side->addWidget(m_status);
+  side->addStretch(1);
+  auto* sideWidget = new QWidget;
+  sideWidget->setLayout(side);
+  sideWidget->setMaximumWidth(320);
+  auto* layout = new QHBoxLayout(this);
+  layout->addWidget(sideWidget);
+  layout->addWidget(m_plotA, 1);
+  layout->addWidget(m_plotB, 1);
+
+  for (int i = 0; i < 2; ++i) {
+    ScientificPlot* plot = this->plot(i);
+    plot->setTitle(i == 0 ? "Set A" : "Set B");
+    plot->setAxisLabels("length (tokens)", "key depth");
+    plot->setLegendVisible(false);
+    plot->setTooltipFormatter([this, i](const PlotPoint& p) -> QString {
+      const passkey::Result* r = result(i);
+      if (!r || p.curve != -1 || p.index < 0 || p.index >= static_cast<int>(r->cells.size())) {
+        return {};
+      }
+      const passkey::Cell& c = r->cells[p.index];
+      return QString("length %1, depth %2: accuracy %3 (%4/%5), key log p %6 per token")
+          .arg(c.length)
+          .arg(depthLabel(c.depth))
+          .arg(c.accuracy, 0, 'f', 2)
+          .arg(c.correct)
+          .arg(c.trials)
+          .arg(c.meanLogprob, 0, 'f', 3);
+    });
+  }
+
+  connect(m_run, &QPushButton::clicked, this, [this] { run(); });
+  connect(m_cancel, &QPushButton::clicked, this, &PasskeyPanel::cancel);
+  connect(m_compare, &QCheckBox::toggled, m_setB, &QWidget::setEnabled);
+  connect(m_job, &PasskeyJob::progress, this, [this](int done, int total) {
+    m_progress->setMaximum(total);
+    m_progress->setValue(done);
+  });
+  connect(m_job, &PasskeyJob::setReady, this, &PasskeyPanel::showResult);
+  connect(m_job, &PasskeyJob::finished, this, &PasskeyPanel::onFinished);
+  connect(m_doc, &WorkbenchDocument::changed, this, &PasskeyPanel::fillSetBoxes);
+  connect(m_doc, &WorkbenchDocument::modelReset, this, [this] {
+    if (!m_doc->model().folder.isEmpty()) m_model->setText(m_doc->model().folder);
+  });
+  fillSetBoxes();
+  setRunning(false);
+}
+
+PasskeyPanel::~PasskeyPanel() { shutdown(); }
+
+void PasskeyPanel::fillSetBoxes() {
+  for (QComboBox* box : {m_setA, m_setB}) {
+    const int keep = box->currentIndex();
+    box->clear();
+    box->addItem("model's own RoPE (config)");
+    for (const FactorSetEntry& e : m_doc->sets()) box->addItem(QString::fromStdString(e.set.name));
+    box->setCurrentIndex(keep >= 0 && keep < box->count() ? keep : 0);
+  }
+  if (m_setB->count() > 1 && m_setB->currentIndex() == 0) m_setB->setCurrentIndex(1);
+}
+
+std::optional<PasskeyRequest> PasskeyPanel::request() {
+  PasskeyRequest r;
+  const QString model = m_model->text().trimmed();
+  r.modelDir = model.isEmpty() ? "demo" : model;
+  const auto lengths = parseList<int>(m_lengths->text());
+  const auto depths = parseList<double>(m_depths->text());
+  if (!lengths) {
+    m_status->setText("Lengths: give positive whole numbers separated by commas");
+    return std::nullopt;
+  }
+  if (!depths) {
+    m_status->setText("Depths: give numbers in [0, 1] separated by commas");
+    return std::nullopt;
+  }
+  r.lengths = *lengths;
+  r.depths = *depths;
+  r.trials = m_trials->value();
+  r.seed = static_cast<quint64>(m_seed->value());
+  r.threads = m_threads->value();
+  auto setAt = [this](const QComboBox* box) -> std::pair<QString, std::optional<FactorSet>> {
+    const int i = box->currentIndex() - 1;
+    if (i < 0 || i >= m_doc->setCount()) return {"model's RoPE", std::nullopt};
+    return {QString::fromStdString(m_doc->entry(i).set.name), m_doc->entry(i).set};
+  };
+  r.sets.push_back(setAt(m_setA));
+  if (m_compare->isChecked()) r.sets.push_back(setAt(m_setB));
+  return r;
+}
+
+bool PasskeyPanel::run() {
+  const std::optional<PasskeyRequest> r = request();
+  if (!r || !m_job->start(*r)) return false;
+  for (int i = 0; i < 2; ++i) {
+    m_results[i].reset();
+    plot(i)->clear();
+  }
+  m_progress->setValue(0);
+  m_status->setText("running…");
+  setRunning(true);
+  return true;
+}
+
+void PasskeyPanel::cancel() {
+  m_job->cancel();
+  m_status->setText("cancelling…");
+}
+
+void PasskeyPanel::shutdown() { m_job->cancelAndWait(); }
+
+bool PasskeyPanel::isRunning() const { return m_job->isRunning(); }
+
+const passkey::Result* PasskeyPanel::result(int set) const {
+  return set >= 0 && set < 2 ? m_results[set].get() : nullptr;
+}
+
+HeatmapData PasskeyPanel::heatmapOf(const passkey::Result& r) {
+  HeatmapData h;
+  h.nx = static_cast<int>(r.methodology.lengths.size());
+  h.ny = static_cast<int>(r.methodology.depths.size());
+  h.xMin = 0;
+  h.xMax = h.nx - 1;
+  h.yMin = 0;
+  h.yMax = h.ny - 1;
+  for (const passkey::Cell& c : r.cells) h.values.push_back(c.accuracy);  // lengths outer
+  h.zMin = 0;
+  h.zMax = 1;
+  // viridis: perceptually even, readable in grey and by colour-blind readers
+  h.gradientStops = {{0.0, QColor(0x44, 0x01, 0x54)}, {0.25, QColor(0x3b, 0x52, 0x8b)},
+                     {0.5, QColor(0x21, 0x91, 0x8c)}, {0.75, QColor(0x5e, 0xc9, 0x62)},
+                     {1.0, QColor(0xfd, 0xe7, 0x25)}};
+  return h;
+}
+
+void PasskeyPanel::showResult(int set, std::shared_ptr<const passkey::Result> result) {
+  if (set < 0 || set > 1) return;
+  m_results[set] = result;
+  ScientificPlot* plot = this->plot(set);
+  const HeatmapData h = heatmapOf(*result);
+  plot->clear();
+  plot->setHeatmap(h);
+  QVector<double> xs, ys;
+  QStringList xl, yl;
+  for (int i = 0; i < h.nx; ++i) {
+    xs << i;
+    xl << QString::number(result->methodology.lengths[i]);
+  }
+  for (int i = 0; i < h.ny; ++i) {
+    ys << i;
+    yl << depthLabel(result->methodology.depths[i]);
+  }
+  plot->setTickLabels(Qt::Horizontal, xs, xl);
+  plot->setTickLabels(Qt::Vertical, ys, yl);
+  plot->setXRange(-0.5, h.nx - 0.5);
+  plot->setYRange(-0.5, h.ny - 0.5);
+  int correct = 0, trials = 0;
+  for (const passkey::Cell& c : result->cells) {
+    correct += c.correct;
+    trials += c.trials;
+  }
+  plot->setTitle(QString("%1: %2 of %3 keys (window %4)")
+                     .arg(QString::fromStdString(result->methodology.ropeSource))
+                     .arg(correct)
+                     .arg(trials)
+                     .arg(result->methodology.originalMaxPosition));
+}
+
+void PasskeyPanel::onFinished(std::shared_ptr<const PasskeyOutcome> outcome) {
+  setRunning(false);
+  if (outcome->valid) {
+    m_status->setText(QString("done in %1 s (seed %2, %3 trials per cell)")
+                          .arg(outcome->elapsedSeconds, 0, 'f', 1)
+                          .arg(outcome->request.seed)
+                          .arg(outcome->request.trials));
+  } else {
+    m_status->setText(outcome->cancelled ? QString("cancelled") : "failed: " + outcome->error);
+  }
+}
+
+void PasskeyPanel::setRunning(bool running) {
+  m_run->setEnabled(!running);
+  m_cancel->setEnabled(running);
+}
+
+}  // namespace rope

@@ -1,0 +1,466 @@
+// Passkey retrieval: the prompt's exact length and key depth, scoring against oracle models
+// (greedy decoding, the teacher-forced shortcut, the first-integer rule), keys from a seed,
+// bad input, and an end-to-end run of the demo model (core and rope-cli).
+#include <QtTest>
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/cli.h"
+#include "data/tokenizer.h"
+#include "eval/passkey.h"
+#include "train/demo_assets.h"
+#include "train/passkey_text.h"
+#include "util/error.h"
+
+using namespace rope;
+using namespace rope::passkey;
+
+namespace {
+
+constexpr int kBos = 256, kEos = 257, kVocab = 258;
+
+// One token per byte, BOS 256, EOS 257: every structural property is visible in the text.
+Codec byteCodec() {
+  Codec c;
+  c.encode = [](const std::string& text) {
+    std::vector<int64_t> ids;
+    for (unsigned char ch : text) ids.push_back(ch);
+    return ids;
+  };
+  c.decode = [](const std::vector<int64_t>& ids) {
+    std::string text;
+    for (int64_t id : ids) {
+      if (id < 256) text += static_cast<char>(id);
+    }
+    return text;
+  };
+  c.bos = kBos;
+  c.eos = kEos;
+  c.vocab = kVocab;
+  return c;
+}
+
+std::string textOf(const std::vector<int64_t>& ids, size_t from, size_t to) {
+  std::string s;
+  for (size_t i = from; i < to; ++i) s += static_cast<char>(ids[i]);
+  return s;
+}
+
+// A model that continues `truth` after the prompt: the logits favour truth's next byte (by
+// `margin` nats) while the context agrees with prompt + truth, else EOS. Counts its calls.
+struct Oracle {
+  std::vector<int64_t> prompt;
+  std::string truth;
+  float margin = 20;
+  int calls = 0;
+
+  std::vector<float> operator()(const std::vector<int64_t>& ids, int firstRow) {
+    ++calls;
+    std::vector<float> out;
+    for (size_t t = firstRow; t < ids.size(); ++t) {
+      std::vector<float> row(kVocab, 0.f);
+      const size_t k = t + 1 - prompt.size();  // bytes of truth already in the context
+      bool agrees = t + 1 >= prompt.size() && k <= truth.size();
+      for (size_t i = prompt.size(); agrees && i <= t; ++i) {
+        agrees = ids[i] == static_cast<unsigned char>(truth[i - prompt.size()]);
+      }
+      row[agrees && k < truth.size() ? static_cast<unsigned char>(truth[k]) : kEos] = margin;
+      out.insert(out.end(), row.begin(), row.end());
+    }
+    return out;
+  }
+};
+
+// Greedy decoding the slow way (one forward pass per new token), for comparison.
+std::vector<int64_t> naiveGreedy(const LogitsFn& logits, const Codec& codec,
+                                 std::vector<int64_t> ids, int maxNew) {
+  std::vector<int64_t> gen;
+  while (static_cast<int>(gen.size()) < maxNew) {
+    const std::vector<float> row = logits(ids, static_cast<int>(ids.size()) - 1);
+    const int64_t t = std::max_element(row.begin(), row.begin() + codec.vocab) - row.begin();
+    if (t == codec.eos) break;
+    gen.push_back(t);
+    ids.push_back(t);
+    if (answerComplete(codec.decode(gen))) break;
+  }
+  return gen;
+}
+
+struct CliRun {
+  int code;
+  std::string out, err;
+};
+
+CliRun cliRun(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  const int code = cli::runCli(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+// The demo model folder, or empty when it is not there.
+std::string demoModel() {
+  try {
+    return demoModelDir();
+  } catch (const InputError&) {
+    return {};
+  }
+}
+
+Params demoParams(const std::string& dir) {
+  Params p;
+  p.modelDir = dir;
+  p.engine.threads = 1;
+  p.lengths = {128};
+  p.depths = {0, 0.5, 1};
+  p.trials = 4;
+  p.seed = 7;
+  return p;
+}
+
+}  // namespace
+
+class TestPasskey : public QObject {
+  Q_OBJECT
+ private slots:
+  void promptLayout_data();
+  void promptLayout();
+  void firstIntegerRule_data();
+  void firstIntegerRule();
+  void oracleFindsKey();
+  void wrongAnswers();
+  void shortcutMatchesNaiveGreedy();
+  void keysFromSeed();
+  void badInput();
+  void tokenizerDecode();
+  void demoModelEndToEnd();
+  void demoModelCli();
+};
+
+void TestPasskey::promptLayout_data() {
+  QTest::addColumn<int>("extra");  // tokens beyond the fixed parts
+  QTest::addColumn<double>("depth");
+  for (int extra : {0, 1, 88, 89, 90, 500, 1234}) {
+    for (double depth : {0.0, 0.25, 0.5, 0.77, 1.0}) {
+      QTest::addRow("+%d@%.2f", extra, depth) << extra << depth;
+    }
+  }
+}
+
+void TestPasskey::promptLayout() {
+  QFETCH(int, extra);
+  QFETCH(double, depth);
+  const PromptBuilder builder(byteCodec());
+  const int key = 31415;
+  const std::string keyText = keySentence(key);
+  const int fixed = 1 + int(std::string(kInstruction).size() + keyText.size() +
+                            std::string(kQuestion).size());
+  QCOMPARE(builder.minLength({key}), fixed);
+  const Prompt p = builder.build(fixed + extra, depth, key);
+
+  QCOMPARE(int(p.ids.size()), fixed + extra);
+  QCOMPARE(p.ids.front(), int64_t(kBos));
+  QCOMPARE(p.fillerTokens, extra);
+  QCOMPARE(textOf(p.ids, p.keyStart, p.keyStart + p.keyTokens), keyText);
+  QCOMPARE(textOf(p.ids, 1, 1 + std::string(kInstruction).size()), std::string(kInstruction));
+  QCOMPARE(textOf(p.ids, p.ids.size() - std::string(kQuestion).size(), p.ids.size()),
+           std::string(kQuestion));
+  // Whole filler sentences before the key, at the requested depth within one sentence.
+  const int sentence = int(std::string(kFiller).size());
+  QCOMPARE(p.keyStart, 1 + int(std::string(kInstruction).size()) + p.fillerBefore);
+  QCOMPARE(p.fillerBefore % sentence, 0);
+  QVERIFY2(std::fabs(p.fillerBefore - depth * extra) <= sentence,
+           qPrintable(QString("filler before the key %1, requested %2 of %3")
+                          .arg(p.fillerBefore).arg(depth).arg(extra)));
+  if (extra > 0) QCOMPARE(p.depth, double(p.fillerBefore) / extra);
+  if (extra >= sentence && depth == 0) QCOMPARE(p.fillerBefore, 0);
+  if (extra >= sentence && depth == 1) QVERIFY(extra - p.fillerBefore < sentence);
+  // The filler after the key repeats the sentence from its start.
+  const std::string after =
+      textOf(p.ids, p.keyStart + p.keyTokens, p.ids.size() - std::string(kQuestion).size());
+  QCOMPARE(int(after.size()), extra - p.fillerBefore);
+  for (size_t i = 0; i < after.size(); ++i) QCOMPARE(after[i], kFiller[i % sentence]);
+  // The answer is the key as it follows the question: " 31415".
+  QCOMPARE(textOf(p.answer, 0, p.answer.size()), " 31415");
+}
+
+void TestPasskey::firstIntegerRule_data() {
+  QTest::addColumn<QString>("text");
+  QTest::addColumn<QString>("integer");
+  QTest::addColumn<bool>("complete");
+  QTest::newRow("plain") << " 4501." << "4501" << true;
+  QTest::newRow("unfinished") << " 45" << "45" << false;
+  QTest::newRow("none") << " the key" << "" << false;
+  QTest::newRow("leading zeros") << "007 is" << "7" << true;
+  QTest::newRow("zeros") << "000." << "0" << true;
+  QTest::newRow("first of two") << "key 12 and 4501" << "12" << true;
+  QTest::newRow("empty") << "" << "" << false;
+}
+
+void TestPasskey::firstIntegerRule() {
+  QFETCH(QString, text);
+  QFETCH(QString, integer);
+  QFETCH(bool, complete);
+  QCOMPARE(QString::fromStdString(firstInteger(text.toStdString())), integer);
+  QCOMPARE(answerComplete(text.toStdString()), complete);
+}
+
+void TestPasskey::oracleFindsKey() {
+  const Codec codec = byteCodec();
+  const PromptBuilder builder(codec);
+  for (double depth : {0.0, 0.5, 1.0}) {
+    const Prompt p = builder.build(600, depth, 4501);
+    Oracle oracle{p.ids, " 4501. What", 20.f};
+    const TrialScore s = scoreTrial(std::ref(oracle), codec, p, 10);
+    QVERIFY(s.correct);
+    QCOMPARE(s.output, std::string(" 4501."));
+    QCOMPARE(s.answerTokens, 5);
+    // The answer agrees with the teacher-forced pass, so that pass was the only one.
+    QCOMPARE(s.forwardPasses, 1);
+    QCOMPARE(oracle.calls, 1);
+    // Each key byte: margin 20 over 257 zero logits: log p = -log(1 + 257 e^-20).
+    const double perToken = -std::log1p(257 * std::exp(-20.0));
+    QVERIFY(std::fabs(s.logprobPerToken - perToken) < 1e-9);
+    QVERIFY(std::fabs(s.logprob - 5 * perToken) < 1e-9);
+  }
+}
+
+void TestPasskey::wrongAnswers() {
+  const Codec codec = byteCodec();
+  const PromptBuilder builder(codec);
+  const Prompt p = builder.build(500, 0.5, 4501);
+  struct Case {
+    std::string truth;
+    std::string output;
+  };
+  // Another key; the key with a digit more; silence (EOS); no digits within 10 tokens.
+  for (const Case& c : {Case{" 4511.", " 4511."}, Case{" 45012.", " 45012."}, Case{"", ""},
+                        Case{" the key is 4501.", " the key i"}}) {
+    Oracle oracle{p.ids, c.truth};
+    const TrialScore s = scoreTrial(std::ref(oracle), codec, p, 10);
+    QVERIFY2(!s.correct, c.truth.c_str());
+    QCOMPARE(s.output, c.output);
+    QCOMPARE(s.forwardPasses, oracle.calls);
+  }
+  // Cancelled between the forward passes of decoding.
+  Oracle slow{p.ids, " the key is 4501."};
+  QVERIFY_THROWS_EXCEPTION(CancelledError,
+                           scoreTrial(std::ref(slow), codec, p, 10, [] { return false; }));
+  QCOMPARE(slow.calls, 1);
+  // A wrong answer puts little probability on the key.
+  Oracle other{p.ids, " 9999."};
+  QVERIFY(scoreTrial(std::ref(other), codec, p, 10).logprobPerToken < -10);
+  // Up to maxNewTokens: cut short, the key is not there yet.
+  Oracle right{p.ids, " 4501."};
+  QVERIFY(!scoreTrial(std::ref(right), codec, p, 3).correct);
+  QVERIFY(scoreTrial(std::ref(right), codec, p, 5).correct);  // " 4501" then the limit
+}
+
+void TestPasskey::shortcutMatchesNaiveGreedy() {
+  // A model whose logits depend on the whole context: the shortcut must decode what
+  // re-running the model on the growing sequence decodes, whether or not it follows the key.
+  const Codec codec = byteCodec();
+  const PromptBuilder builder(codec);
+  const Prompt p = builder.build(400, 0.25, 27182);
+  for (uint64_t salt : {1u, 2u, 3u, 4u, 5u, 6u}) {
+    const LogitsFn model = [&](const std::vector<int64_t>& ids, int firstRow) {
+      std::vector<float> out;
+      for (size_t t = firstRow; t < ids.size(); ++t) {
+        uint64_t h = salt;
+        for (size_t i = 0; i <= t; ++i) h = h * 1099511628211ull ^ uint64_t(ids[i]);
+        std::vector<float> row(kVocab, 0.f);
+        // Mostly the key's next byte (so the shortcut is used), sometimes a digit or EOS.
+        const size_t k = t + 1 - p.ids.size();
+        const int64_t follow = k < p.answer.size() ? p.answer[k] : '.';
+        row[h % 3 == 0 ? int64_t('0' + h % 10) : (h % 7 == 0 ? kEos : follow)] = 5;
+        out.insert(out.end(), row.begin(), row.end());
+      }
+      return out;
+    };
+    const TrialScore s = scoreTrial(model, codec, p, 10);
+    QCOMPARE(s.generated, naiveGreedy(model, codec, p.ids, 10));
+  }
+}
+
+void TestPasskey::keysFromSeed() {
+  const auto a = drawKeys(42, 50), b = drawKeys(42, 50), c = drawKeys(43, 50);
+  QCOMPARE(a, b);
+  QVERIFY(a != c);
+  for (int k : a) QVERIFY(k >= 1 && k <= kMaxKey);
+  QCOMPARE(std::vector<int>(a.begin(), a.begin() + 10), drawKeys(42, 10));  // prefix-stable
+  // Prompts are a function of (length, depth, key).
+  const PromptBuilder builder(byteCodec());
+  QCOMPARE(builder.build(500, 0.5, a[0]).ids, builder.build(500, 0.5, a[0]).ids);
+}
+
+void TestPasskey::badInput() {
+  const PromptBuilder builder(byteCodec());
+  const int fixed = builder.minLength({12345});
+  QVERIFY_THROWS_EXCEPTION(InputError, builder.build(fixed - 1, 0.5, 12345));
+  QVERIFY_THROWS_EXCEPTION(InputError, builder.build(fixed + 100, -0.1, 12345));
+  QVERIFY_THROWS_EXCEPTION(InputError, builder.build(fixed + 100, 1.1, 12345));
+  QVERIFY_THROWS_EXCEPTION(InputError, builder.build(fixed + 100, std::nan(""), 12345));
+  QVERIFY_THROWS_EXCEPTION(InputError, builder.build(fixed + 100, 0.5, 0));
+  QVERIFY_THROWS_EXCEPTION(InputError, builder.build(fixed + 100, 0.5, kMaxKey + 1));
+
+  Params p;
+  p.lengths = {fixed + 10};
+  p.depths = {0, 1};
+  p.trials = 3;
+  validate(p, builder);  // fine
+  try {
+    Params q = p;
+    q.lengths = {fixed + 10, 20};
+    validate(q, builder);
+    QFAIL("a length shorter than the fixed parts passed");
+  } catch (const InputError& e) {
+    QVERIFY2(QString(e.what()).contains("shorter than the prompt's fixed parts"), e.what());
+  }
+  for (auto edit : std::vector<std::function<void(Params&)>>{
+           [](Params& q) { q.depths = {0.5, 1.5}; }, [](Params& q) { q.depths = {-1}; },
+           [](Params& q) { q.depths.clear(); }, [](Params& q) { q.lengths.clear(); },
+           [](Params& q) { q.trials = 0; }, [](Params& q) { q.maxNewTokens = 0; }}) {
+    Params q = p;
+    edit(q);
+    QVERIFY_THROWS_EXCEPTION(InputError, validate(q, builder));
+  }
+
+  // A model folder without tokenizer.model: a failed result that says so, not a crash.
+  Params noTok;
+  noTok.modelDir = ROPE_SHARED_DIR "/fixtures/hf-tiny/llama_default";
+  const Result r = run(noTok);
+  QVERIFY(!r.valid);
+  QCOMPARE(int(r.status), int(Status::Failed));
+  QVERIFY2(QString::fromStdString(r.error).contains("tokenizer.model"), r.error.c_str());
+  const CliRun c = cliRun({"passkey", "--model", noTok.modelDir});
+  QCOMPARE(c.code, 1);
+  QVERIFY2(QString::fromStdString(c.err).contains("tokenizer.model"), c.err.c_str());
+  // Usage errors exit 2, before any model is loaded.
+  QCOMPARE(cliRun({"passkey", "--model", noTok.modelDir, "--depths", "0,half"}).code, 2);
+  QCOMPARE(cliRun({"passkey", "--model", noTok.modelDir, "--lengths", "128,-1"}).code, 2);
+  QCOMPARE(cliRun({"passkey", "--model", noTok.modelDir, "--trials", "x"}).code, 2);
+  QCOMPARE(cliRun({"passkey", "--model", noTok.modelDir, "--rope", "f.csv", "--method", "yarn"}).code,
+           2);
+  QCOMPARE(cliRun({"passkey", "--model", noTok.modelDir, "--trials-detail"}).code, 2);
+  QCOMPARE(cliRun({"passkey", "extra"}).code, 2);
+}
+
+void TestPasskey::tokenizerDecode() {
+  const std::string dir = demoModel();
+  if (dir.empty()) QSKIP("no demo model (resources/demo-model or $ROPE_DEMO_MODEL)");
+  const Tokenizer tok(dir + "/tokenizer.model");
+  const std::string text = keySentence(4501) + " " + kQuestion;
+  const auto ids = tok.encode(text);
+  QCOMPARE(tok.decode(ids), text);
+  QCOMPARE(tok.decode({}), std::string());
+  QVERIFY(tok.eosId() >= 0 && tok.eosId() != tok.bosId());
+  QVERIFY_THROWS_EXCEPTION(InputError, tok.decode({int64_t(tok.vocabSize())}));
+  QVERIFY_THROWS_EXCEPTION(InputError, tok.decode({-1}));
+  // Prompts built from separately encoded parts read back as the intended text.
+  const PromptBuilder builder(codecFor(tok));
+  for (int length : {128, 129, 300, 1024}) {
+    for (double depth : {0.0, 0.5, 1.0}) {
+      const Prompt p = builder.build(length, depth, 4501);
+      QCOMPARE(int(p.ids.size()), length);
+      QCOMPARE(p.ids.front(), int64_t(tok.bosId()));
+      const std::vector<int64_t> keyIds(p.ids.begin() + p.keyStart,
+                                        p.ids.begin() + p.keyStart + p.keyTokens);
+      QCOMPARE(tok.decode(keyIds), keySentence(4501));
+      const std::string all = tok.decode(std::vector<int64_t>(p.ids.begin() + 1, p.ids.end()));
+      QVERIFY(all.rfind(kInstruction, 0) == 0);
+      QVERIFY(all.size() > std::string(kQuestion).size() &&
+              all.compare(all.size() - std::string(kQuestion).size(), std::string::npos,
+                          kQuestion) == 0);
+      QCOMPARE(tok.decode(p.answer), std::string("4501"));
+    }
+  }
+}
+
+void TestPasskey::demoModelEndToEnd() {
+  const std::string dir = demoModel();
+  if (dir.empty()) QSKIP("no demo model (resources/demo-model or $ROPE_DEMO_MODEL)");
+  const Params p = demoParams(dir);
+  int calls = 0, lastDone = 0, lastTotal = 0;
+  bool monotone = true;
+  const Result r = run(p, [&](int done, int total) {
+    ++calls;
+    monotone = monotone && done >= lastDone;
+    lastDone = done;
+    lastTotal = total;
+    return true;
+  });
+  QVERIFY2(r.valid, r.error.c_str());
+  QVERIFY(calls >= 12);  // after every forward pass
+  QVERIFY(monotone);
+  QCOMPARE(lastDone, 12);
+  QCOMPARE(lastTotal, 12);
+  QCOMPARE(int(r.cells.size()), 3);
+  QCOMPARE(r.methodology.keys, drawKeys(7, 4));
+  QCOMPARE(r.methodology.originalMaxPosition, 128);
+  int correct = 0;
+  for (const Cell& c : r.cells) {
+    QCOMPARE(c.trials, 4);
+    QCOMPARE(int(c.scores.size()), 4);
+    QVERIFY(c.meanLogprob < 0);
+    QVERIFY(c.meanLogprobTotal <= c.meanLogprob);  // several key tokens, each log p < 0
+    correct += c.correct;
+    for (const TrialScore& s : c.scores) {
+      QCOMPARE(s.correct, firstInteger(s.output) == std::to_string(s.key));
+    }
+  }
+  // Trained on such prompts inside its 128-token window, it finds most keys.
+  qInfo("demo model at 128 tokens: %d of 12 keys", correct);
+  QVERIFY2(correct >= 9, qPrintable(QString("%1 of 12 keys").arg(correct)));
+
+  // Deterministic for a seed.
+  const Result again = run(p);
+  QVERIFY(again.valid);
+  for (size_t i = 0; i < r.cells.size(); ++i) {
+    QCOMPARE(again.cells[i].correct, r.cells[i].correct);
+    QCOMPARE(again.cells[i].meanLogprob, r.cells[i].meanLogprob);
+    for (size_t t = 0; t < r.cells[i].scores.size(); ++t) {
+      QCOMPARE(again.cells[i].scores[t].output, r.cells[i].scores[t].output);
+    }
+  }
+
+  // Cancel after the first trial: cancelled, not failed, and promptly.
+  int seen = 0;
+  const Result cancelled = run(p, [&](int, int) { return ++seen < 1; });
+  QCOMPARE(int(cancelled.status), int(Status::Cancelled));
+  QVERIFY(!cancelled.valid);
+  QCOMPARE(seen, 1);
+}
+
+void TestPasskey::demoModelCli() {
+  const std::string dir = demoModel();
+  if (dir.empty()) QSKIP("no demo model (resources/demo-model or $ROPE_DEMO_MODEL)");
+  const CliRun c = cliRun({"passkey", "--model", dir, "--lengths", "128,256", "--depths", "0.5",
+                        "--trials", "2", "--seed", "3", "--method", "linear", "--factor", "2",
+                        "--threads", "1", "--json", "--trials-detail"});
+  QVERIFY2(c.code == 0, c.err.c_str());
+  const auto j = nlohmann::json::parse(c.out);
+  QCOMPARE(j["cells"].size(), size_t(2));
+  QCOMPARE(j["cells"][1]["length"].get<int>(), 256);
+  QCOMPARE(j["cells"][1]["depth"].get<double>(), 0.5);
+  QCOMPARE(j["cells"][1]["trials"].get<int>(), 2);
+  QCOMPARE(j["cells"][1]["trial_scores"].size(), size_t(2));
+  const double acc = j["cells"][0]["accuracy"].get<double>();
+  QVERIFY(acc == 0 || acc == 0.5 || acc == 1);
+  QVERIFY(j["cells"][0]["mean_logprob"].get<double>() < 0);
+  QCOMPARE(j["methodology"]["rope_method"].get<std::string>(), std::string("linear"));
+  QCOMPARE(j["methodology"]["seed"].get<int>(), 3);
+  QCOMPARE(j["methodology"]["keys"].get<std::vector<int>>(), drawKeys(3, 2));
+  // Range errors exit 1 with the reason.
+  const CliRun shortLen = cliRun({"passkey", "--model", dir, "--lengths", "40"});
+  QCOMPARE(shortLen.code, 1);
+  QVERIFY2(QString::fromStdString(shortLen.err).contains("fixed parts"), shortLen.err.c_str());
+  const CliRun deep = cliRun({"passkey", "--model", dir, "--depths", "0,1.5"});
+  QCOMPARE(deep.code, 1);
+  QVERIFY2(QString::fromStdString(deep.err).contains("outside [0, 1]"), deep.err.c_str());
+}
+
+QTEST_APPLESS_MAIN(TestPasskey)
+#include "test_passkey.moc"
