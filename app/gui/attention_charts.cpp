@@ -172,12 +172,7 @@ void AttentionCharts::showMaps() {
     ScientificPlot* plot = m_maps[i];
     plot->clear();
     plot->setHeatmap(d);
-    plot->setTitle(QString("%1 — layer %2, head %3 (%4 colours, %5 pooling)")
-                       .arg(v.setNames.value(i))
-                       .arg(v.request.layer)
-                       .arg(v.request.head)
-                       .arg(m_log ? "log" : "linear")
-                       .arg(h.grid.pooling == attention::Pooling::Max ? "max" : "mean"));
+    plot->setTitle(QString("%1: %2").arg(i == 0 ? "A" : "B", v.setNames.value(i)));
     plot->rescaleAxes();
   }
   if (ab) {
@@ -194,7 +189,7 @@ void AttentionCharts::showMaps() {
     d.zMax = -d.zMin;
     m_maps[2]->clear();
     m_maps[2]->setHeatmap(d);
-    m_maps[2]->setTitle(QString("B − A (%1 − %2), linear").arg(v.setNames.value(1), v.setNames.value(0)));
+    m_maps[2]->setTitle("B − A");
     m_maps[2]->rescaleAxes();
   }
   m_summary->setText(summaryText());
@@ -204,9 +199,13 @@ QString AttentionCharts::summaryText() const {
   if (!m_views || !m_views->valid) return {};
   const AttentionViews& v = *m_views;
   QStringList lines;
-  lines << QString("%1 tokens (from %2), training window %3, layer %4, head %5, %6 s")
-               .arg(v.ids.size()).arg(v.request.offset).arg(v.trainingWindow)
-               .arg(v.request.layer).arg(v.request.head).arg(v.elapsedSeconds, 0, 'f', 2);
+  const attention::AttentionGrid& g = v.head.front().grid;
+  lines << QString("Layer %1, head %2 · %3 tokens (from %4) · training window %5 · grid %6 x %7 "
+                   "(%8 per cell) · %9 colours · %10 s")
+               .arg(v.request.layer).arg(v.request.head).arg(v.ids.size()).arg(v.request.offset)
+               .arg(v.trainingWindow).arg(g.rows).arg(g.cols)
+               .arg(g.pooling == attention::Pooling::Max ? "max" : "mean")
+               .arg(m_log ? "log" : "linear").arg(v.elapsedSeconds, 0, 'f', 2);
   for (size_t i = 0; i < v.head.size(); ++i) {
     const attention::HeadSummary& h = v.head[i];
     lines << QString("%1: mean entropy %2 nats · sink mass (first 4 tokens) %3 · mass beyond "

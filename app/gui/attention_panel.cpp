@@ -62,6 +62,9 @@ AttentionPanel::AttentionPanel(WorkbenchDocument* doc, QWidget* parent)
   m_progress->setRange(0, 100);
   m_status = new QLabel;
   m_status->setWordWrap(true);
+  m_status->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+  m_status->setMinimumHeight(90);
+  m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
   auto* form = new QFormLayout;
   form->addRow("Model", m_model);
@@ -113,6 +116,7 @@ AttentionPanel::AttentionPanel(WorkbenchDocument* doc, QWidget* parent)
     if (!m_doc->model().folder.isEmpty()) m_model->setText(m_doc->model().folder);
   });
   fillSetBoxes();
+  if (!m_doc->model().folder.isEmpty()) m_model->setText(m_doc->model().folder);
   m_setB->setEnabled(false);
   setRunning(false);
 }
