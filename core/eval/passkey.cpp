@@ -101,21 +101,22 @@ Prompt PromptBuilder::build(int length, double depth, int key) const {
                      "fixed parts (" + std::to_string(fixed) +
                      " tokens: BOS, instruction, key sentence, question)");
   }
+  // The filler runs are token streams of the repeated sentence, cut where the length says
+  // (the reference cuts its filler text by characters the same way).
   const int filler = length - fixed;
   const int sentence = static_cast<int>(m_filler.size());
-  const int whole = filler / sentence;
-  const int before = std::min(whole, static_cast<int>(std::lround(depth * filler / sentence)));
+  const int before = std::clamp(static_cast<int>(std::lround(depth * filler)), 0, filler);
 
   Prompt p;
   p.key = key;
   p.keyTokens = static_cast<int>(keyIds.size());
   p.fillerTokens = filler;
-  p.fillerBefore = before * sentence;
+  p.fillerBefore = before;
   p.depth = filler > 0 ? static_cast<double>(p.fillerBefore) / filler : depth;
   p.ids.reserve(length);
   if (m_codec.bos >= 0) p.ids.push_back(m_codec.bos);
   p.ids.insert(p.ids.end(), m_instruction.begin(), m_instruction.end());
-  for (int i = 0; i < before; ++i) p.ids.insert(p.ids.end(), m_filler.begin(), m_filler.end());
+  for (int i = 0; i < before; ++i) p.ids.push_back(m_filler[i % sentence]);
   p.keyStart = static_cast<int>(p.ids.size());
   p.ids.insert(p.ids.end(), keyIds.begin(), keyIds.end());
   for (int i = 0; i < filler - p.fillerBefore; ++i) p.ids.push_back(m_filler[i % sentence]);

@@ -5,9 +5,10 @@
 // Prompt, in tokens of the model's tokenizer, exactly `length` long:
 //   [BOS] instruction  filler x n  "The pass key is K. Remember it. K is the pass key."
 //   filler x m  "What is the pass key? The pass key is"
-// The filler sentences before the key are whole; the ones after it are repeated until the
-// length is reached, the last one cut to fit. The key's depth is the share of the filler
-// tokens that precede it, so the requested depth is met to within one filler sentence.
+// Both filler runs repeat the filler sentence from its start and are cut to the token count
+// the length and depth ask for (LongRoPE's reference cuts its filler text the same way, by
+// characters). The key's depth is the share of the filler tokens before it: the requested
+// depth to within half a token.
 // Keys are drawn in 1..50000 (the paper's range); trial t of every cell uses the same key,
 // so cells and RoPE methods are compared on the same keys.
 //
