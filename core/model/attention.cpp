@@ -11,6 +11,8 @@ namespace {
 
 // Bytes of float32 attention scores one block of query rows may use.
 constexpr int64_t kScoreBudgetBytes = 256ll << 20;
+// Rows per block at most (see explicitAttention).
+constexpr int64_t kMaxBlockRows = 512;
 
 at::Tensor explicitAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                              int window) {
@@ -19,7 +21,10 @@ at::Tensor explicitAttention(const at::Tensor& q, const at::Tensor& k, const at:
   const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
   // Group the query heads that share a kv head: [nKV, rep, T, hd].
   const at::Tensor qg = q.reshape({nKV, rep, T, hd});
-  const int64_t block = std::clamp<int64_t>(kScoreBudgetBytes / (nH * T * 4 * 2), 1, T);
+  // At most kMaxBlockRows rows as well: each block computes keys up to its last row only, so
+  // smaller blocks skip more of the masked upper triangle (8 blocks: ~56% of T^2, 2: 75%).
+  const int64_t block =
+      std::clamp<int64_t>(kScoreBudgetBytes / (nH * T * 4 * 2), 1, std::min(T, kMaxBlockRows));
   at::Tensor out = at::empty({T, nH, hd}, q.options());
   const at::Tensor rows = at::arange(T, q.options().dtype(at::kLong));
   for (int64_t t0 = 0; t0 < T; t0 += block) {
