@@ -5,7 +5,8 @@
 #     early stop), both scaled down, with evaluations and wall time to reach the plain
 #     schedule's final perplexity (BENCH=0 skips this part).
 # Searches use the validation split; scripts/demo-table.sh compares methods on the test split.
-# Usage: scripts/search-demo.sh [BUILD_DIR]   (default build)
+# Usage: scripts/search-demo.sh [BUILD_DIR]   (default build; GENERATIONS=1 TEST_SAMPLES=1 for a
+# quick check of the script)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -20,7 +21,7 @@ export OPENBLAS_NUM_THREADS=1
 # validation document that reaches the target (8 asked; 7 reach 1024 tokens). The space is
 # wider than the paper's 1.25 s so that HF's dynamic NTK (top factor s^2 - s + 1) is a seed,
 # and the attention factor is searched, so every fixed method enters exactly as it is.
-schedule=(--population 16 --parents 8 --mutations 4 --crossovers 4 --generations 10 --samples 8
+schedule=(--population 16 --parents 8 --mutations 4 --crossovers 4 --generations "${GENERATIONS:-10}" --samples 8
           --lambda-max-scale 8 --search-attention --seed 0 --threads 1 --device cpu)
 # The workbench's schedule on top: several candidates per forward pass (automatic batch),
 # children screened on two documents first (twice as many children, the better half evaluated
