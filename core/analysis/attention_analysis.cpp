@@ -104,7 +104,8 @@ Result analyze(Transformer& model, const Params& params, const Progress& progres
                                  ? describe(rope, params.factorSet)
                                  : "config (" + methodName(rope.method) + ")";
 
-    const int64_t blockRows = blockRowsFor(T, params.blockBytes);
+    // Blocks of at most 512 rows also skip most of the masked triangle (keys < last row + 1).
+    const int64_t blockRows = std::min<int64_t>(blockRowsFor(T, params.blockBytes), 512);
     const int64_t blocksPerHead = (T + blockRows - 1) / blockRows;
     const int64_t total = blocksPerHead * static_cast<int64_t>(layers.size() * heads.size());
     int64_t done = 0;
