@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -32,6 +33,14 @@ using Clock = std::chrono::steady_clock;
 
 double seconds(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// CPU seconds of this process (all threads): on a shared machine the wall time also counts
+// the time other processes held the cores.
+double cpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 double peakRssMiB() {
@@ -90,21 +99,29 @@ int main(int argc, char** argv) {
     attention::Result r = attention::analyze(model, view);
     const double first = seconds(t0);
     if (!r.valid) throw std::runtime_error(r.error);
-    double best = 1e9;
+    double best = 1e9, bestCpu = 1e9, forward = 1e9;
     for (int rep = 0; rep < 3; ++rep) {
       t0 = Clock::now();
+      const double c0 = cpuSeconds();
       r = attention::analyze(model, view);
       best = std::min(best, seconds(t0));
+      bestCpu = std::min(bestCpu, cpuSeconds() - c0);
+      // The forward pass alone, up to the layer's rotated q/k.
+      t0 = Clock::now();
+      model.forEachLayerQK(view.ids, layer, [](const Transformer::RotatedQK&) { return true; });
+      forward = std::min(forward, seconds(t0));
     }
-    std::printf("view: %lld tokens, layer %d head %d: first %.3f s, best of 3 %.3f s "
-                "(cold incl. model load %.3f s); mean entropy %.3f nats\n",
-                static_cast<long long>(viewT), layer, head, first, best, first + load,
-                r.heads[0].meanEntropy);
+    std::printf("view: %lld tokens, layer %d head %d: first %.3f s, best of 3 %.3f s wall, "
+                "%.3f s CPU (forward pass to the layer alone %.3f s wall); cold incl. model load "
+                "%.3f s; mean entropy %.3f nats\n",
+                static_cast<long long>(viewT), layer, head, first, best, bestCpu, forward,
+                first + load, r.heads[0].meanEntropy);
 
     attention::Params all;
     all.ids.assign(ids.begin(), ids.begin() + longT);
     all.grid = grid;
     const double rssBefore = peakRssMiB();
+    const double c0 = cpuSeconds();
     t0 = Clock::now();
     int64_t lastPct = -1;
     const attention::Result big = attention::analyze(model, all, [&](int64_t done, int64_t total) {
@@ -116,13 +133,13 @@ int main(int argc, char** argv) {
       lastPct = pct;
       return true;
     });
-    const double longTime = seconds(t0);
+    const double longTime = seconds(t0), longCpu = cpuSeconds() - c0;
     if (!big.valid) throw std::runtime_error(big.error);
     const double full = static_cast<double>(longT) * longT * 4 / (1 << 20);
-    std::printf("long: %lld tokens, %zu heads (every layer and head): %.1f s; peak RSS %.0f MiB "
-                "(before %.0f MiB); one head's full T x T in float32 would be %.0f MiB, all "
-                "heads %.0f MiB\n",
-                static_cast<long long>(longT), big.heads.size(), longTime, peakRssMiB(),
+    std::printf("long: %lld tokens, %zu heads (every layer and head): %.1f s wall, %.1f s CPU; "
+                "peak RSS %.0f MiB (before %.0f MiB); one head's full T x T in float32 would be "
+                "%.0f MiB, all heads %.0f MiB\n",
+                static_cast<long long>(longT), big.heads.size(), longTime, longCpu, peakRssMiB(),
                 rssBefore, full, full * big.heads.size());
     double beyond = 0, entropy = 0;
     for (const auto& h : big.heads) {
