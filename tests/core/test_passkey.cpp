@@ -12,6 +12,8 @@
 #include "cli/cli.h"
 #include "data/tokenizer.h"
 #include "eval/passkey.h"
+#include "model/safetensors.h"
+#include "model/transformer.h"
 #include "train/demo_assets.h"
 #include "train/passkey_text.h"
 #include "util/error.h"
@@ -136,6 +138,7 @@ class TestPasskey : public QObject {
   void keysFromSeed();
   void badInput();
   void tokenizerDecode();
+  void engineRowsFrom();
   void demoModelEndToEnd();
   void demoModelCli();
 };
@@ -379,6 +382,29 @@ void TestPasskey::tokenizerDecode() {
       QCOMPARE(tok.decode(p.answer), std::string("4501"));
     }
   }
+}
+
+void TestPasskey::engineRowsFrom() {
+  // Transformer::logits(ids, firstRow): the same rows as the full projection, no others.
+  const std::string dir = ROPE_SHARED_DIR "/fixtures/hf-tiny/llama_default";
+  Transformer::Options o;
+  o.threads = 1;
+  Transformer model(dir, o);
+  const auto all = SafetensorsFile(dir + "/reference_short.safetensors")
+                       .tensor("input_ids")
+                       .toInt64s();
+  const std::vector<int64_t> ids(all.begin(), all.begin() + std::min<size_t>(all.size(), 40));
+  const int T = int(ids.size()), V = int(model.config().vocabSize);
+  const std::vector<float> full = model.logits(ids);
+  for (int first : {0, 1, T - 3, T - 1}) {
+    const std::vector<float> rows = model.logits(ids, first);
+    QCOMPARE(int(rows.size()), (T - first) * V);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      QVERIFY(std::fabs(rows[i] - full[size_t(first) * V + i]) <= 1e-4f * (1 + std::fabs(rows[i])));
+    }
+  }
+  QVERIFY_THROWS_EXCEPTION(InputError, model.logits(ids, T));
+  QVERIFY_THROWS_EXCEPTION(InputError, model.logits(ids, -1));
 }
 
 void TestPasskey::demoModelEndToEnd() {
