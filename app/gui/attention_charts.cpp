@@ -119,7 +119,7 @@ QString AttentionCharts::cellTooltip(int which, int index) const {
   };
   QString v;
   const QString what = pooled ? (g.pooling == attention::Pooling::Max ? "max p" : "mean p") : "p";
-  if (which == 2 && m_views->head.size() > 1) {
+  if (which == 2 && m_views->request.compare && m_views->head.size() > 1) {
     v = QString("%1 B − A = %2").arg(what).arg(value(1) - value(0), 0, 'g', 4);
   } else {
     const int set = std::min<int>(which, int(m_views->head.size()) - 1);
@@ -148,7 +148,7 @@ void AttentionCharts::setLogColours(bool log) {
 
 void AttentionCharts::showMaps() {
   const AttentionViews& v = *m_views;
-  const bool ab = v.head.size() > 1;
+  const bool ab = v.request.compare && v.head.size() > 1;
   m_maps[1]->setVisible(ab);
   m_maps[2]->setVisible(ab);
   float top = 0;
@@ -206,7 +206,7 @@ QString AttentionCharts::summaryText() const {
                .arg(v.trainingWindow).arg(g.rows).arg(g.cols)
                .arg(g.pooling == attention::Pooling::Max ? "max" : "mean")
                .arg(m_log ? "log" : "linear").arg(v.elapsedSeconds, 0, 'f', 2);
-  for (size_t i = 0; i < v.head.size(); ++i) {
+  for (size_t i = 0; i < std::min<size_t>(v.head.size(), v.request.compare ? 2 : 1); ++i) {
     const attention::HeadSummary& h = v.head[i];
     lines << QString("%1: mean entropy %2 nats · sink mass (first 4 tokens) %3 · mass beyond "
                      "the window %4")

@@ -80,7 +80,8 @@ AttentionViews computeAttentionViews(const AttentionRequest& r, const std::atomi
 
     // Work units for the progress bar: one per set for the head, layers x heads per set after.
     const int64_t sets = static_cast<int64_t>(r.sets.size());
-    const int64_t units = sets * (1 + (r.overview ? v.numLayers * v.numHeads : 0));
+    const int64_t overviewSets = r.overview ? (r.compare && sets > 1 ? 2 : 1) : 0;
+    const int64_t units = sets + overviewSets * v.numLayers * v.numHeads;
     int64_t unitsDone = 0;
     int lastPercent = -1;
     auto progressFor = [&](int64_t weight) {
@@ -115,21 +116,19 @@ AttentionViews computeAttentionViews(const AttentionRequest& r, const std::atomi
     v.valid = true;
     v.elapsedSeconds = elapsed();
     if (headReady) headReady(v);
-    if (r.overview) {
-      for (const auto& s : r.sets) {
-        attention::Params p;
-        p.grid = 0;
-        p.pairShareRows = 0;
-        attention::Result res = analyse(s.second, p, v.numLayers * v.numHeads);
-        if (!res.valid) return stop({});
-        std::vector<double> entropy, beyond;
-        for (const auto& h : res.heads) {
-          entropy.push_back(h.meanEntropy);
-          beyond.push_back(h.meanBeyondWindowMass);
-        }
-        v.meanEntropy.push_back(std::move(entropy));
-        v.meanBeyondWindow.push_back(std::move(beyond));
+    for (int64_t i = 0; i < overviewSets; ++i) {
+      attention::Params p;
+      p.grid = 0;
+      p.pairShareRows = 0;
+      attention::Result res = analyse(r.sets[i].second, p, v.numLayers * v.numHeads);
+      if (!res.valid) return stop({});
+      std::vector<double> entropy, beyond;
+      for (const auto& h : res.heads) {
+        entropy.push_back(h.meanEntropy);
+        beyond.push_back(h.meanBeyondWindowMass);
       }
+      v.meanEntropy.push_back(std::move(entropy));
+      v.meanBeyondWindow.push_back(std::move(beyond));
     }
     v.complete = true;
     v.elapsedSeconds = elapsed();

@@ -30,8 +30,10 @@ struct AttentionRequest {
   int tokens = 1024;               // tokens analysed
   int layer = 0;
   int head = 0;
-  // Factor sets compared; nullopt: the model's own RoPE. [0] is A, [1] B in A/B mode.
+  // Factor sets; nullopt: the model's own RoPE. [0] is A, [1] B in A/B mode; further sets
+  // get the chosen head's curves only (entropy vs position, distance, pair shares).
   std::vector<std::pair<QString, std::optional<FactorSet>>> sets;
+  bool compare = false;            // A/B: maps of sets[0], sets[1] and their difference
   int grid = 384;
   attention::Pooling pooling = attention::Pooling::Max;
   attention::Region region;        // what the maps cover (default: everything)
@@ -51,8 +53,9 @@ struct AttentionViews {
   int numLayers = 0, numHeads = 0, trainingWindow = 0, ropePairs = 0;
   QStringList setNames;
   std::vector<attention::HeadSummary> head;           // per set: the chosen head
-  std::vector<std::vector<double>> meanEntropy;       // per set: layers x heads (overview)
-  std::vector<std::vector<double>> meanBeyondWindow;  // per set: layers x heads (overview)
+  // Overview, for A (and B in A/B mode): layers x heads, layer-major.
+  std::vector<std::vector<double>> meanEntropy;
+  std::vector<std::vector<double>> meanBeyondWindow;
 };
 
 // Runs a request on the calling thread: the worker's body, also usable from tests and

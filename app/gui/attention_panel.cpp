@@ -11,6 +11,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "attention_charts.h"
 #include "scientific_plot.h"
@@ -49,6 +50,9 @@ AttentionPanel::AttentionPanel(WorkbenchDocument* doc, QWidget* parent)
   m_compare = new QCheckBox("A/B: compare with set B");
   m_overview = new QCheckBox("Every layer and head (entropy heatmap)");
   m_overview->setChecked(true);
+  m_allSets = new QCheckBox("Curves for every visible set too");
+  m_allSets->setToolTip("Entropy vs position, attention vs distance and logit share per RoPE "
+                        "pair for the chosen head under every visible factor set");
   m_pooling = new QComboBox;
   m_pooling->addItems({"max per cell", "mean per cell"});
   m_colour = new QComboBox;
@@ -81,6 +85,7 @@ AttentionPanel::AttentionPanel(WorkbenchDocument* doc, QWidget* parent)
   form->addRow(m_compare);
   form->addRow("Set B", m_setB);
   form->addRow(m_overview);
+  form->addRow(m_allSets);
   form->addRow("Pooling", m_pooling);
   form->addRow("Grid", m_grid);
   form->addRow("Colour scale", m_colour);
@@ -154,7 +159,17 @@ AttentionRequest AttentionPanel::request() const {
     return {QString::fromStdString(m_doc->entry(i).set.name), m_doc->entry(i).set};
   };
   r.sets.push_back(setAt(m_setA));
-  if (m_compare->isChecked()) r.sets.push_back(setAt(m_setB));
+  r.compare = m_compare->isChecked();
+  if (r.compare) r.sets.push_back(setAt(m_setB));
+  if (m_allSets->isChecked()) {
+    std::vector<int> chosen = {m_setA->currentIndex() - 1};
+    if (r.compare) chosen.push_back(m_setB->currentIndex() - 1);
+    for (int i = 0; i < m_doc->setCount(); ++i) {
+      if (m_doc->entry(i).visible && std::find(chosen.begin(), chosen.end(), i) == chosen.end()) {
+        r.sets.push_back({QString::fromStdString(m_doc->entry(i).set.name), m_doc->entry(i).set});
+      }
+    }
+  }
   return r;
 }
 

@@ -56,6 +56,7 @@ class AttentionPanel : public QWidget {
   QComboBox* setBBox() const { return m_setB; }
   QCheckBox* compareBox() const { return m_compare; }
   QCheckBox* overviewBox() const { return m_overview; }
+  QCheckBox* allSetsBox() const { return m_allSets; }
   QComboBox* poolingBox() const { return m_pooling; }
   QComboBox* colourBox() const { return m_colour; }
   QLabel* statusLabel() const { return m_status; }
@@ -80,6 +81,7 @@ class AttentionPanel : public QWidget {
   QComboBox* m_setB = nullptr;
   QCheckBox* m_compare = nullptr;
   QCheckBox* m_overview = nullptr;
+  QCheckBox* m_allSets = nullptr;
   QComboBox* m_pooling = nullptr;
   QComboBox* m_colour = nullptr;
   QSpinBox* m_grid = nullptr;

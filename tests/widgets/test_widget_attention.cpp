@@ -148,6 +148,27 @@ class TestWidgetAttention : public QObject {
     QVERIFY(charts->mapPlot(0)->xRange().first > 30);  // the map shows the region
   }
 
+  void curvesForEveryVisibleSet() {
+    WorkbenchDocument doc;
+    AttentionPanel panel(&doc);
+    setUp(doc, panel, 120);
+    panel.overviewBox()->setChecked(false);
+    panel.allSetsBox()->setChecked(true);
+    const AttentionRequest r = panel.request();
+    QVERIFY(!r.compare);
+    int visible = 0;
+    for (const FactorSetEntry& e : doc.sets()) visible += e.visible ? 1 : 0;
+    QCOMPARE(int(r.sets.size()), 1 + visible);  // the model's RoPE (A) and every visible set
+    QSignalSpy done(panel.job(), &AttentionJob::finished);
+    QVERIFY(panel.run());
+    const auto views = waitFinished(panel, done);
+    QVERIFY(views && views->valid);
+    QVERIFY(views->meanEntropy.empty());
+    QCOMPARE(panel.charts()->entropyCurves()->curveCount(), 1 + visible);
+    QCOMPARE(panel.charts()->pairShares()->curveCount(), 1 + visible);
+    QVERIFY(panel.charts()->mapPlot(1)->isHidden());  // no A/B: one map
+  }
+
   void cancelStopsTheJob() {
     WorkbenchDocument doc;
     AttentionPanel panel(&doc);
