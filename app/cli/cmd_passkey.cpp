@@ -127,8 +127,8 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
                 "threads"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   if (a.has("trials-detail") && !a.has("json")) throw UsageError("--trials-detail needs --json");
+  if (a.has("rope") && a.has("method")) throw UsageError("give --rope or --method, not both");
   passkey::Params p;
-  p.modelDir = resolveModel(a.value("model").value_or("demo"));
   p.engine.device = a.value("device").value_or("cpu");
   p.engine.dtype = parseComputeDType(a.value("dtype").value_or("float32"));
   p.engine.threads = a.intValue("threads").value_or(0);
@@ -140,6 +140,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
     p.seed = static_cast<uint64_t>(*seed);
   }
   p.maxNewTokens = a.intValue("max-new-tokens").value_or(p.maxNewTokens);
+  p.modelDir = resolveModel(a.value("model").value_or("demo"));
   RopeChoice rope = ropeChoice(a, p.modelDir);
   p.factorSet = std::move(rope.factorSet);
   p.rope = std::move(rope.rope);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <random>
 
@@ -30,6 +31,12 @@ bool startsWith(const std::vector<int64_t>& a, const std::vector<int64_t>& prefi
 }
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
 
 std::string keyRangeProblem(int key) {
   return "pass key " + std::to_string(key) + " outside 1.." + std::to_string(kMaxKey);
@@ -92,7 +99,7 @@ int PromptBuilder::minLength(const std::vector<int>& keys) const {
 Prompt PromptBuilder::build(int length, double depth, int key) const {
   if (key < 1 || key > kMaxKey) throw InputError(keyRangeProblem(key));
   if (!(depth >= 0 && depth <= 1)) {
-    throw InputError("passkey depth " + std::to_string(depth) + " outside [0, 1]");
+    throw InputError("passkey depth " + number(depth) + " outside [0, 1]");
   }
   const std::vector<int64_t> keyIds = encodeNonEmpty(m_codec, keySentence(key));
   const int fixed = fixedTokens(key);
@@ -219,7 +226,7 @@ void validate(const Params& p, const PromptBuilder& builder) {
   if (p.depths.empty()) throw InputError("no passkey depths given");
   for (double d : p.depths) {
     if (!(d >= 0 && d <= 1)) {
-      throw InputError("passkey depth " + std::to_string(d) +
+      throw InputError("passkey depth " + number(d) +
                        " outside [0, 1] (0: right after the instruction, 1: right before the "
                        "question)");
     }

@@ -351,6 +351,9 @@ void TestPasskey::badInput() {
            2);
   QCOMPARE(cliRun({"passkey", "--model", noTok.modelDir, "--trials-detail"}).code, 2);
   QCOMPARE(cliRun({"passkey", "extra"}).code, 2);
+  // Usage is checked before the (default demo) model is looked for.
+  QCOMPARE(cliRun({"passkey", "--depths", "0,x"}).code, 2);
+  QCOMPARE(cliRun({"passkey", "--rope", "f.csv", "--method", "yarn"}).code, 2);
 }
 
 void TestPasskey::tokenizerDecode() {
