@@ -15,6 +15,10 @@ namespace {
 constexpr double kCpuBatchBytes = 512.0 * (1 << 20);
 constexpr double kCudaBatchBytes = 8.0 * (1 << 30);
 constexpr int kMaxAutoBatch = 32;
+// On a CPU the matrix products stop gaining from more rows at about this many tokens per
+// pass, while larger activations leave the caches (demo model, 1024 tokens: batch 4 took 15%
+// less time than batch 1, batch 9 only 7% less).
+constexpr int kCpuBatchTokens = 4096;
 
 std::vector<std::string> splitList(const std::string& s) {
   std::vector<std::string> out;
@@ -76,8 +80,9 @@ BatchEvaluator::BatchEvaluator(const std::string& modelDir, const Transformer::O
     const bool cuda = m_models.front()->options().device != "cpu";
     const int elementBytes = engine.dtype == ComputeDType::Float32 ? 4 : 2;
     const double per = bytesPerCandidate(config(), std::max(1, longestLength), elementBytes);
-    m_batch = std::clamp(static_cast<int>((cuda ? kCudaBatchBytes : kCpuBatchBytes) / per), 1,
-                         kMaxAutoBatch);
+    int b = static_cast<int>((cuda ? kCudaBatchBytes : kCpuBatchBytes) / per);
+    if (!cuda) b = std::min(b, kCpuBatchTokens / std::max(1, longestLength));
+    m_batch = std::clamp(b, 1, kMaxAutoBatch);
   }
 }
 
