@@ -27,7 +27,10 @@ std::vector<std::pair<double, QColor>> divergingStops() {
 
 QWidget* withPlots(std::initializer_list<ScientificPlot*> plots, Qt::Orientation o) {
   auto* split = new QSplitter(o);
-  for (ScientificPlot* p : plots) split->addWidget(p);
+  for (ScientificPlot* p : plots) {
+    split->addWidget(p);
+    split->setStretchFactor(split->count() - 1, 1);  // equal widths
+  }
   return split;
 }
 
