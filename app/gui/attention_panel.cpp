@@ -10,6 +10,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QThread>
 #include <QVBoxLayout>
 #include <algorithm>
 
@@ -44,6 +45,10 @@ AttentionPanel::AttentionPanel(WorkbenchDocument* doc, QWidget* parent)
   m_layer = spin(0, 1023, 0);
   m_head = spin(0, 1023, 0);
   m_grid = spin(16, 2048, 384);
+  // Half the hardware threads: the GUI and the rest of the desktop keep a core, and on a
+  // loaded 2-core machine one torch thread measured 3.6x faster than two (bench/RESULTS.md).
+  m_threads = spin(1, 256, std::max(1, QThread::idealThreadCount() / 2));
+  m_threads->setToolTip("CPU threads for the analysis (torch intra-op threads)");
   m_grid->setToolTip("Display grid: the T x T map is pooled to at most this many cells a side");
   m_setA = new QComboBox;
   m_setB = new QComboBox;
@@ -89,6 +94,7 @@ AttentionPanel::AttentionPanel(WorkbenchDocument* doc, QWidget* parent)
   form->addRow("Pooling", m_pooling);
   form->addRow("Grid", m_grid);
   form->addRow("Colour scale", m_colour);
+  form->addRow("CPU threads", m_threads);
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(m_run);
   buttons->addWidget(m_cancel);
@@ -153,6 +159,7 @@ AttentionRequest AttentionPanel::request() const {
   r.grid = m_grid->value();
   r.pooling = m_pooling->currentIndex() == 1 ? attention::Pooling::Mean : attention::Pooling::Max;
   r.overview = m_overview->isChecked();
+  r.threads = m_threads->value();
   auto setAt = [this](const QComboBox* box) -> std::pair<QString, std::optional<FactorSet>> {
     const int i = box->currentIndex() - 1;
     if (i < 0 || i >= m_doc->setCount()) return {"model's RoPE", std::nullopt};

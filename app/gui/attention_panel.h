@@ -85,6 +85,7 @@ class AttentionPanel : public QWidget {
   QComboBox* m_pooling = nullptr;
   QComboBox* m_colour = nullptr;
   QSpinBox* m_grid = nullptr;
+  QSpinBox* m_threads = nullptr;
   QPushButton* m_run = nullptr;
   QPushButton* m_refine = nullptr;
   QPushButton* m_cancel = nullptr;
