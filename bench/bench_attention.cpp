@@ -78,10 +78,13 @@ int main(int argc, char** argv) {
     const int64_t viewT = std::stoll(arg(argc, argv, "view", "4096"));
     const int64_t longT = std::stoll(arg(argc, argv, "long", "32768"));
     const int grid = std::stoi(arg(argc, argv, "grid", "512"));
+    auto t0 = Clock::now();
     const std::vector<int64_t> ids = tokens(modelDir, std::max(viewT, longT));
+    const double tokenize = seconds(t0);
     std::printf("model %s, %d torch thread(s), grid %d\n", modelDir.c_str(), threads, grid);
 
-    auto t0 = Clock::now();
+    std::printf("demo test split read and tokenized in %.3f s\n", tokenize);
+    t0 = Clock::now();
     Transformer::Options opt;
     opt.threads = threads;
     Transformer model(modelDir, opt);
