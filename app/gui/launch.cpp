@@ -10,6 +10,8 @@
 #include <exception>
 
 #include "main_window.h"
+#include "train/demo_assets.h"
+#include "util/error.h"
 #include "workbench_session.h"
 
 namespace rope {
@@ -29,8 +31,8 @@ std::optional<LaunchOptions> parseLaunchOptions(const QStringList& arguments, QS
   parser.setApplicationDescription(
       "RoPE Workbench: explore how to extend the context window of RoPE language models.");
   parser.addHelpOption();
-  const QCommandLineOption model("model", "Open a Hugging Face model folder or config.json.",
-                                 "DIR");
+  const QCommandLineOption model(
+      "model", "Open a Hugging Face model folder or config.json (default: the demo model).", "DIR");
   const QCommandLineOption session("session", "Open a session (project JSON).", "FILE");
   const QCommandLineOption screenshot("screenshot", "Render the window to a PNG and exit.", "FILE");
   const QCommandLineOption tab(
@@ -62,7 +64,17 @@ std::optional<LaunchOptions> parseLaunchOptions(const QStringList& arguments, QS
 }
 
 void applyLaunchOptions(MainWindow& window, const LaunchOptions& options) {
-  if (!options.model.isEmpty()) window.session()->loadModel(options.model);
+  if (!options.model.isEmpty()) {
+    window.session()->loadModel(QString::fromStdString(resolveModel(options.model.toStdString())));
+  } else if (options.session.isEmpty()) {
+    // No model named: the bundled demo model; without it (ROPE_DEMO_MODEL pointing nowhere)
+    // the built-in default RoPE, which the window labels as such.
+    try {
+      window.session()->loadModel(QString::fromStdString(demoModelDir()));
+    } catch (const InputError& e) {
+      printError(QString::fromStdString(e.what()));
+    }
+  }
   if (!options.session.isEmpty()) window.session()->loadSession(options.session);
 }
 
