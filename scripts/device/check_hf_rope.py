@@ -94,7 +94,10 @@ def hf_rope(cfg_dir, seq_len):
         from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding
         emb = LlamaRotaryEmbedding(config=config)
         fn = type(emb).compute_default_rope_parameters
-    inv, att = fn(config, "cpu", seq_len)
+    try:
+        inv, att = fn(config, "cpu", seq_len)
+    except TypeError:  # transformers 5.x: compute_default_rope_parameters(config, device)
+        inv, att = fn(config, "cpu")
     return [float(x) for x in inv.double()], float(att)
 
 

@@ -2,6 +2,7 @@
 """Throughput of a perplexity forward pass: transformers (SDPA, bfloat16, logits and loss) vs
 rope-bench on the very same random checkpoints. Usage: hf_bench.py ROPE_BENCH"""
 import gc
+import threading
 import os
 import subprocess
 import sys
@@ -57,8 +58,24 @@ for name, shape, lengths in SHAPES:
         torch.cuda.empty_cache()
         cmd = ["stdbuf", "-oL", bench, "--model", d, "--device", "cuda", "--dtype", "bfloat16",
                "--lengths", ",".join(map(str, lengths)), "--repeats", "2"]
+        peak = [0]
+        done = threading.Event()
+
+        def poll():  # the GPU's used memory while rope-bench runs (it is alone on the GPU)
+            while not done.is_set():
+                q = subprocess.run(["nvidia-smi", "--query-gpu=memory.used",
+                                    "--format=csv,noheader,nounits"], capture_output=True, text=True)
+                if q.returncode == 0:
+                    peak[0] = max(peak[0], int(q.stdout.split()[0]))
+                done.wait(0.2)
+
+        poller = threading.Thread(target=poll)
+        poller.start()
         r = subprocess.run(cmd, capture_output=True, text=True)
-        print(r.stdout, r.stderr[-2000:], f"rope-bench exit {r.returncode}", flush=True)
+        done.set()
+        poller.join()
+        print(r.stdout, r.stderr[-2000:], f"rope-bench exit {r.returncode}, peak GPU memory "
+              f"{peak[0]} MiB", flush=True)
         if r.returncode < 0 and subprocess.run(["which", "gdb"], capture_output=True).returncode == 0:
             g = subprocess.run(["gdb", "-batch", "-ex", "run", "-ex", "bt", "--args"] + cmd[2:],
                                capture_output=True, text=True)
