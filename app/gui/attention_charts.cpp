@@ -154,6 +154,9 @@ void AttentionCharts::showMaps() {
   const bool ab = v.request.compare && v.head.size() > 1;
   m_maps[1]->setVisible(ab);
   m_maps[2]->setVisible(ab);
+  if (auto* split = qobject_cast<QSplitter*>(m_maps[0]->parentWidget())) {
+    split->setSizes(QList<int>(3, 1000));  // equal widths for the maps shown
+  }
   float top = 0;
   for (const auto& h : v.head) {
     for (float x : h.grid.values) top = std::max(top, x);
