@@ -16,6 +16,7 @@
 #include "model/safetensors.h"
 #include "model/transformer.h"
 #include "util/error.h"
+#include "util/files.h"
 
 using namespace rope;
 
@@ -336,6 +337,65 @@ class TestAttention : public QObject {
     for (size_t i = 0; i < share.size(); ++i) err = std::max(err, std::abs(share[i] - want[i]));
     qInfo("logit share per RoPE pair: max |share - direct| = %.3g", err);
     QVERIFY(err < 1e-5);
+  }
+
+  // A sliding window (Phi-3 slides in every layer when sliding_window is set): keys at
+  // distance >= window get exactly 0, and the rows equal a direct double computation.
+  void slidingWindow() {
+    QTemporaryDir tmp;
+    const std::string src = kFixtures + "/phi3_longrope", dir = tmp.path().toStdString();
+    std::string config = readFile(src + "/config.json");
+    const size_t at = config.find("\"sliding_window\": null");
+    QVERIFY(at != std::string::npos);
+    config.replace(at, 22, "\"sliding_window\": 50");
+    writeFileAtomic(dir + "/config.json", config);
+    std::filesystem::create_symlink(src + "/model.safetensors", dir + "/model.safetensors");
+    Transformer model(dir, {});
+    attention::Params p;
+    p.ids = fixtureIds("phi3_longrope");
+    p.layers = {1};
+    p.heads = {1};
+    p.keepFull = true;
+    p.blockBytes = 300 * 4 * 37;  // blocks of 37 rows: windows cross block starts
+    const attention::Result r = attention::analyze(model, p);
+    QVERIFY2(r.valid, r.error.c_str());
+    const std::vector<float>& f = r.heads[0].full;
+    const int64_t T = 300, W = 50;
+    std::vector<float> q, k;
+    int window = 0, hd = 0;
+    model.forEachLayerQK(p.ids, 1, [&](const Transformer::RotatedQK& qk) {
+      if (qk.layer != 1) return true;
+      window = qk.slidingWindow;
+      hd = qk.headDim;
+      const int kv = 1 / (qk.numHeads / qk.numKvHeads);
+      q.assign(qk.q + 1 * T * hd, qk.q + 2 * T * hd);
+      k.assign(qk.k + kv * T * hd, qk.k + (kv + 1) * T * hd);
+      return true;
+    });
+    QCOMPARE(window, 50);
+    double err = 0;
+    for (int64_t i : {0, 36, 37, 49, 50, 120, 299}) {
+      const int64_t first = std::max<int64_t>(0, i - W + 1);
+      std::vector<double> s;
+      double mx = -1e300, z = 0;
+      for (int64_t j = first; j <= i; ++j) {
+        double dot = 0;
+        for (int d = 0; d < hd; ++d) dot += double(q[i * hd + d]) * k[j * hd + d];
+        s.push_back(dot / std::sqrt(double(hd)));
+        mx = std::max(mx, s.back());
+      }
+      for (double v : s) z += std::exp(v - mx);
+      for (int64_t j = 0; j < T; ++j) {
+        if (j > i || i - j >= W) {
+          QCOMPARE(f[i * T + j], 0.f);
+        } else {
+          err = std::max(err, std::abs(f[i * T + j] - std::exp(s[j - first] - mx) / z));
+        }
+      }
+    }
+    qInfo("sliding window 50: max |p - direct| = %.3g", err);
+    QVERIFY(err < 1e-5);
+    QCOMPARE(r.heads[0].beyondWindowMass[299], 0.f);  // training window 64 > sliding 50
   }
 
   void cancellation() {
