@@ -128,8 +128,6 @@ QString AttentionCharts::cellTooltip(int which, int index) const {
     const int set = std::min<int>(which, int(m_views->head.size()) - 1);
     v = QString("%1 = %2").arg(what).arg(value(set), 0, 'g', 4);
   }
-  const int64_t offset = m_views->request.offset;
-  Q_UNUSED(offset);
   return QString("query %1\nkey %2\n%3")
       .arg(rangeText(g.queryOf(row), g.queryEndOf(row), m_views->pieces))
       .arg(rangeText(g.keyOf(col), g.keyEndOf(col), m_views->pieces))
@@ -238,7 +236,8 @@ void AttentionCharts::showCurves() {
     const std::vector<double> e = attention::binnedMeans(h.entropy, bins);
     QVector<double> x, y;
     for (int b = 0; b < int(e.size()); ++b) {
-      x << v.request.offset + (T * b / int64_t(e.size()) + T * (b + 1) / int64_t(e.size()) - 1) / 2.0;
+      // Positions as RoPE sees them: 0 is the first analysed token.
+      x << (T * b / int64_t(e.size()) + T * (b + 1) / int64_t(e.size()) - 1) / 2.0;
       y << e[b];
     }
     m_entropyCurves->addCurve(v.setNames.value(int(i)), x, y, style);

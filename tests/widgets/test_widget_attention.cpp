@@ -152,6 +152,7 @@ class TestWidgetAttention : public QObject {
     WorkbenchDocument doc;
     AttentionPanel panel(&doc);
     setUp(doc, panel, 120);
+    panel.offsetBox()->setValue(100);  // tokens 100..219 of the document, RoPE positions 0..119
     panel.overviewBox()->setChecked(false);
     panel.allSetsBox()->setChecked(true);
     const AttentionRequest r = panel.request();
@@ -165,6 +166,12 @@ class TestWidgetAttention : public QObject {
     QVERIFY(views && views->valid);
     QVERIFY(views->meanEntropy.empty());
     QCOMPARE(panel.charts()->entropyCurves()->curveCount(), 1 + visible);
+    const QVector<double> x = panel.charts()->entropyCurves()->curveX(0);
+    QCOMPARE(x.front(), 0.0);
+    QCOMPARE(x.back(), 119.0);
+    const std::vector<int64_t> all =
+        SafetensorsFile(kTokens.toStdString()).tensor("input_ids").toInt64s();
+    QCOMPARE(views->ids, std::vector<int64_t>(all.begin() + 100, all.begin() + 220));
     QCOMPARE(panel.charts()->pairShares()->curveCount(), 1 + visible);
     QVERIFY(panel.charts()->mapPlot(1)->isHidden());  // no A/B: one map
   }
