@@ -42,7 +42,8 @@ ppl() {  # ppl LENGTH DATA [rope args...] -> perplexity
   for m in 4 8; do header="$header $((window * m)) (${m}x) |"; rule="$rule --- |"; done
   echo "$header"; echo "$rule"
   row() {  # row NAME ARGS-FUNCTION
-    local name=$1 fn=$2 line="| $name |"
+    local name=$1 fn=$2
+    local line="| $name |"
     for m in 4 8; do line="$line $(ppl $((window * m)) demo $($fn $m)) |"; done
     echo "$line"
   }
