@@ -1,5 +1,6 @@
 #include "attention_charts.h"
 
+#include <QComboBox>
 #include <QLabel>
 #include <QSplitter>
 #include <QVBoxLayout>
@@ -79,8 +80,14 @@ AttentionCharts::AttentionCharts(QWidget* parent) : QTabWidget(parent) {
   mapLayout->addWidget(withPlots({m_maps[0], m_maps[1], m_maps[2]}, Qt::Horizontal), 1);
   mapLayout->addWidget(m_summary);
   addTab(mapPage, "Attention map");
-  addTab(withPlots({m_entropyMaps[0], m_entropyMaps[1]}, Qt::Horizontal),
-         "Entropy by layer and head");
+  m_measure = new QComboBox;
+  m_measure->addItems({"mean attention entropy (nats)", "mean mass beyond the training window"});
+  auto* overviewPage = new QWidget;
+  auto* overviewLayout = new QVBoxLayout(overviewPage);
+  overviewLayout->addWidget(m_measure, 0, Qt::AlignLeft);
+  overviewLayout->addWidget(withPlots({m_entropyMaps[0], m_entropyMaps[1]}, Qt::Horizontal), 1);
+  addTab(overviewPage, "Entropy by layer and head");
+  connect(m_measure, &QComboBox::currentIndexChanged, this, [this] { showOverview(); });
   addTab(m_entropyCurves, "Entropy vs position");
   addTab(m_distance, "Attention vs distance");
   addTab(m_pairs, "Logit share per RoPE pair");
@@ -94,9 +101,10 @@ AttentionCharts::AttentionCharts(QWidget* parent) : QTabWidget(parent) {
   for (int i = 0; i < 2; ++i) {
     m_entropyMaps[i]->setAxisLabels("head", "layer");
     m_entropyMaps[i]->setLegendVisible(false);
-    m_entropyMaps[i]->setTooltipFormatter([](const PlotPoint& p) {
-      return QString("layer %1, head %2: mean entropy %3 nats")
-          .arg(std::lround(p.y)).arg(std::lround(p.x)).arg(p.value, 0, 'g', 4);
+    m_entropyMaps[i]->setTooltipFormatter([this](const PlotPoint& p) {
+      return QString("layer %1, head %2: %3 %4")
+          .arg(std::lround(p.y)).arg(std::lround(p.x)).arg(m_measure->currentText())
+          .arg(p.value, 0, 'g', 4);
     });
   }
   m_entropyCurves->setAxisLabels("query position", "attention entropy (nats)");
@@ -139,7 +147,10 @@ void AttentionCharts::showViews(std::shared_ptr<const AttentionViews> views) {
   if (!m_views || !m_views->valid) return;
   showMaps();
   showCurves();
-  if (m_views->complete) showOverview();
+  if (m_views->complete && !m_views->meanEntropy.empty()) {
+    m_overview = m_views;
+    showOverview();
+  }
 }
 
 void AttentionCharts::setLogColours(bool log) {
@@ -270,12 +281,15 @@ void AttentionCharts::showCurves() {
 }
 
 void AttentionCharts::showOverview() {
-  const AttentionViews& v = *m_views;
-  const int n = std::min<int>(2, int(v.meanEntropy.size()));
+  if (!m_overview) return;
+  const AttentionViews& v = *m_overview;
+  const bool beyond = m_measure->currentIndex() == 1;
+  const std::vector<std::vector<double>>& data = beyond ? v.meanBeyondWindow : v.meanEntropy;
+  const int n = std::min<int>(2, int(data.size()));
   m_entropyMaps[1]->setVisible(n > 1);
   double lo = 1e300, hi = -1e300;
   for (int i = 0; i < n; ++i) {
-    for (double e : v.meanEntropy[i]) {
+    for (double e : data[i]) {
       lo = std::min(lo, e);
       hi = std::max(hi, e);
     }
@@ -291,7 +305,7 @@ void AttentionCharts::showOverview() {
     d.values.resize(size_t(d.nx) * d.ny);
     for (int l = 0; l < v.numLayers; ++l) {
       for (int h = 0; h < v.numHeads; ++h) {
-        d.values[size_t(h) * d.ny + l] = v.meanEntropy[i][size_t(l) * v.numHeads + h];
+        d.values[size_t(h) * d.ny + l] = data[i][size_t(l) * v.numHeads + h];
       }
     }
     d.zMin = lo;
@@ -299,8 +313,12 @@ void AttentionCharts::showOverview() {
     d.gradientStops = sequentialStops();
     m_entropyMaps[i]->clear();
     m_entropyMaps[i]->setHeatmap(d);
-    m_entropyMaps[i]->setTitle(QString("Mean attention entropy (nats), %1: %2 – %3")
-                                   .arg(v.setNames.value(i)).arg(lo, 0, 'f', 2).arg(hi, 0, 'f', 2));
+    const QString what = beyond ? QString("Mass beyond the %1-token window").arg(v.trainingWindow)
+                                : QString("Mean attention entropy (nats)");
+    m_entropyMaps[i]->setTitle(QString("%1, %2: %3 – %4")
+                                   .arg(what, v.setNames.value(i))
+                                   .arg(lo, 0, 'f', beyond ? 3 : 2)
+                                   .arg(hi, 0, 'f', beyond ? 3 : 2));
     m_entropyMaps[i]->rescaleAxes();
   }
 }

@@ -10,6 +10,7 @@
 
 #include "attention_job.h"
 
+class QComboBox;
 class QLabel;
 
 namespace rope {
@@ -30,6 +31,8 @@ class AttentionCharts : public QTabWidget {
 
   ScientificPlot* mapPlot(int which) const { return m_maps[which]; }  // 0 A, 1 B, 2 B - A
   ScientificPlot* entropyHeatmap(int which) const { return m_entropyMaps[which]; }  // A, B
+  // What the layer x head heatmaps show: 0 mean entropy, 1 mass beyond the training window.
+  QComboBox* overviewMeasureBox() const { return m_measure; }
   ScientificPlot* entropyCurves() const { return m_entropyCurves; }
   ScientificPlot* distanceCurves() const { return m_distance; }
   ScientificPlot* pairShares() const { return m_pairs; }
@@ -49,6 +52,7 @@ class AttentionCharts : public QTabWidget {
   QString cellTooltip(int which, int index) const;
 
   std::shared_ptr<const AttentionViews> m_views;
+  std::shared_ptr<const AttentionViews> m_overview;  // the last views with an overview
   bool m_log = false;
   ScientificPlot* m_maps[3] = {};
   ScientificPlot* m_entropyMaps[2] = {};
@@ -56,6 +60,7 @@ class AttentionCharts : public QTabWidget {
   ScientificPlot* m_distance = nullptr;
   ScientificPlot* m_pairs = nullptr;
   QLabel* m_summary = nullptr;
+  QComboBox* m_measure = nullptr;
 };
 
 }  // namespace rope

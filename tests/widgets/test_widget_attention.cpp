@@ -97,6 +97,19 @@ class TestWidgetAttention : public QObject {
     QVERIFY(!charts->mapPlot(2)->isHidden());
     QVERIFY(charts->entropyHeatmap(0)->hasHeatmap());
     QVERIFY(charts->entropyHeatmap(1)->hasHeatmap());
+    // The layer x head maps: entropy, or the mass beyond the window, of each (layer, head).
+    ScientificPlot* overview = charts->entropyHeatmap(0);
+    overview->resize(500, 400);
+    overview->replotNow();
+    const QPointF cell = overview->coordToPixel(QPointF(3, 1));  // head 3, layer 1
+    QVERIFY2(overview->tooltipAt(cell).contains(
+                 QString::number(all.heads[1 * 4 + 3].meanEntropy, 'g', 4)),
+             qPrintable(overview->tooltipAt(cell)));
+    charts->overviewMeasureBox()->setCurrentIndex(1);
+    overview->replotNow();
+    QCOMPARE(all.heads[1 * 4 + 3].meanBeyondWindowMass, 0.0);  // 300 tokens, window 512
+    QVERIFY2(overview->tooltipAt(cell).endsWith("mean mass beyond the training window 0"),
+             qPrintable(overview->tooltipAt(cell)));
     QCOMPARE(charts->entropyCurves()->curveCount(), 2);
     QCOMPARE(charts->pairShares()->curveCount(), 2);
     QCOMPARE(charts->pairShares()->curveY(0).size(), 8);
