@@ -114,7 +114,11 @@ Result analyze(Transformer& model, const Params& params, const Progress& progres
     const std::vector<int64_t> shareRows = pairShareRows(T, params.pairShareRows);
     std::vector<std::vector<HeadSummary>> byLayer(m.numLayers);
     model.forEachLayerQK(params.ids, lastLayer, [&](const Transformer::RotatedQK& qk) {
-      if (std::find(layers.begin(), layers.end(), qk.layer) == layers.end()) return true;
+      if (std::find(layers.begin(), layers.end(), qk.layer) == layers.end()) {
+        // A layer passed through: still a point to cancel at (the forward pass is the long part).
+        if (progress && !progress(done, total)) cancelled = true;
+        return !cancelled;
+      }
       for (int h : heads) {
         HeadAccumulator acc(qk.layer, h, T, result.trainingWindow, params.sinkTokens, params.grid,
                             params.pooling, params.region, params.keepFull);

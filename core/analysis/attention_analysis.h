@@ -8,8 +8,8 @@
 // block of rows and O(T + grid^2) per analysed head; the full T x T only with keepFull.
 //
 // Shape of long work (STYLE.md): Result run(const Params&, const Progress&). Progress gets
-// (blocks done, blocks total) after every block of rows; returning false cancels, which takes
-// effect then. run() and analyze() never throw: failures and cancellation are in the Result.
+// (blocks done, blocks total) after every block of rows, and after each layer the forward pass
+// only passes through; returning false cancels, which takes effect then. run() and analyze() never throw: failures and cancellation are in the Result.
 
 #include <cstdint>
 #include <functional>

@@ -412,6 +412,16 @@ class TestAttention : public QObject {
     QVERIFY(!r.valid);
     QCOMPARE(calls, int64_t(10));
     QVERIFY(r.heads.empty());
+    // Layers the forward pass only passes through are cancel points too.
+    attention::Params deep = p;
+    deep.layers = {1};
+    int64_t lastDone = -1;
+    const attention::Result early = attention::analyze(model, deep, [&](int64_t done, int64_t) {
+      lastDone = done;
+      return false;
+    });
+    QCOMPARE(early.status, attention::Status::Cancelled);
+    QCOMPARE(lastDone, int64_t(0));  // after layer 0, before any block of layer 1
     // The model's RoPE is restored after a factor-set analysis.
     const RopeParams before = model.rope();
     FactorSet set;
