@@ -12,13 +12,13 @@ namespace rope {
 namespace {
 
 // Activation memory a forward pass may take per device, for the automatic batch size.
-constexpr double kCpuBatchBytes = 512.0 * (1 << 20);
 constexpr double kCudaBatchBytes = 8.0 * (1 << 30);
 constexpr int kMaxAutoBatch = 32;
-// On a CPU the matrix products stop gaining from more rows at about this many tokens per
-// pass, while larger activations leave the caches (demo model, 1024 tokens: batch 4 took 15%
-// less time than batch 1, batch 9 only 7% less).
-constexpr int kCpuBatchTokens = 4096;
+// On a CPU batching does not pay reliably: on the 2-core test machine the demo model's
+// search at 512 tokens took 273 s with batch 8 and 230 s with batch 1 (same 96 evaluations,
+// same result); at 1024 tokens batch 4 once took 15% less. The default there is one
+// candidate per pass; --batch overrides.
+constexpr int kCpuAutoBatch = 1;
 
 std::vector<std::string> splitList(const std::string& s) {
   std::vector<std::string> out;
@@ -80,8 +80,7 @@ BatchEvaluator::BatchEvaluator(const std::string& modelDir, const Transformer::O
     const bool cuda = m_models.front()->options().device != "cpu";
     const int elementBytes = engine.dtype == ComputeDType::Float32 ? 4 : 2;
     const double per = bytesPerCandidate(config(), std::max(1, longestLength), elementBytes);
-    int b = static_cast<int>((cuda ? kCudaBatchBytes : kCpuBatchBytes) / per);
-    if (!cuda) b = std::min(b, kCpuBatchTokens / std::max(1, longestLength));
+    const int b = cuda ? static_cast<int>(kCudaBatchBytes / per) : kCpuAutoBatch;
     m_batch = std::clamp(b, 1, kMaxAutoBatch);
   }
 }

@@ -20,8 +20,8 @@ class BatchEvaluator {
  public:
   // devices: "auto" (every visible CUDA device, else the CPU), "cuda" (every CUDA device),
   // "cpu", "cuda:N", or a comma-separated list ("cuda:0,cuda:2"). batch: candidates per forward
-  // pass on each device; 0 picks one from the model's size and the target length (on a CPU
-  // at most 4096 tokens per pass).
+  // pass on each device; 0 picks one from the model's size and the target length on CUDA,
+  // and 1 on a CPU (where batching was measured not to pay).
   // Loads one Transformer per device; throws InputError as Transformer does.
   BatchEvaluator(const std::string& modelDir, const Transformer::Options& engine,
                  const std::string& devices, int batch, int longestLength);
