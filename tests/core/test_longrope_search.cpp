@@ -70,6 +70,7 @@ class TestLongRopeSearch : public QObject {
   void nllBatchEqualsNll();
   void endToEndBeatsSeeds();
   void deterministicForSeed();
+  void replicasGiveTheSameSearch();
   void resumeAfterCancelEqualsUninterrupted();
   void checkpointOfAnotherModelRefused();
   void badInput_data();
@@ -174,6 +175,24 @@ void TestLongRopeSearch::deterministicForSeed() {
   QCOMPARE(a.evaluations, b.evaluations);
   QVERIFY(a.screenings > 0);
   QCOMPARE(a.screenings, b.screenings);
+}
+
+// Two replicas (as two CUDA devices would be, here two CPU workers on their own threads) split
+// each call into the same groups of `batch` candidates, so the search is the same.
+void TestLongRopeSearch::replicasGiveTheSameSearch() {
+  QTemporaryDir dir;
+  longrope::Params p = tinyParams(writeData(dir));
+  const auto one = longrope::run(p);
+  p.devices = "cpu,cpu";
+  const auto two = longrope::run(p);
+  QVERIFY2(one.valid && two.valid, (one.error + two.error).c_str());
+  QCOMPARE(two.devices, (std::vector<std::string>{"cpu", "cpu"}));
+  QCOMPARE(one.devices, (std::vector<std::string>{"cpu"}));
+  QCOMPARE(two.best.factors, one.best.factors);
+  QCOMPARE(two.bestPerplexity, one.bestPerplexity);
+  QCOMPARE(two.evaluations, one.evaluations);
+  p.devices = "tpu";
+  QVERIFY(longrope::run(p).error.find("unknown device 'tpu'") != std::string::npos);
 }
 
 void TestLongRopeSearch::resumeAfterCancelEqualsUninterrupted() {
