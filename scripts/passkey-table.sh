@@ -3,7 +3,7 @@
 # (LongRoPE's test) with no scaling, PI, NTK-aware, YaRN and, when present, the searched factor
 # sets in resources/demo-factors/ (searched-Mx.json for M = length / window), each method set for
 # the length it is tested at (s = length / window). Everything is measured by rope-cli passkey.
-# Usage: scripts/passkey-table.sh [OUT.md]
+# Usage: scripts/passkey-table.sh [OUT.md]   (notes below the marker line of OUT.md are kept)
 # Environment: ROPE_DEMO_MODEL (default resources/demo-model), ROPE_CLI (build/bin/rope-cli),
 # LENGTHS (128,256,512,1024), DEPTHS (0,0.25,0.5,0.75,1), TRIALS (10), SEED (1), JOBS (1:
 # rope-cli processes at once, each on one thread).
@@ -151,5 +151,11 @@ p("export OPENBLAS_NUM_THREADS=1")
 for _, cmd in lines: p(" ".join(cmd.split()))
 p("```")
 EOF
+# Hand-written notes below the marker in the previous output survive regeneration.
+marker='<!-- notes: kept by scripts/passkey-table.sh -->'
+{
+  echo; echo "$marker"
+  if [ -f "$out" ]; then awk -v m="$marker" 'f { print } $0 == m { f = 1 }' "$out"; fi
+} >> "$out.tmp"
 mv "$out.tmp" "$out"
 echo "wrote $out"
