@@ -16,9 +16,11 @@
 #include "factor_plot.h"
 #include "file_dialogs.h"
 #include "passkey_panel.h"
+#include "perplexity_panel.h"
 #include "project_dock.h"
 #include "reporter.h"
 #include "scientific_plot.h"
+#include "search_panel.h"
 #include "settings_keys.h"
 #include "spectrum_panel.h"
 #include "workbench_actions.h"
@@ -47,6 +49,10 @@ MainWindow::MainWindow(std::unique_ptr<FileDialogs> dialogs, std::unique_ptr<Rep
   m_tabs->addTab(m_attention, "Attention");
   m_passkey = new PasskeyPanel(m_doc);
   m_tabs->addTab(m_passkey, "Passkey");
+  m_perplexity = new PerplexityPanel(m_doc);
+  m_tabs->addTab(m_perplexity, "Perplexity");
+  m_search = new SearchPanel(m_doc);
+  m_tabs->addTab(m_search, "Search");
   setCentralWidget(m_tabs);
 
   m_dock = new ProjectDock(m_doc);
@@ -89,6 +95,8 @@ bool MainWindow::selectTab(const QString& name) {
 ScientificPlot* MainWindow::currentPlot() const {
   if (m_tabs->currentWidget() == m_attention) return m_attention->currentPlot();
   if (m_tabs->currentWidget() == m_passkey) return m_passkey->currentPlot();
+  if (m_tabs->currentWidget() == m_perplexity) return m_perplexity->currentPlot();
+  if (m_tabs->currentWidget() == m_search) return m_search->currentPlot();
   return m_tabs->currentWidget() == m_editor ? m_editor->currentPlot() : m_spectrum->currentPlot();
 }
 
@@ -119,6 +127,8 @@ void MainWindow::saveSettings() const {
 void MainWindow::closeEvent(QCloseEvent* event) {
   m_passkey->shutdown();  // cancels and joins a running passkey test
   m_attention->shutdown();  // cancels and joins a running analysis
+  m_perplexity->shutdown();  // cancels and joins a running sweep
+  m_search->shutdown();  // cancels and joins a running search
   saveSettings();
   event->accept();
 }

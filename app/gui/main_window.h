@@ -21,6 +21,8 @@ class FactorEditorPanel;
 class SpectrumPanel;
 class PasskeyPanel;
 class AttentionPanel;
+class PerplexityPanel;
+class SearchPanel;
 class ScientificPlot;
 
 class MainWindow : public QMainWindow {
@@ -39,6 +41,8 @@ class MainWindow : public QMainWindow {
   SpectrumPanel* spectrumPanel() const { return m_spectrum; }
   PasskeyPanel* passkeyPanel() const { return m_passkey; }
   AttentionPanel* attentionPanel() const { return m_attention; }
+  PerplexityPanel* perplexityPanel() const { return m_perplexity; }
+  SearchPanel* searchPanel() const { return m_search; }
 
   // "factors", "spectrum", "rotations" or "heatmap"; false for an unknown name.
   bool selectTab(const QString& name);
@@ -68,6 +72,8 @@ class MainWindow : public QMainWindow {
   SpectrumPanel* m_spectrum = nullptr;
   PasskeyPanel* m_passkey = nullptr;
   AttentionPanel* m_attention = nullptr;
+  PerplexityPanel* m_perplexity = nullptr;
+  SearchPanel* m_search = nullptr;
   QTabWidget* m_tabs = nullptr;
 };
 

@@ -1,0 +1,335 @@
+#include "perplexity_panel.h"
+
+#include <QFile>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "background_job.h"
+#include "scientific_plot.h"
+#include "workbench_document.h"
+
+namespace rope {
+namespace {
+
+std::optional<std::vector<int>> parseLengths(const QString& text) {
+  std::vector<int> out;
+  for (const QString& item : text.split(',', Qt::SkipEmptyParts)) {
+    bool ok = false;
+    const int v = item.trimmed().toInt(&ok);
+    if (!ok || v < 2) return std::nullopt;
+    out.push_back(v);
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+QString csvField(QString s) {
+  if (s.contains(',') || s.contains('"') || s.contains('\n')) {
+    s.replace("\"", "\"\"");
+    return "\"" + s + "\"";
+  }
+  return s;
+}
+
+}  // namespace
+
+QString etaText(double fraction, qint64 elapsedMs) {
+  if (!(fraction > 0)) return "ETA …";
+  const qint64 left = static_cast<qint64>(elapsedMs / 1000.0 * (1 - fraction) / fraction);
+  if (left < 60) return QString("ETA %1 s").arg(left);
+  return QString("ETA %1 min %2 s").arg(left / 60).arg(left % 60);
+}
+
+PerplexityPanel::PerplexityPanel(WorkbenchDocument* doc, QWidget* parent)
+    : QWidget(parent), m_doc(doc), m_job(new BackgroundJob(this)), m_plot(new ScientificPlot) {
+  m_sets = new QListWidget;
+  m_sets->setToolTip("The factor sets to measure (checked)");
+  m_lengths = new QLineEdit("128,256,512");
+  m_lengths->setToolTip("Lengths in tokens, separated by commas");
+  auto spin = [](int lo, int hi, int value, const QString& tip) {
+    auto* s = new QSpinBox;
+    s->setRange(lo, hi);
+    s->setValue(value);
+    s->setToolTip(tip);
+    return s;
+  };
+  m_samples = spin(1, 1000, 2, "Documents per length: the first ones holding the length");
+  m_stride = spin(0, 1 << 20, 0, "0: each document truncated to the length (one pass); "
+                                 "S > 0: sliding windows with step S over the whole document");
+  m_threads = spin(0, 256, 1, "Torch CPU threads; 0: one per hardware thread");
+  m_run = new QPushButton("Run");
+  m_cancel = new QPushButton("Cancel");
+  m_csv = new QPushButton("Export CSV…");
+  m_image = new QPushButton("Export image…");
+  m_progress = new QProgressBar;
+  m_progress->setRange(0, 1000);
+  m_progress->setFormat("%p%");
+  m_status = new QLabel;
+  m_status->setWordWrap(true);
+  m_table = new QTableWidget(0, 6);
+  m_table->setHorizontalHeaderLabels({"set", "length", "perplexity", "NLL", "tokens", "docs"});
+  m_table->horizontalHeader()->setStretchLastSection(true);
+  m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+
+  auto* form = new QFormLayout;
+  form->addRow("Lengths", m_lengths);
+  form->addRow("Samples", m_samples);
+  form->addRow("Stride", m_stride);
+  form->addRow("Threads", m_threads);
+  auto* buttons = new QHBoxLayout;
+  buttons->addWidget(m_run);
+  buttons->addWidget(m_cancel);
+  auto* exports = new QHBoxLayout;
+  exports->addWidget(m_csv);
+  exports->addWidget(m_image);
+  auto* side = new QVBoxLayout;
+  side->addWidget(new QLabel("Factor sets"));
+  side->addWidget(m_sets, 1);
+  side->addLayout(form);
+  side->addLayout(buttons);
+  side->addWidget(m_progress);
+  side->addWidget(m_status);
+  side->addLayout(exports);
+  auto* sideWidget = new QWidget;
+  sideWidget->setLayout(side);
+  sideWidget->setMaximumWidth(320);
+  auto* right = new QVBoxLayout;
+  right->addWidget(m_plot, 3);
+  right->addWidget(m_table, 2);
+  auto* layout = new QHBoxLayout(this);
+  layout->addWidget(sideWidget);
+  layout->addLayout(right, 1);
+
+  m_plot->setTitle("Perplexity vs length");
+  m_plot->setAxisLabels("length (tokens)", "perplexity");
+  m_plot->setYScale(AxisScale::Log);
+  m_plot->setTooltipFormatter([this](const PlotPoint& p) -> QString {
+    for (const SweepCell& c : m_cells) {
+      if (p.curve >= 0 && c.set < static_cast<int>(m_curveOfSet.size()) &&
+          m_curveOfSet[c.set] == p.curve && c.result.length == static_cast<int>(p.x)) {
+        return QString("%1 at %2: perplexity %3\n%4")
+            .arg(c.setName)
+            .arg(c.result.length)
+            .arg(c.result.ppl, 0, 'f', 3)
+            .arg(methodologyText(c.methodology));
+      }
+    }
+    return {};
+  });
+
+  connect(m_run, &QPushButton::clicked, this, [this] { run(); });
+  connect(m_cancel, &QPushButton::clicked, this, &PerplexityPanel::cancel);
+  connect(m_csv, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, "Export CSV", {}, "CSV (*.csv)");
+    QString error;
+    if (!path.isEmpty() && !exportCsv(path, &error)) m_status->setText(error);
+  });
+  connect(m_image, &QPushButton::clicked, this, [this] {
+    const QString path =
+        QFileDialog::getSaveFileName(this, "Export image", {}, "Images (*.png *.svg *.pdf)");
+    QString error;
+    if (!path.isEmpty() && !exportImage(path, &error)) m_status->setText(error);
+  });
+  connect(m_doc, &WorkbenchDocument::changed, this, &PerplexityPanel::fillSets);
+  fillSets();
+  setRunning(false);
+}
+
+PerplexityPanel::~PerplexityPanel() { shutdown(); }
+
+void PerplexityPanel::fillSets() {
+  QStringList checked;
+  for (int i = 0; i < m_sets->count(); ++i) {
+    if (m_sets->item(i)->checkState() == Qt::Checked) checked << m_sets->item(i)->text();
+  }
+  const bool first = m_sets->count() == 0;
+  m_sets->clear();
+  QStringList names{"model's own RoPE"};
+  for (const FactorSetEntry& e : m_doc->sets()) names << QString::fromStdString(e.set.name);
+  for (int i = 0; i < names.size(); ++i) {
+    auto* item = new QListWidgetItem(names[i], m_sets);
+    const bool on = first ? i <= 1 : checked.contains(names[i]);
+    item->setCheckState(on ? Qt::Checked : Qt::Unchecked);
+  }
+}
+
+std::optional<SweepRequest> PerplexityPanel::request() {
+  SweepRequest r;
+  r.modelDir = m_doc->model().folder.isEmpty() ? "demo" : m_doc->model().folder;
+  const auto lengths = parseLengths(m_lengths->text());
+  if (!lengths) {
+    m_status->setText("Lengths: give whole numbers >= 2 separated by commas");
+    return std::nullopt;
+  }
+  r.lengths = *lengths;
+  r.samples = m_samples->value();
+  r.stride = m_stride->value();
+  r.threads = m_threads->value();
+  for (int i = 0; i < m_sets->count(); ++i) {
+    if (m_sets->item(i)->checkState() != Qt::Checked) continue;
+    if (i == 0) {
+      r.sets.emplace_back("model's RoPE", std::nullopt);
+    } else if (i - 1 < m_doc->setCount()) {
+      const FactorSet& set = m_doc->entry(i - 1).set;
+      r.sets.emplace_back(QString::fromStdString(set.name), set);
+    }
+  }
+  if (r.sets.empty()) {
+    m_status->setText("Check at least one factor set");
+    return std::nullopt;
+  }
+  return r;
+}
+
+bool PerplexityPanel::run() {
+  std::optional<SweepRequest> r = request();
+  if (!r || m_job->isRunning()) return false;
+  m_request = r;
+  m_cells.clear();
+  m_table->setRowCount(0);
+  m_plot->clear();
+  m_curveOfSet.assign(r->sets.size(), -1);
+  m_engine.clear();
+  m_progress->setValue(0);
+  m_clock.start();
+  m_status->setText("loading the model…");
+  const SweepRequest request = *r;  // the worker's snapshot
+  m_job->start([this, request](BackgroundJob::Context& ctx) -> std::function<void()> {
+    const SweepOutcome o = runSweep(
+        request,
+        [&ctx, this](double fraction) {
+          ctx.post([this, fraction] { onProgress(fraction); });
+          return ctx.proceed();
+        },
+        [&ctx, this](QString device, QString dtype) {
+          ctx.post([this, device, dtype] { m_engine = device + ", " + dtype; });
+        },
+        [&ctx, this](const SweepCell& cell) { ctx.post([this, cell] { addCell(cell); }); });
+    return [this, o] { onDone(o); };
+  });
+  setRunning(true);
+  return true;
+}
+
+void PerplexityPanel::cancel() {
+  if (!m_job->isRunning()) return;
+  m_job->cancel();
+  m_status->setText("cancelling…");
+}
+
+void PerplexityPanel::shutdown() { m_job->cancelAndWait(); }
+
+bool PerplexityPanel::isRunning() const { return m_job->isRunning(); }
+
+void PerplexityPanel::onProgress(double fraction) {
+  m_progress->setValue(static_cast<int>(std::lround(fraction * 1000)));
+  m_status->setText(QString("running on %1 — %2 of %3 cells, %4")
+                        .arg(m_engine.isEmpty() ? QString("…") : m_engine)
+                        .arg(m_cells.size())
+                        .arg(m_request ? m_request->sets.size() * m_request->lengths.size() : 0)
+                        .arg(etaText(fraction, m_clock.elapsed())));
+}
+
+void PerplexityPanel::addCell(const SweepCell& cell) {
+  m_cells.push_back(cell);
+  const int row = m_table->rowCount();
+  m_table->insertRow(row);
+  const QStringList values{cell.setName,
+                           QString::number(cell.result.length),
+                           QString::number(cell.result.ppl, 'f', 3),
+                           QString::number(cell.result.nll, 'f', 4),
+                           QString::number(cell.result.tokens),
+                           QString::number(cell.result.samples)};
+  const QString tip = methodologyText(cell.methodology);
+  for (int c = 0; c < values.size(); ++c) {
+    auto* item = new QTableWidgetItem(values[c]);
+    item->setToolTip(tip);
+    m_table->setItem(row, c, item);
+  }
+  QVector<double> xs, ys;
+  for (const SweepCell& c : m_cells) {
+    if (c.set != cell.set) continue;
+    xs << c.result.length;
+    ys << c.result.ppl;
+  }
+  int& curve = m_curveOfSet.at(cell.set);
+  if (curve < 0) {
+    QColor color = Qt::black;
+    for (const FactorSetEntry& e : m_doc->sets()) {
+      if (QString::fromStdString(e.set.name) == cell.setName) color = e.color;
+    }
+    CurveStyle style;
+    style.color = color;
+    style.pointSize = 6;
+    curve = m_plot->addCurve(cell.setName, xs, ys, style);
+  } else {
+    m_plot->setCurveData(curve, xs, ys);
+  }
+  m_plot->rescaleAxes();
+}
+
+void PerplexityPanel::onDone(const SweepOutcome& o) {
+  setRunning(false);
+  QString message;
+  if (o.valid) {
+    m_progress->setValue(1000);
+    message = QString("done: %1 cells in %2 s on %3, %4")
+                  .arg(m_cells.size())
+                  .arg(o.elapsedSeconds, 0, 'f', 1)
+                  .arg(o.device, o.dtype);
+  } else {
+    message = o.cancelled ? QString("cancelled after %1 cells").arg(m_cells.size())
+                          : "failed: " + o.error;
+  }
+  m_status->setText(message);
+  emit finished(o.valid, message);
+}
+
+void PerplexityPanel::setRunning(bool running) {
+  m_run->setEnabled(!running);
+  m_cancel->setEnabled(running);
+}
+
+bool PerplexityPanel::exportCsv(const QString& path, QString* error) const {
+  QSaveFile f(path);
+  if (!f.open(QIODevice::WriteOnly | QIODevice::Text)) {
+    if (error) *error = "cannot write " + path + ": " + f.errorString();
+    return false;
+  }
+  QString text = "set,length,perplexity,nll,tokens,documents,methodology\n";
+  for (const SweepCell& c : m_cells) {
+    text += QString("%1,%2,%3,%4,%5,%6,%7\n")
+                .arg(csvField(c.setName))
+                .arg(c.result.length)
+                .arg(c.result.ppl, 0, 'g', 10)
+                .arg(c.result.nll, 0, 'g', 10)
+                .arg(c.result.tokens)
+                .arg(c.result.samples)
+                .arg(csvField(methodologyText(c.methodology)));
+  }
+  f.write(text.toUtf8());
+  if (!f.commit()) {
+    if (error) *error = "cannot write " + path + ": " + f.errorString();
+    return false;
+  }
+  return true;
+}
+
+bool PerplexityPanel::exportImage(const QString& path, QString* error) const {
+  m_plot->replotNow();
+  return m_plot->exportTo(path, 0, 0, error);
+}
+
+}  // namespace rope

@@ -1,0 +1,92 @@
+#pragma once
+// The Perplexity tab: factor sets (checked in a list) x lengths x samples (and stride) run as
+// a background sweep (BackgroundJob + runSweep); each cell streams into the perplexity-vs-
+// length plot (log y, one curve per set) and the table as it finishes, its methodology in the
+// tooltip. Progress with ETA, a status line with device and dtype, Cancel (within one forward
+// pass), CSV and image export. shutdown() (window close) cancels and joins.
+
+#include <QElapsedTimer>
+#include <QWidget>
+#include <optional>
+#include <vector>
+
+#include "perplexity_sweep.h"
+
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTableWidget;
+
+namespace rope {
+
+class BackgroundJob;
+class ScientificPlot;
+class WorkbenchDocument;
+
+class PerplexityPanel : public QWidget {
+  Q_OBJECT
+ public:
+  explicit PerplexityPanel(WorkbenchDocument* doc, QWidget* parent = nullptr);
+  ~PerplexityPanel() override;
+
+  // The request the controls describe now; nullopt (reason in the status line) when not valid.
+  std::optional<SweepRequest> request();
+  bool run();  // false when the input is not valid or a job runs
+  void cancel();
+  void shutdown();  // cancels and joins (the window is closing)
+  bool isRunning() const;
+
+  const std::vector<SweepCell>& cells() const { return m_cells; }
+  bool exportCsv(const QString& path, QString* error) const;
+  bool exportImage(const QString& path, QString* error) const;
+
+  BackgroundJob* job() const { return m_job; }
+  ScientificPlot* plot() const { return m_plot; }
+  ScientificPlot* currentPlot() const { return m_plot; }
+  QTableWidget* table() const { return m_table; }
+  QListWidget* setList() const { return m_sets; }
+  QLineEdit* lengthsEdit() const { return m_lengths; }
+  QSpinBox* samplesBox() const { return m_samples; }
+  QSpinBox* strideBox() const { return m_stride; }
+  QLabel* statusLabel() const { return m_status; }
+  QProgressBar* progressBar() const { return m_progress; }
+
+ signals:
+  void finished(bool valid, QString message);
+
+ private:
+  void fillSets();
+  void addCell(const SweepCell& cell);
+  void onProgress(double fraction);
+  void onDone(const SweepOutcome& outcome);
+  void setRunning(bool running);
+
+  WorkbenchDocument* m_doc;
+  BackgroundJob* m_job = nullptr;
+  ScientificPlot* m_plot = nullptr;
+  QTableWidget* m_table = nullptr;
+  QListWidget* m_sets = nullptr;
+  QLineEdit* m_lengths = nullptr;
+  QSpinBox* m_samples = nullptr;
+  QSpinBox* m_stride = nullptr;
+  QSpinBox* m_threads = nullptr;
+  QPushButton* m_run = nullptr;
+  QPushButton* m_cancel = nullptr;
+  QPushButton* m_csv = nullptr;
+  QPushButton* m_image = nullptr;
+  QProgressBar* m_progress = nullptr;
+  QLabel* m_status = nullptr;
+  QString m_engine;  // "cpu, float32" once the model is loaded
+  QElapsedTimer m_clock;
+  std::vector<SweepCell> m_cells;
+  std::vector<int> m_curveOfSet;  // request set -> plot curve
+  std::optional<SweepRequest> m_request;
+};
+
+// "12 s" / "3 min 5 s": the remaining time at `fraction` done after `elapsedMs`.
+QString etaText(double fraction, qint64 elapsedMs);
+
+}  // namespace rope

@@ -1,0 +1,433 @@
+#include "search_panel.h"
+
+#include <QCheckBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSpinBox>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
+
+#include "background_job.h"
+#include "perplexity_panel.h"  // etaText
+#include "scientific_plot.h"
+#include "train/demo_assets.h"
+#include "workbench_document.h"
+
+namespace rope {
+
+SearchPanel::SearchPanel(WorkbenchDocument* doc, QWidget* parent)
+    : QWidget(parent), m_doc(doc), m_job(new BackgroundJob(this)), m_curves(new ScientificPlot),
+      m_population(new ScientificPlot), m_heatmap(new ScientificPlot) {
+  auto spin = [](int lo, int hi, int value, const QString& tip) {
+    auto* s = new QSpinBox;
+    s->setRange(lo, hi);
+    s->setValue(value);
+    s->setToolTip(tip);
+    return s;
+  };
+  m_target = spin(2, 1 << 24, 512, "Target length L' in tokens");
+  m_populationSize = spin(2, 4096, 16, "Candidates per generation (parents: half)");
+  m_generationCount = spin(0, 1000, 4, "Generations after the initial population");
+  m_samples = spin(1, 1000, 1, "Documents per evaluation");
+  m_seed = spin(0, 1 << 30, 0, "Random seed: equal seeds give equal searches");
+  m_threads = spin(0, 256, 1, "Torch CPU threads; 0: one per hardware thread");
+  m_nHat = new QCheckBox("Search n_hat");
+  m_nHat->setChecked(true);
+  m_attention = new QCheckBox("Search the attention factor");
+  m_screening = new QCheckBox("Cheap-first screening");
+  m_screening->setToolTip("Score children on one document first; only the better half get "
+                          "the full evaluation");
+  m_checkpoint = new QLineEdit;
+  m_checkpoint->setPlaceholderText("checkpoint file (optional)");
+  m_resume = new QCheckBox("Resume from the checkpoint");
+  m_seeds = new QListWidget;
+  m_seeds->setToolTip("Factor sets added to the PI/NTK/YaRN seeds (checked)");
+  m_run = new QPushButton("Run");
+  m_pause = new QPushButton("Pause");
+  m_pause->setCheckable(true);
+  m_cancel = new QPushButton("Cancel");
+  m_adopt = new QPushButton("Adopt best");
+  m_csv = new QPushButton("Export CSV…");
+  m_image = new QPushButton("Export image…");
+  m_progress = new QProgressBar;
+  m_progress->setRange(0, 1000);
+  m_status = new QLabel;
+  m_status->setWordWrap(true);
+
+  auto* form = new QFormLayout;
+  form->addRow("Target length", m_target);
+  form->addRow("Population", m_populationSize);
+  form->addRow("Generations", m_generationCount);
+  form->addRow("Samples", m_samples);
+  form->addRow("Seed", m_seed);
+  form->addRow("Threads", m_threads);
+  form->addRow(m_nHat);
+  form->addRow(m_attention);
+  form->addRow(m_screening);
+  form->addRow(m_checkpoint);
+  form->addRow(m_resume);
+  auto* buttons = new QGridLayout;
+  buttons->addWidget(m_run, 0, 0);
+  buttons->addWidget(m_pause, 0, 1);
+  buttons->addWidget(m_cancel, 0, 2);
+  buttons->addWidget(m_adopt, 1, 0);
+  buttons->addWidget(m_csv, 1, 1);
+  buttons->addWidget(m_image, 1, 2);
+  auto* side = new QVBoxLayout;
+  side->addLayout(form);
+  side->addWidget(new QLabel("Extra seeds"));
+  side->addWidget(m_seeds, 1);
+  side->addLayout(buttons);
+  side->addWidget(m_progress);
+  side->addWidget(m_status);
+  auto* sideWidget = new QWidget;
+  sideWidget->setLayout(side);
+  sideWidget->setMaximumWidth(340);
+  auto* plots = new QGridLayout;
+  plots->addWidget(m_curves, 0, 0);
+  plots->addWidget(m_population, 0, 1);
+  plots->addWidget(m_heatmap, 1, 0, 1, 2);
+  auto* layout = new QHBoxLayout(this);
+  layout->addWidget(sideWidget);
+  layout->addLayout(plots, 1);
+
+  m_curves->setTitle("Best and mean perplexity per generation");
+  m_curves->setAxisLabels("generation", "perplexity");
+  m_curves->setYScale(AxisScale::Log);
+  m_population->setTitle("Population");
+  m_population->setAxisLabels("generation", "perplexity");
+  m_population->setYScale(AxisScale::Log);
+  m_population->setLegendVisible(false);
+  m_heatmap->setTitle("Best candidate's factors (generation x pair)");
+  m_heatmap->setAxisLabels("generation", "pair");
+  m_heatmap->setLegendVisible(false);
+
+  connect(m_run, &QPushButton::clicked, this, [this] { run(); });
+  connect(m_pause, &QPushButton::toggled, this, &SearchPanel::setPaused);
+  connect(m_cancel, &QPushButton::clicked, this, &SearchPanel::cancel);
+  connect(m_adopt, &QPushButton::clicked, this, [this] { adoptBest(); });
+  connect(m_csv, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, "Export CSV", {}, "CSV (*.csv)");
+    QString error;
+    if (!path.isEmpty() && !exportCsv(path, &error)) m_status->setText(error);
+  });
+  connect(m_image, &QPushButton::clicked, this, [this] {
+    const QString path =
+        QFileDialog::getSaveFileName(this, "Export image", {}, "Images (*.png *.svg *.pdf)");
+    QString error;
+    m_curves->replotNow();
+    if (!path.isEmpty() && !m_curves->exportTo(path, 0, 0, &error)) m_status->setText(error);
+  });
+  connect(m_doc, &WorkbenchDocument::changed, this, &SearchPanel::fillSeeds);
+  fillSeeds();
+  setRunning(false);
+}
+
+SearchPanel::~SearchPanel() { shutdown(); }
+
+void SearchPanel::fillSeeds() {
+  QStringList checked;
+  for (int i = 0; i < m_seeds->count(); ++i) {
+    if (m_seeds->item(i)->checkState() == Qt::Checked) checked << m_seeds->item(i)->text();
+  }
+  m_seeds->clear();
+  for (const FactorSetEntry& e : m_doc->sets()) {
+    const QString name = QString::fromStdString(e.set.name);
+    if (name == kLiveSetName) continue;
+    auto* item = new QListWidgetItem(name, m_seeds);
+    item->setCheckState(checked.contains(name) ? Qt::Checked : Qt::Unchecked);
+  }
+}
+
+std::optional<longrope::Params> SearchPanel::params() {
+  longrope::Params p;
+  const QString folder = m_doc->model().folder;
+  try {
+    p.modelDir = resolveModel(folder.isEmpty() ? "demo" : folder.toStdString());
+    p.data.paths = demoDataFiles("validation");
+  } catch (const std::exception& e) {
+    m_status->setText(QString("no model or data: %1").arg(e.what()));
+    return std::nullopt;
+  }
+  p.engine.threads = m_threads->value();
+  p.devices = "auto";
+  p.targetLength = m_target->value();
+  p.samples = m_samples->value();
+  p.population = m_populationSize->value();
+  p.parents = std::max(1, p.population / 2);
+  p.mutations = std::max(1, p.population / 4);
+  p.crossovers = std::max(1, p.population / 4);
+  p.generations = m_generationCount->value();
+  p.seed = static_cast<std::uint64_t>(m_seed->value());
+  p.searchNHat = m_nHat->isChecked();
+  p.searchAttention = m_attention->isChecked();
+  p.screening = m_screening->isChecked();
+  p.checkpointPath = m_checkpoint->text().trimmed().toStdString();
+  p.resume = m_resume->isChecked();
+  if (p.resume && p.checkpointPath.empty()) {
+    m_status->setText("Resume needs a checkpoint file");
+    return std::nullopt;
+  }
+  for (int i = 0; i < m_seeds->count(); ++i) {
+    if (m_seeds->item(i)->checkState() != Qt::Checked) continue;
+    for (const FactorSetEntry& e : m_doc->sets()) {
+      if (QString::fromStdString(e.set.name) == m_seeds->item(i)->text()) {
+        p.seeds.push_back(e.set);
+      }
+    }
+  }
+  return p;
+}
+
+bool SearchPanel::run() {
+  std::optional<longrope::Params> p = params();
+  if (!p || m_job->isRunning()) return false;
+  m_params = p;
+  m_generations.clear();
+  m_scatterX.clear();
+  m_scatterY.clear();
+  m_scored = 0;
+  m_best.reset();
+  for (ScientificPlot* plot : {m_curves, m_population, m_heatmap}) plot->clear();
+  m_template = FactorSet{};
+  m_template.base = m_doc->model().rope.base;
+  m_template.rotaryDim = m_doc->model().rotaryDim();
+  m_template.originalMaxPosition = m_doc->model().trainingWindow();
+  m_template.targetLength = p->targetLength;
+  m_progress->setValue(0);
+  m_pause->setChecked(false);
+  m_clock.start();
+  m_status->setText("loading the model and the data…");
+  const longrope::Params params = *p;  // the worker's snapshot
+  m_job->start([this, params](BackgroundJob::Context& ctx) -> std::function<void()> {
+    longrope::Result result;
+    try {
+      result = longrope::run(params, [&ctx, this](const std::string&, const SearchEvent& e) {
+        if (e.kind == SearchEvent::CandidateScored && e.candidate) {
+          const int generation = e.generation;
+          const double fitness = e.candidate->fitness;
+          ctx.post([this, generation, fitness] { onCandidate(generation, fitness); });
+        } else if (e.kind == SearchEvent::GenerationDone) {
+          Generation g{e.generation, e.best, e.mean, e.population, {}, 0};
+          if (e.bestCandidate) {
+            g.bestFactors = e.bestCandidate->factors;
+            g.bestNHat = e.bestCandidate->nHat;
+          }
+          ctx.post([this, g] { onGeneration(g); });
+        }
+        return ctx.proceed();  // blocks while paused
+      });
+    } catch (const std::exception& e) {  // run() should not throw; never let it escape
+      result.status = longrope::Status::Failed;
+      result.error = e.what();
+    }
+    return [this, result] { onDone(result); };
+  });
+  setRunning(true);
+  return true;
+}
+
+void SearchPanel::setPaused(bool paused) {
+  m_job->setPaused(paused);
+  if (m_pause->isChecked() != paused) m_pause->setChecked(paused);
+  m_pause->setText(paused ? "Resume" : "Pause");
+  if (m_job->isRunning()) m_status->setText(paused ? "paused" : "running…");
+}
+
+bool SearchPanel::isPaused() const { return m_job->isPaused(); }
+
+void SearchPanel::cancel() {
+  if (!m_job->isRunning()) return;
+  m_job->cancel();
+  m_status->setText("cancelling…");
+}
+
+void SearchPanel::shutdown() { m_job->cancelAndWait(); }
+
+bool SearchPanel::isRunning() const { return m_job->isRunning(); }
+
+void SearchPanel::onCandidate(int generation, double fitness) {
+  ++m_scored;
+  if (std::isfinite(fitness) && fitness > 0) {
+    m_scatterX << generation;
+    m_scatterY << fitness;
+  }
+  CurveStyle style;
+  style.line = false;
+  style.pointSize = 5;
+  style.color = QColor(0x1f, 0x77, 0xb4);
+  if (m_population->curveCount() == 0) {
+    m_population->addCurve("candidates", m_scatterX, m_scatterY, style);
+  } else {
+    m_population->setCurveData(0, m_scatterX, m_scatterY);
+  }
+  m_population->rescaleAxes();
+  if (!m_params) return;
+  const int perGeneration = m_params->mutations + m_params->crossovers;
+  const double expected = m_params->population + double(m_params->generations) * perGeneration;
+  const double fraction = std::min(0.99, m_scored / std::max(expected, 1.0));
+  m_progress->setValue(static_cast<int>(fraction * 1000));
+  if (!m_job->isPaused()) {
+    m_status->setText(QString("running on %1, %2 — generation %3, %4 candidates scored, %5")
+                          .arg(QString::fromStdString(m_params->devices))
+                          .arg(QString::fromStdString(computeDTypeName(m_params->engine.dtype)))
+                          .arg(generation)
+                          .arg(m_scored)
+                          .arg(etaText(fraction, m_clock.elapsed())));
+  }
+}
+
+void SearchPanel::onGeneration(const Generation& g) {
+  m_generations.push_back(g);
+  QVector<double> xs, best, mean;
+  for (const Generation& h : m_generations) {
+    xs << h.generation;
+    best << h.best;
+    mean << h.mean;
+  }
+  if (m_curves->curveCount() == 0) {
+    CurveStyle b;
+    b.color = QColor(0xd6, 0x27, 0x28);
+    b.pointSize = 5;
+    CurveStyle m;
+    m.color = QColor(0x1f, 0x77, 0xb4);
+    m.penStyle = Qt::DashLine;
+    m_curves->addCurve("best", xs, best, b);
+    m_curves->addCurve("mean", xs, mean, m);
+  } else {
+    m_curves->setCurveData(0, xs, best);
+    m_curves->setCurveData(1, xs, mean);
+  }
+  m_curves->rescaleAxes();
+
+  const int pairs = static_cast<int>(g.bestFactors.size());
+  if (pairs > 0) {
+    HeatmapData h;
+    h.nx = static_cast<int>(m_generations.size());
+    h.ny = pairs;
+    h.xMin = m_generations.front().generation;
+    h.xMax = m_generations.back().generation;
+    h.yMin = 0;
+    h.yMax = pairs - 1;
+    double lo = 1e300, hi = -1e300;
+    for (const Generation& r : m_generations) {
+      for (int i = 0; i < pairs; ++i) {
+        const double v = i < static_cast<int>(r.bestFactors.size()) ? r.bestFactors[i] : 1.0;
+        h.values.push_back(v);
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+    }
+    h.zMin = lo;
+    h.zMax = hi > lo ? hi : lo + 1e-6;
+    h.gradientStops = {{0.0, QColor(0x44, 0x01, 0x54)}, {0.5, QColor(0x21, 0x91, 0x8c)},
+                       {1.0, QColor(0xfd, 0xe7, 0x25)}};
+    m_heatmap->setHeatmap(h);
+    m_heatmap->setXRange(h.xMin - 0.5, h.xMax + 0.5);
+    m_heatmap->setYRange(-0.5, pairs - 0.5);
+    showLiveBest(g.bestFactors, g.bestNHat);
+  }
+}
+
+void SearchPanel::showLiveBest(const std::vector<double>& factors, int nHat) {
+  FactorSet set = m_template;
+  set.name = kLiveSetName;
+  set.method = "search";
+  set.factors = factors;
+  set.nHat = nHat;
+  int index = -1;
+  for (int i = 0; i < m_doc->setCount(); ++i) {
+    if (m_doc->entry(i).set.name == kLiveSetName) index = i;
+  }
+  try {
+    if (index < 0) {
+      m_doc->addSet(m_doc->makeEntry(set, std::nullopt), "search best (live)");
+    } else {
+      constexpr int kLiveMergeKey = 7001;  // one undo step for all live updates
+      m_doc->editSet(index, set, "search best (live)", kLiveMergeKey);
+    }
+  } catch (const std::exception& e) {
+    m_status->setText(QString("cannot show the best candidate: %1").arg(e.what()));
+  }
+}
+
+void SearchPanel::onDone(const longrope::Result& r) {
+  setRunning(false);
+  QString message;
+  if (r.valid) {
+    m_best = r.best;
+    if (m_best->name.empty()) m_best->name = "search " + std::to_string(m_params->targetLength);
+    m_progress->setValue(1000);
+    message = QString("done: best perplexity %1 after %2 generations, %3 evaluations, %4 s")
+                  .arg(r.bestPerplexity, 0, 'f', 3)
+                  .arg(r.generations)
+                  .arg(r.evaluations)
+                  .arg(r.elapsedSeconds, 0, 'f', 1);
+  } else if (r.status == longrope::Status::Cancelled) {
+    message = QString("cancelled after %1 candidates%2")
+                  .arg(m_scored)
+                  .arg(m_params && !m_params->checkpointPath.empty()
+                           ? " (resumable from the checkpoint)"
+                           : "");
+  } else {
+    message = "failed: " + QString::fromStdString(r.error);
+  }
+  m_adopt->setEnabled(m_best.has_value());
+  m_status->setText(message);
+  emit finished(r.valid, message);
+}
+
+bool SearchPanel::adoptBest() {
+  if (!m_best) return false;
+  FactorSet set = *m_best;
+  set.name = "search best " + std::to_string(set.targetLength);
+  m_doc->addSet(m_doc->makeEntry(set, std::nullopt), "adopt search best");
+  return true;
+}
+
+bool SearchPanel::exportCsv(const QString& path, QString* error) const {
+  QSaveFile f(path);
+  if (!f.open(QIODevice::WriteOnly | QIODevice::Text)) {
+    if (error) *error = "cannot write " + path + ": " + f.errorString();
+    return false;
+  }
+  QString text = "generation,best,mean,n_hat,best_factors\n";
+  for (const Generation& g : m_generations) {
+    QStringList factors;
+    for (double v : g.bestFactors) factors << QString::number(v, 'g', 8);
+    text += QString("%1,%2,%3,%4,%5\n")
+                .arg(g.generation)
+                .arg(g.best, 0, 'g', 10)
+                .arg(g.mean, 0, 'g', 10)
+                .arg(g.bestNHat)
+                .arg(factors.join(' '));
+  }
+  f.write(text.toUtf8());
+  if (!f.commit()) {
+    if (error) *error = "cannot write " + path + ": " + f.errorString();
+    return false;
+  }
+  return true;
+}
+
+void SearchPanel::setRunning(bool running) {
+  m_run->setEnabled(!running);
+  m_pause->setEnabled(running);
+  m_cancel->setEnabled(running);
+  m_adopt->setEnabled(!running && m_best.has_value());
+  if (!running) {
+    m_pause->setChecked(false);
+    m_pause->setText("Pause");
+  }
+}
+
+}  // namespace rope

@@ -1,0 +1,127 @@
+#pragma once
+// The Search tab: LongRoPE's search (core's longrope::run) on the document's model as a
+// background job (BackgroundJob). The controls are snapshotted into longrope::Params; the
+// worker posts every scored candidate and every finished generation. Live: best and mean
+// perplexity per generation, the population as a scatter, the best candidate's factors per
+// generation as a heatmap (generation x pair), and the current best as the document's
+// "search best (live)" set, so the factor editor draws it. Pause blocks the worker between
+// candidate batches (cancel still works); a checkpoint file makes a search resumable.
+// "Adopt best" adds the final best as a factor set (undoable).
+
+#include <QElapsedTimer>
+#include <QWidget>
+#include <optional>
+#include <vector>
+
+#include "rope/factor_set.h"
+#include "search/longrope_search.h"
+
+class QCheckBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+
+namespace rope {
+
+class BackgroundJob;
+class ScientificPlot;
+class WorkbenchDocument;
+
+class SearchPanel : public QWidget {
+  Q_OBJECT
+ public:
+  static constexpr const char* kLiveSetName = "search best (live)";
+
+  explicit SearchPanel(WorkbenchDocument* doc, QWidget* parent = nullptr);
+  ~SearchPanel() override;
+
+  // The params the controls describe now; nullopt (reason in the status line) when invalid.
+  std::optional<longrope::Params> params();
+  bool run();  // false when the input is not valid or a job runs
+  void setPaused(bool paused);
+  bool isPaused() const;
+  void cancel();
+  void shutdown();  // cancels and joins (the window is closing)
+  bool isRunning() const;
+  // Adds the best candidate as a factor set through the undo stack; false without one.
+  bool adoptBest();
+
+  struct Generation {
+    int generation = 0;
+    double best = 0, mean = 0;
+    std::vector<double> population;  // fitness, sorted
+    std::vector<double> bestFactors;
+    int bestNHat = 0;
+  };
+  const std::vector<Generation>& generations() const { return m_generations; }
+  int candidatesScored() const { return m_scored; }
+  const std::optional<FactorSet>& best() const { return m_best; }
+  bool exportCsv(const QString& path, QString* error) const;
+
+  BackgroundJob* job() const { return m_job; }
+  ScientificPlot* progressPlot() const { return m_curves; }
+  ScientificPlot* populationPlot() const { return m_population; }
+  ScientificPlot* heatmapPlot() const { return m_heatmap; }
+  ScientificPlot* currentPlot() const { return m_curves; }
+  QSpinBox* targetBox() const { return m_target; }
+  QSpinBox* populationBox() const { return m_populationSize; }
+  QSpinBox* generationsBox() const { return m_generationCount; }
+  QSpinBox* samplesBox() const { return m_samples; }
+  QSpinBox* seedBox() const { return m_seed; }
+  QCheckBox* nHatBox() const { return m_nHat; }
+  QCheckBox* attentionBox() const { return m_attention; }
+  QCheckBox* screeningBox() const { return m_screening; }
+  QLineEdit* checkpointEdit() const { return m_checkpoint; }
+  QCheckBox* resumeBox() const { return m_resume; }
+  QListWidget* seedList() const { return m_seeds; }
+  QLabel* statusLabel() const { return m_status; }
+
+ signals:
+  void finished(bool valid, QString message);
+
+ private:
+  void fillSeeds();
+  void onCandidate(int generation, double fitness);
+  void onGeneration(const Generation& g);
+  void onDone(const longrope::Result& result);
+  void showLiveBest(const std::vector<double>& factors, int nHat);
+  void setRunning(bool running);
+
+  WorkbenchDocument* m_doc;
+  BackgroundJob* m_job = nullptr;
+  ScientificPlot* m_curves = nullptr;
+  ScientificPlot* m_population = nullptr;
+  ScientificPlot* m_heatmap = nullptr;
+  QSpinBox* m_target = nullptr;
+  QSpinBox* m_populationSize = nullptr;
+  QSpinBox* m_generationCount = nullptr;
+  QSpinBox* m_samples = nullptr;
+  QSpinBox* m_seed = nullptr;
+  QSpinBox* m_threads = nullptr;
+  QCheckBox* m_nHat = nullptr;
+  QCheckBox* m_attention = nullptr;
+  QCheckBox* m_screening = nullptr;
+  QLineEdit* m_checkpoint = nullptr;
+  QCheckBox* m_resume = nullptr;
+  QListWidget* m_seeds = nullptr;
+  QPushButton* m_run = nullptr;
+  QPushButton* m_pause = nullptr;
+  QPushButton* m_cancel = nullptr;
+  QPushButton* m_adopt = nullptr;
+  QPushButton* m_csv = nullptr;
+  QPushButton* m_image = nullptr;
+  QProgressBar* m_progress = nullptr;
+  QLabel* m_status = nullptr;
+  QElapsedTimer m_clock;
+  std::optional<longrope::Params> m_params;
+  std::vector<Generation> m_generations;
+  QVector<double> m_scatterX, m_scatterY;
+  int m_scored = 0;
+  std::optional<FactorSet> m_best;
+  FactorSet m_template;  // model context of the live set
+};
+
+}  // namespace rope

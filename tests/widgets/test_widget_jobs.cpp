@@ -1,0 +1,273 @@
+// The Perplexity and Search tabs offscreen, on the demo model: real background jobs stream
+// into the plots and tables; the GUI thread stays responsive (a 10 ms timer's largest lateness
+// < 50 ms); pause holds the search between candidates; cancel stops a running job within a
+// forward pass or so; closing the window during jobs leaves no worker thread behind.
+#include <QElapsedTimer>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QProgressBar>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QTimer>
+#include <QUndoStack>
+#include <QtTest>
+#include <cmath>
+
+#include "background_job.h"
+#include "gui_test_fakes.h"
+#include "main_window.h"
+#include "model_info.h"
+#include "perplexity_panel.h"
+#include "scientific_plot.h"
+#include "search_panel.h"
+#include "train/demo_assets.h"
+#include "util/error.h"
+#include "workbench_document.h"
+
+using namespace rope;
+
+namespace {
+
+QString demoModel() {
+  try {
+    return QString::fromStdString(demoModelDir());
+  } catch (const InputError&) {
+    return {};
+  }
+}
+
+// A 10 ms timer on the GUI thread that records how late it fires at worst.
+class LatenessProbe {
+ public:
+  LatenessProbe() {
+    m_timer.setInterval(10);
+    m_timer.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&m_timer, &QTimer::timeout, [this] {
+      const qint64 now = m_clock.nsecsElapsed();
+      m_worstMs = std::max(m_worstMs, (now - m_last) / 1e6 - 10.0);
+      m_last = now;
+      ++m_ticks;
+    });
+    m_clock.start();
+    m_last = m_clock.nsecsElapsed();
+    m_timer.start();
+  }
+  double worstMs() const { return m_worstMs; }
+  int ticks() const { return m_ticks; }
+
+ private:
+  QTimer m_timer;
+  QElapsedTimer m_clock;
+  qint64 m_last = 0;
+  double m_worstMs = 0;
+  int m_ticks = 0;
+};
+
+bool waitFinished(QSignalSpy& spy, int ms = 120000) { return !spy.isEmpty() || spy.wait(ms); }
+
+}  // namespace
+
+class TestWidgetJobs : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() {
+    m_dir = demoModel();
+    if (m_dir.isEmpty()) QSKIP("no demo model (resources/demo-model or $ROPE_DEMO_MODEL)");
+  }
+
+  void perplexitySweepStreamsIntoPlotAndTable() {
+    WorkbenchDocument doc;
+    doc.resetToModel(loadModelInfo(m_dir));
+    PerplexityPanel panel(&doc);
+    QVERIFY(doc.setCount() >= 1);
+    // The model's own RoPE and the first set are checked by default.
+    QCOMPARE(panel.setList()->item(0)->checkState(), Qt::Checked);
+    QCOMPARE(panel.setList()->item(1)->checkState(), Qt::Checked);
+    panel.lengthsEdit()->setText("64, 128,256,512");
+    panel.samplesBox()->setValue(2);
+
+    QSignalSpy done(&panel, &PerplexityPanel::finished);
+    LatenessProbe probe;
+    QVERIFY(panel.run());
+    QVERIFY(panel.isRunning());  // returned at once: the work runs on the worker thread
+    QVERIFY(!panel.run());       // one job at a time
+    QVERIFY(waitFinished(done));
+    QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
+    qInfo("perplexity sweep: worst GUI-thread lateness %.1f ms over %d ticks", probe.worstMs(),
+          probe.ticks());
+    QVERIFY2(probe.worstMs() < 50, qPrintable(QString::number(probe.worstMs())));
+    QVERIFY(panel.statusLabel()->text().contains("cpu, float32"));
+
+    QCOMPARE(panel.cells().size(), size_t(8));
+    QCOMPARE(panel.table()->rowCount(), 8);
+    ScientificPlot* plot = panel.plot();
+    plot->replotNow();
+    QCOMPARE(plot->curveCount(), 2);
+    QCOMPARE(plot->yScale(), AxisScale::Log);
+    for (int c = 0; c < 2; ++c) {
+      QCOMPARE(plot->curveX(c), QVector<double>({64, 128, 256, 512}));
+    }
+    for (const SweepCell& cell : panel.cells()) {
+      QVERIFY(cell.result.ppl > 1 && std::isfinite(cell.result.ppl));
+      QVERIFY(std::abs(cell.result.ppl - std::exp(cell.result.nll)) < 1e-6 * cell.result.ppl);
+      QCOMPARE(cell.result.samples, 2);
+      QCOMPARE(cell.result.tokens, int64_t(2 * (cell.result.length - 1)));
+      QCOMPARE(cell.methodology.lengths, std::vector<int>{cell.result.length});
+      const int point = plot->curveX(cell.set).indexOf(cell.result.length);
+      QCOMPARE(plot->curveY(cell.set).at(point), cell.result.ppl);
+    }
+    // Past the 128-token window the model's own RoPE gets worse: the curve is not flat.
+    const QVector<double> own = plot->curveY(0);
+    QVERIFY(own[2] > own[1]);
+    // The table row carries its methodology.
+    QVERIFY(panel.table()->item(0, 2)->toolTip().contains("truncated"));
+    QCOMPARE(panel.table()->item(0, 1)->text(), QString("64"));
+
+    QTemporaryDir tmp;
+    QString error;
+    const QString csv = tmp.filePath("ppl.csv");
+    QVERIFY2(panel.exportCsv(csv, &error), qPrintable(error));
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 9);
+    QVERIFY(lines[1].startsWith("model's RoPE,64,"));
+    const QString png = tmp.filePath("ppl.png");
+    QVERIFY2(panel.exportImage(png, &error), qPrintable(error));
+    QVERIFY(QFileInfo(png).size() > 1000);
+    QVERIFY(!panel.exportCsv(tmp.filePath("no/such/dir/x.csv"), &error));
+  }
+
+  void searchRunsLivePausesAndAdopts() {
+    WorkbenchDocument doc;
+    doc.resetToModel(loadModelInfo(m_dir));
+    SearchPanel panel(&doc);
+    panel.targetBox()->setValue(256);
+    panel.populationBox()->setValue(4);
+    panel.generationsBox()->setValue(1);
+    panel.samplesBox()->setValue(1);
+    panel.seedBox()->setValue(3);
+    QTemporaryDir tmp;
+    panel.checkpointEdit()->setText(tmp.filePath("search.ckpt"));
+    const int setsBefore = doc.setCount();
+
+    QSignalSpy done(&panel, &SearchPanel::finished);
+    LatenessProbe probe;
+    QVERIFY(panel.run());
+    panel.setPaused(true);
+    QVERIFY(panel.isPaused());
+    // Paused: the worker blocks in the progress callback after the first candidate.
+    QTRY_VERIFY_WITH_TIMEOUT(panel.candidatesScored() >= 1, 60000);
+    const int held = panel.candidatesScored();
+    QTest::qWait(600);  // a negative check (nothing more is scored) needs a window of time
+    QCOMPARE(panel.candidatesScored(), held);
+    QVERIFY(panel.isRunning());
+    QVERIFY(panel.statusLabel()->text().contains("paused"));
+    panel.setPaused(false);
+    QVERIFY(waitFinished(done));
+    QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
+    qInfo("search: worst GUI-thread lateness %.1f ms over %d ticks", probe.worstMs(),
+          probe.ticks());
+    QVERIFY2(probe.worstMs() < 50, qPrintable(QString::number(probe.worstMs())));
+
+    // Generation 0 (the initial population) and generation 1.
+    QCOMPARE(panel.generations().size(), size_t(2));
+    QVERIFY(panel.candidatesScored() >= 4);
+    ScientificPlot* curves = panel.progressPlot();
+    QCOMPARE(curves->curveCount(), 2);
+    QCOMPARE(curves->curveX(0), QVector<double>({0, 1}));
+    QVERIFY(curves->curveY(0)[1] <= curves->curveY(0)[0]);  // elitist: best never worse
+    QVERIFY(curves->curveY(1)[0] >= curves->curveY(0)[0]);  // mean >= best
+    QCOMPARE(panel.populationPlot()->curveX(0).size(), panel.candidatesScored());
+    QVERIFY(panel.heatmapPlot()->hasHeatmap());
+    QCOMPARE(int(panel.generations().back().bestFactors.size()), doc.model().pairs());
+    QVERIFY(QFileInfo::exists(tmp.filePath("search.ckpt")));
+
+    // The live best is a document set the factor editor draws.
+    int live = -1;
+    for (int i = 0; i < doc.setCount(); ++i) {
+      if (doc.entry(i).set.name == SearchPanel::kLiveSetName) live = i;
+    }
+    QVERIFY(live >= 0);
+    QCOMPARE(doc.entry(live).set.factors, panel.generations().back().bestFactors);
+    QVERIFY(panel.best().has_value());
+    QCOMPARE(panel.best()->factors, panel.generations().back().bestFactors);
+
+    const int before = doc.setCount();
+    QVERIFY(panel.adoptBest());
+    QCOMPARE(doc.setCount(), before + 1);
+    QCOMPARE(doc.entry(before).set.factors, panel.best()->factors);
+    doc.undoStack()->undo();
+    QCOMPARE(doc.setCount(), before);
+    QCOMPARE(setsBefore + 1, before);
+
+    QString error;
+    QVERIFY2(panel.exportCsv(tmp.filePath("search.csv"), &error), qPrintable(error));
+    QFile f(tmp.filePath("search.csv"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts).size(), 3);
+  }
+
+  void cancelStopsARunningSweep() {
+    WorkbenchDocument doc;
+    doc.resetToModel(loadModelInfo(m_dir));
+    PerplexityPanel panel(&doc);
+    panel.lengthsEdit()->setText("512,1024");
+    panel.samplesBox()->setValue(8);
+    panel.strideBox()->setValue(32);  // many forward passes per cell
+    QSignalSpy done(&panel, &PerplexityPanel::finished);
+    QVERIFY(panel.run());
+    QTRY_VERIFY_WITH_TIMEOUT(panel.progressBar()->value() > 0, 60000);
+    QElapsedTimer t;
+    t.start();
+    panel.cancel();
+    QVERIFY(waitFinished(done, 30000));
+    QVERIFY(!panel.isRunning());
+    qInfo("perplexity cancel took %lld ms", t.elapsed());
+    QVERIFY(t.elapsed() < 5000);
+    QVERIFY(!done.first().at(0).toBool());
+    QVERIFY(done.first().at(1).toString().startsWith("cancelled"));
+    QVERIFY(panel.cells().size() < 4);
+    QVERIFY(!panel.isRunning());
+  }
+
+  void closingTheWindowDuringJobsLeavesNoThread() {
+    MainWindow w(std::make_unique<FakeDialogs>(), std::make_unique<FakeReporter>());
+    w.document()->resetToModel(loadModelInfo(m_dir));
+    w.show();
+    PerplexityPanel* ppl = w.perplexityPanel();
+    SearchPanel* search = w.searchPanel();
+    QVERIFY(ppl && search);
+    ppl->lengthsEdit()->setText("1024");
+    ppl->samplesBox()->setValue(8);
+    ppl->strideBox()->setValue(16);
+    search->targetBox()->setValue(512);
+    search->populationBox()->setValue(8);
+    search->generationsBox()->setValue(20);
+    QVERIFY(ppl->run());
+    QVERIFY(search->run());
+    search->setPaused(true);  // a paused worker must still end on close
+    QVERIFY(ppl->job()->hasLiveThread());
+    QVERIFY(search->job()->hasLiveThread());
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(w.close());
+    qInfo("close with two jobs running took %lld ms", t.elapsed());
+    QVERIFY(!ppl->job()->hasLiveThread());
+    QVERIFY(!search->job()->hasLiveThread());
+    QVERIFY(!ppl->isRunning());
+    QVERIFY(!search->isRunning());
+    QCoreApplication::sendPostedEvents();  // what the stopped workers posted is dropped
+    QCOMPARE(ppl->cells().size(), size_t(0));
+  }
+
+ private:
+  QString m_dir;
+};
+
+QTEST_MAIN(TestWidgetJobs)
+#include "test_widget_jobs.moc"
