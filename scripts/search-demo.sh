@@ -25,8 +25,8 @@ schedule=(--population 16 --parents 8 --mutations 4 --crossovers 4 --generations
           --lambda-max-scale 8 --search-attention --seed 0 --threads 1 --device cpu)
 # The workbench's schedule on top: children screened on two documents first (twice as many
 # children, the better half evaluated fully), early stop after 3 generations without a 0.01
-# gain, and 4096 tokens per forward pass (batch 8 at 4x, 4 at 8x: what docs/search.md
-# measured; batching turned out not to pay on that CPU, so the CPU default is now 1).
+# gain. (Both use the CPU default of one candidate per forward pass: batching was measured
+# not to pay on a CPU; see docs/search.md.)
 fast=(--screen --screen-samples 2 --screen-keep 0.5 --early-stop 3 --early-stop-tol 0.01)
 
 search() {  # search NAME TARGET ARGS... -> $out/NAME.json (the --json line), NAME.log
@@ -40,7 +40,7 @@ search() {  # search NAME TARGET ARGS... -> $out/NAME.json (the --json line), NA
 
 # Each target's two runs go side by side (one core each), so both see the same machine load.
 for m in 4 8; do
-  search "searched-${m}x" $((window * m)) "${fast[@]}" --batch $((32 / m)) &
+  search "searched-${m}x" $((window * m)) "${fast[@]}" &
   if [ "${BENCH:-1}" = 1 ]; then
     search "plain-${m}x" $((window * m)) --batch 1 &
   fi
