@@ -16,7 +16,7 @@ namespace rope::cli {
 namespace {
 
 const char* kUsage = R"(usage: rope-cli ppl [--model DIR|demo] [--data FILE[,FILE...]|demo] --lengths 128,512,1024
-                   [--samples N] [--stride S]
+                   [--samples N] [--stride S | --score-from N]
                    [--rope FILE | --method M [--factor S] [--original-max L] [--alpha A]
                     [--attention-factor A]]
                    [--format auto|bin|npy|safetensors|text] [--bin-dtype uint16|uint32]
@@ -33,6 +33,8 @@ every token once) and reports the mean token NLL and PPL = exp(NLL).
                FILE.json {"dtype": "uint16"}), .npy (1-D, or 2-D = one document per row),
                .safetensors (input_ids [N] or [D, N]), or text (.txt; tokenized with the
                model's tokenizer.model, one document per file or per --separator line)
+  --score-from N  score only positions >= N (truncated mode), e.g. the model's window to
+               see what happens beyond it; default 1 (every token with context)
   --samples N  documents per length (default 4)
   --rope FILE  a factor file (project JSON, LongRoPE CSV, HF config) replacing the config's RoPE
   --method M   default|linear|ntk|dynamic|yarn|llama3 on the config's RoPE, with --factor etc.
@@ -60,6 +62,7 @@ nlohmann::ordered_json toJson(const perplexity::Result& r) {
   j["methodology"] = {{"lengths", m.lengths},
                       {"samples", m.samples},
                       {"stride", m.stride},
+                      {"score_from", m.scoreFrom},
                       {"mode", m.stride > 0 ? "sliding-window" : "truncate"},
                       {"dtype", m.dtype},
                       {"device", m.device},
@@ -78,7 +81,7 @@ nlohmann::ordered_json toJson(const perplexity::Result& r) {
 
 int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   const Args a(argv, {"json", "no-bos"},
-               {"model", "data", "lengths", "samples", "stride", "rope", "method", "factor",
+               {"model", "data", "lengths", "samples", "stride", "score-from", "rope", "method", "factor",
                 "original-max", "alpha", "attention-factor", "format", "bin-dtype",
                 "separator-token", "separator", "tokenizer", "device", "dtype", "threads"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
@@ -101,6 +104,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   p.lengths = *lengths;
   p.samples = a.intValue("samples").value_or(4);
   p.stride = a.intValue("stride").value_or(0);
+  p.scoreFrom = a.intValue("score-from").value_or(1);
   if (auto file = a.value("rope")) {
     p.factorSet = readFactorFile(*file);
     p.ropeSource = *file;

@@ -22,8 +22,8 @@ struct Window {
   int firstScored;
 };
 
-std::vector<Window> windows(size_t docLen, int length, int stride) {
-  if (stride <= 0) return {{0, static_cast<size_t>(length), 1}};
+std::vector<Window> windows(size_t docLen, int length, int stride, int scoreFrom) {
+  if (stride <= 0) return {{0, static_cast<size_t>(length), std::max(1, scoreFrom)}};
   std::vector<Window> out;
   size_t prevEnd = 0;
   for (size_t begin = 0; begin < docLen; begin += stride) {
@@ -62,6 +62,17 @@ Result evaluate(Transformer& model, const TokenDataset& data, const Params& p,
   if (p.stride < 0) throw InputError("stride must not be negative, got " + std::to_string(p.stride));
   for (int len : p.lengths) {
     if (len < 2) throw InputError("evaluation length must be at least 2, got " + std::to_string(len));
+    if (p.scoreFrom >= len) {
+      throw InputError("scoring from position " + std::to_string(p.scoreFrom) +
+                       " leaves nothing to score at length " + std::to_string(len));
+    }
+  }
+  if (p.scoreFrom < 1) {
+    throw InputError("the first scored position must be at least 1, got " +
+                     std::to_string(p.scoreFrom));
+  }
+  if (p.scoreFrom > 1 && p.stride > 0) {
+    throw InputError("scoring from a position applies to truncated evaluation, not to --stride");
   }
   RopeRestore restore(model);
   if (p.factorSet) {
@@ -75,6 +86,7 @@ Result evaluate(Transformer& model, const TokenDataset& data, const Params& p,
   m.lengths = p.lengths;
   m.samples = p.samples;
   m.stride = p.stride;
+  m.scoreFrom = p.scoreFrom;
   m.dtype = computeDTypeName(model.options().dtype);
   m.device = model.options().device;
   m.architecture = model.config().architecture;
@@ -101,7 +113,7 @@ Result evaluate(Transformer& model, const TokenDataset& data, const Params& p,
       const size_t n = data.documents[d].size();
       if (n < static_cast<size_t>(len)) continue;
       ++used[li];
-      for (const Window& w : windows(n, len, p.stride)) passes.push_back({li, d, w});
+      for (const Window& w : windows(n, len, p.stride, p.scoreFrom)) passes.push_back({li, d, w});
     }
     if (used[li] == 0) {
       throw InputError("no document has at least " + std::to_string(len) + " tokens (" +

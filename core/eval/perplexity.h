@@ -36,6 +36,9 @@ struct Params {
   std::vector<int> lengths = {4096};
   int samples = 4;                      // documents per length
   int stride = 0;                       // 0: truncate; > 0: sliding windows
+  // Truncated mode: score only positions >= scoreFrom (e.g. the model's window, to see what
+  // happens beyond it); 1 scores every token that has context.
+  int scoreFrom = 1;
   // RoPE: a factor set, else explicit params, else the config's.
   std::optional<FactorSet> factorSet;
   std::optional<RopeParams> rope;
@@ -54,6 +57,7 @@ struct Methodology {
   std::vector<int> lengths;
   int samples = 0;
   int stride = 0;
+  int scoreFrom = 1;
   std::string dtype, device;
   std::string model, architecture;
   std::string datasetFingerprint, datasetDescription;

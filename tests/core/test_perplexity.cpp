@@ -18,21 +18,21 @@ namespace {
 const std::string kFixtures = ROPE_SHARED_DIR "/fixtures/hf-tiny";
 const std::string kPhi3 = kFixtures + "/phi3_longrope";
 
-// Mean next-token NLL of ids[1..n-1] from HF's reference logits (first n positions).
-double referenceMeanNll(const std::string& refFile, size_t n) {
+// Mean next-token NLL of ids[from..n-1] from HF's reference logits (first n positions).
+double referenceMeanNll(const std::string& refFile, size_t n, size_t from = 1) {
   const SafetensorsFile ref(refFile);
   const auto ids = ref.tensor("input_ids").toInt64s();
   const auto logits = ref.tensor("logits").toFloats();
   const size_t vocab = ref.tensor("logits").shape[1];
   double sum = 0;
-  for (size_t t = 0; t + 1 < n; ++t) {
+  for (size_t t = from - 1; t + 1 < n; ++t) {
     const float* row = logits.data() + t * vocab;
     double mx = row[0], z = 0;
     for (size_t j = 0; j < vocab; ++j) mx = std::max(mx, double(row[j]));
     for (size_t j = 0; j < vocab; ++j) z += std::exp(row[j] - mx);
     sum -= row[ids[t + 1]] - mx - std::log(z);
   }
-  return sum / double(n - 1);
+  return sum / double(n - from);
 }
 
 perplexity::Params params(std::vector<int> lengths) {
@@ -79,6 +79,25 @@ class TestPerplexity : public QObject {
     QCOMPARE(a.results[0].nll, b.results[0].nll);
     // Less context per token at length 100 than at 300 with these long-range weights.
     QVERIFY(r.results[0].nll != b.results[0].nll);
+  }
+
+  void scoreFrom() {
+    // Only the positions beyond Phi-3's 64-token window, as HF's logits give them.
+    auto p = params({300});
+    p.scoreFrom = 64;
+    const perplexity::Result r = perplexity::run(p);
+    QVERIFY2(r.valid, r.error.c_str());
+    QCOMPARE(r.results[0].tokens, int64_t{236});
+    QCOMPARE(r.methodology.scoreFrom, 64);
+    const double want = referenceMeanNll(kPhi3 + "/reference_long.safetensors", 300, 64);
+    QVERIFY(std::abs(r.results[0].nll - want) <= 1e-4 * want);
+    p.scoreFrom = 300;  // nothing left to score
+    QVERIFY(!perplexity::run(p).valid);
+    p.scoreFrom = 10;
+    p.stride = 50;  // not with sliding windows
+    const auto bad = perplexity::run(p);
+    QVERIFY(!bad.valid);
+    QVERIFY2(QString::fromStdString(bad.error).contains("truncated"), bad.error.c_str());
   }
 
   void formatsAgree() {
