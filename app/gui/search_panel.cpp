@@ -203,6 +203,8 @@ bool SearchPanel::run() {
   m_template.rotaryDim = m_doc->model().rotaryDim();
   m_template.originalMaxPosition = m_doc->model().trainingWindow();
   m_template.targetLength = p->targetLength;
+  m_device = p->devices == "auto" ? QString::fromStdString(defaultDevice())
+                                   : QString::fromStdString(p->devices);
   m_progress->setValue(0);
   m_pause->setChecked(false);
   m_clock.start();
@@ -278,7 +280,7 @@ void SearchPanel::onCandidate(int generation, double fitness) {
   m_progress->setValue(static_cast<int>(fraction * 1000));
   if (!m_job->isPaused()) {
     m_status->setText(QString("running on %1, %2 — generation %3, %4 candidates scored, %5")
-                          .arg(QString::fromStdString(m_params->devices))
+                          .arg(m_device)
                           .arg(QString::fromStdString(computeDTypeName(m_params->engine.dtype)))
                           .arg(generation)
                           .arg(m_scored)

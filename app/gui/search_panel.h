@@ -116,6 +116,7 @@ class SearchPanel : public QWidget {
   QProgressBar* m_progress = nullptr;
   QLabel* m_status = nullptr;
   QElapsedTimer m_clock;
+  QString m_device;  // status line
   std::optional<longrope::Params> m_params;
   std::vector<Generation> m_generations;
   QVector<double> m_scatterX, m_scatterY;

@@ -2,6 +2,7 @@
 // into the plots and tables; the GUI thread stays responsive (a 10 ms timer's largest lateness
 // < 50 ms); pause holds the search between candidates; cancel stops a running job within a
 // forward pass or so; closing the window during jobs leaves no worker thread behind.
+#include <QCheckBox>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
@@ -205,11 +206,34 @@ class TestWidgetJobs : public QObject {
     QCOMPARE(doc.setCount(), before);
     QCOMPARE(setsBefore + 1, before);
 
+    const std::vector<double> firstBest = panel.best()->factors;
     QString error;
     QVERIFY2(panel.exportCsv(tmp.filePath("search.csv"), &error), qPrintable(error));
     QFile f(tmp.filePath("search.csv"));
     QVERIFY(f.open(QIODevice::ReadOnly));
     QCOMPARE(QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts).size(), 3);
+
+    // The same search into a new checkpoint, cancelled while paused after its first
+    // candidate, then resumed from that file: the result equals the uninterrupted search's.
+    panel.checkpointEdit()->setText(tmp.filePath("again.ckpt"));
+    done.clear();
+    QVERIFY(panel.run());
+    panel.setPaused(true);
+    QTRY_VERIFY_WITH_TIMEOUT(panel.candidatesScored() >= 1, 60000);
+    panel.cancel();  // wakes the paused worker, which stops
+    QVERIFY(waitFinished(done));
+    QVERIFY(!done.first().at(0).toBool());
+    QVERIFY2(done.first().at(1).toString().contains("resumable"),
+             qPrintable(done.first().at(1).toString()));
+    QVERIFY(!panel.best().has_value());
+    QVERIFY(QFileInfo::exists(tmp.filePath("again.ckpt")));
+    panel.resumeBox()->setChecked(true);
+    done.clear();
+    QVERIFY(panel.run());
+    QVERIFY(waitFinished(done));
+    QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
+    QVERIFY(panel.best().has_value());
+    QCOMPARE(panel.best()->factors, firstBest);
   }
 
   void cancelStopsARunningSweep() {
