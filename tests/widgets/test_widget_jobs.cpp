@@ -259,6 +259,39 @@ class TestWidgetJobs : public QObject {
     QVERIFY(!panel.isRunning());
   }
 
+  void failuresBecomeOneMessage() {
+    WorkbenchDocument doc;
+    doc.resetToModel(loadModelInfo(m_dir));
+    PerplexityPanel ppl(&doc);
+    ppl.lengthsEdit()->setText("abc");
+    QVERIFY(!ppl.run());  // bad input: nothing starts, the status line says why
+    QVERIFY(ppl.statusLabel()->text().contains("Lengths"));
+    ppl.lengthsEdit()->setText("50000000");  // longer than every document: core throws
+    QSignalSpy pplDone(&ppl, &PerplexityPanel::finished);
+    QVERIFY(ppl.run());
+    QVERIFY(waitFinished(pplDone));
+    QVERIFY(!pplDone.first().at(0).toBool());
+    QVERIFY2(pplDone.first().at(1).toString().startsWith("failed: "),
+             qPrintable(pplDone.first().at(1).toString()));
+    QCOMPARE(ppl.statusLabel()->text(), pplDone.first().at(1).toString());
+    QVERIFY(!ppl.isRunning());
+
+    SearchPanel search(&doc);
+    search.resumeBox()->setChecked(true);
+    QVERIFY(!search.run());  // resume without a checkpoint file
+    QVERIFY(search.statusLabel()->text().contains("checkpoint"));
+    QTemporaryDir tmp;
+    search.checkpointEdit()->setText(tmp.filePath("missing.ckpt"));
+    search.targetBox()->setValue(256);
+    search.populationBox()->setValue(4);
+    QSignalSpy searchDone(&search, &SearchPanel::finished);
+    QVERIFY(search.run());
+    QVERIFY(waitFinished(searchDone));
+    QVERIFY(!searchDone.first().at(0).toBool());
+    QVERIFY2(searchDone.first().at(1).toString().startsWith("failed: "),
+             qPrintable(searchDone.first().at(1).toString()));
+  }
+
   void closingTheWindowDuringJobsLeavesNoThread() {
     MainWindow w(std::make_unique<FakeDialogs>(), std::make_unique<FakeReporter>());
     w.document()->resetToModel(loadModelInfo(m_dir));
