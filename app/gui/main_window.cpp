@@ -112,6 +112,12 @@ void MainWindow::restoreSettings() {
   m_spectrum->views()->setCurrentIndex(s.value(settings::kSpectrumView, 0).toInt());
   m_editor->setLogScale(s.value(settings::kLogScale, false).toBool());
   m_doc->setEnforceMonotone(s.value(settings::kEnforceMonotone, true).toBool());
+  m_doc->setDevice(s.value(settings::kDevice, "cpu").toString());  // ignored when not here
+  try {
+    m_doc->setDtype(parseComputeDType(s.value(settings::kDtype, "float32").toString().toStdString()));
+  } catch (const std::exception&) {
+    // a stale or edited value: keep float32
+  }
 }
 
 void MainWindow::saveSettings() const {
@@ -122,6 +128,8 @@ void MainWindow::saveSettings() const {
   s.setValue(settings::kSpectrumView, m_spectrum->views()->currentIndex());
   s.setValue(settings::kLogScale, m_editor->factorPlot()->logScale());
   s.setValue(settings::kEnforceMonotone, m_doc->enforceMonotone());
+  s.setValue(settings::kDevice, m_doc->device());
+  s.setValue(settings::kDtype, QString::fromStdString(computeDTypeName(m_doc->dtype())));
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -177,6 +177,15 @@ std::optional<SweepRequest> PerplexityPanel::request() {
   r.samples = m_samples->value();
   r.stride = m_stride->value();
   r.threads = m_threads->value();
+  // The document's dataset (empty: the demo test split), device and dtype.
+  const DatasetInfo& dataset = m_doc->dataset();
+  if (dataset.isEmpty()) {
+    m_status->setText("No dataset: open one with File > Open dataset");
+    return std::nullopt;
+  }
+  r.data = dataset.files;
+  r.device = m_doc->device().toStdString();
+  r.dtype = m_doc->dtype();
   for (int i = 0; i < m_sets->count(); ++i) {
     if (m_sets->item(i)->checkState() != Qt::Checked) continue;
     if (i == 0) {

@@ -34,6 +34,8 @@ SweepOutcome runSweep(const SweepRequest& r, const std::function<bool(double)>& 
     if (!go(0)) throw CancelledError();
     Transformer::Options engine;
     engine.threads = r.threads;
+    engine.device = r.device;
+    engine.dtype = r.dtype;
     Transformer model(modelDir, engine, [&](int, int) { return go(0); });
     o.device = QString::fromStdString(engine.device);
     o.dtype = QString::fromStdString(computeDTypeName(engine.dtype));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "eval/perplexity.h"
+#include "model/transformer.h"
 #include "rope/factor_set.h"
 
 namespace rope {
@@ -26,6 +27,8 @@ struct SweepRequest {
   // nullopt: the model's own RoPE.
   std::vector<std::pair<QString, std::optional<FactorSet>>> sets;
   int threads = 1;  // torch CPU threads; 0: one per hardware thread
+  std::string device = "cpu";  // the document's device and dtype
+  ComputeDType dtype = ComputeDType::Float32;
 };
 
 struct SweepCell {

@@ -1,5 +1,8 @@
 #include "project_dock.h"
 
+#include <QComboBox>
+#include <QFileInfo>
+#include <QFormLayout>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QListView>
@@ -28,8 +31,24 @@ ProjectDock::ProjectDock(WorkbenchDocument* doc, QWidget* parent)
   m_list->setToolTip(
       "Tick: visible in the plots. Select: the active set, edited in the factor editor.");
   m_remove = new QPushButton("Remove set");
+  m_dataset = new QLabel;
+  m_dataset->setWordWrap(true);
+  m_dataset->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_device = new QComboBox;
+  for (const std::string& d : availableDevices()) m_device->addItem(QString::fromStdString(d));
+  m_device->setToolTip("Where the Perplexity and Search jobs run");
+  m_dtype = new QComboBox;
+  for (ComputeDType t : {ComputeDType::Float32, ComputeDType::BFloat16, ComputeDType::Float16}) {
+    m_dtype->addItem(QString::fromStdString(computeDTypeName(t)), static_cast<int>(t));
+  }
+  m_dtype->setToolTip("The compute dtype of the jobs' forward passes");
+  auto* compute = new QFormLayout;
+  compute->addRow("Device", m_device);
+  compute->addRow("Dtype", m_dtype);
   layout->addWidget(m_summary);
   layout->addWidget(m_details);
+  layout->addWidget(m_dataset);
+  layout->addLayout(compute);
   layout->addWidget(new QLabel("<b>Factor sets</b> (tick to show, select to edit)"));
   layout->addWidget(m_list, 1);
   layout->addWidget(m_remove);
@@ -45,8 +64,17 @@ ProjectDock::ProjectDock(WorkbenchDocument* doc, QWidget* parent)
           });
   connect(m_remove, &QPushButton::clicked, this,
           [this] { m_doc->removeSet(m_doc->activeIndex()); });
+  connect(doc, &WorkbenchDocument::datasetChanged, this, &ProjectDock::showDataset);
+  connect(doc, &WorkbenchDocument::computeChanged, this, &ProjectDock::showCompute);
+  connect(m_device, &QComboBox::currentTextChanged, this,
+          [this](const QString& device) { m_doc->setDevice(device); });
+  connect(m_dtype, &QComboBox::currentIndexChanged, this, [this](int index) {
+    if (index >= 0) m_doc->setDtype(static_cast<ComputeDType>(m_dtype->itemData(index).toInt()));
+  });
   showModel();
   showActive();
+  showDataset();
+  showCompute();
 }
 
 void ProjectDock::showModel() {
@@ -82,6 +110,35 @@ void ProjectDock::showActive() {
     m_list->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect);
   }
   m_remove->setEnabled(active >= 0);
+}
+
+void ProjectDock::showDataset() {
+  const DatasetInfo& d = m_doc->dataset();
+  QString text = "<b>Dataset</b><br>";
+  if (d.isEmpty()) {
+    text += "<i>none: open one with File &gt; Open dataset</i>";
+  } else {
+    QStringList names;
+    for (const std::string& f : d.files) {
+      names << QFileInfo(QString::fromStdString(f)).fileName().toHtmlEscaped();
+    }
+    if (d.demoTest) names << "demo test split";
+    text += names.join(", ");
+    if (d.documents >= 0 && d.description.isEmpty()) {
+      text += QString("<br>%1 documents").arg(d.documents);
+    }
+    if (!d.description.isEmpty()) text += "<br><i>" + d.description.toHtmlEscaped() + "</i>";
+  }
+  m_dataset->setText(text);
+  QStringList tip;
+  for (const std::string& f : d.files) tip << QString::fromStdString(f);
+  m_dataset->setToolTip(tip.join("\n"));
+}
+
+void ProjectDock::showCompute() {
+  const QSignalBlocker deviceBlock(m_device), dtypeBlock(m_dtype);
+  m_device->setCurrentText(m_doc->device());
+  m_dtype->setCurrentIndex(m_dtype->findData(static_cast<int>(m_doc->dtype())));
 }
 
 }  // namespace rope

@@ -20,6 +20,7 @@
 #include "perplexity_panel.h"  // etaText
 #include "scientific_plot.h"
 #include "train/demo_assets.h"
+#include "util/error.h"
 #include "workbench_document.h"
 
 namespace rope {
@@ -62,6 +63,8 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, QWidget* parent)
   m_progress->setRange(0, 1000);
   m_status = new QLabel;
   m_status->setWordWrap(true);
+  m_data = new QLabel;
+  m_data->setWordWrap(true);
 
   auto* form = new QFormLayout;
   form->addRow("Target length", m_target);
@@ -83,6 +86,7 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, QWidget* parent)
   buttons->addWidget(m_csv, 1, 1);
   buttons->addWidget(m_image, 1, 2);
   auto* side = new QVBoxLayout;
+  side->addWidget(m_data);
   side->addLayout(form);
   side->addWidget(new QLabel("Extra seeds"));
   side->addWidget(m_seeds, 1);
@@ -128,6 +132,17 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, QWidget* parent)
     if (!path.isEmpty() && !m_curves->exportTo(path, 0, 0, &error)) m_status->setText(error);
   });
   connect(m_doc, &WorkbenchDocument::changed, this, &SearchPanel::fillSeeds);
+  auto showData = [this] {
+    const DatasetInfo& d = m_doc->dataset();
+    m_data->setText(
+        d.isEmpty() ? QString("Search data: none (File > Open dataset)")
+        : d.demoTest
+            ? QString("Search data: the demo corpus's validation split. The dataset is the "
+                      "test split, and the search must not tune on the data it is judged on.")
+            : QString("Search data: the dataset (%1 files)").arg(d.files.size()));
+  };
+  connect(m_doc, &WorkbenchDocument::datasetChanged, this, showData);
+  showData();
   fillSeeds();
   setRunning(false);
 }
@@ -153,13 +168,19 @@ std::optional<longrope::Params> SearchPanel::params() {
   const QString folder = m_doc->model().folder;
   try {
     p.modelDir = resolveModel(folder.isEmpty() ? "demo" : folder.toStdString());
-    p.data.paths = demoDataFiles("validation");
+    // The search tunes on its data: the demo's validation split stands in for the demo test
+    // split (the perplexity tab's), so that the search never tunes on the test split.
+    const DatasetInfo& dataset = m_doc->dataset();
+    if (dataset.isEmpty()) throw InputError("open a dataset with File > Open dataset");
+    p.data.paths = dataset.demoTest ? demoDataFiles("validation") : dataset.files;
+    p.data.tokenizerPath = p.modelDir + "/tokenizer.model";
   } catch (const std::exception& e) {
     m_status->setText(QString("no model or data: %1").arg(e.what()));
     return std::nullopt;
   }
   p.engine.threads = m_threads->value();
-  p.devices = "auto";
+  p.engine.dtype = m_doc->dtype();
+  p.devices = m_doc->device().toStdString();
   p.targetLength = m_target->value();
   p.samples = m_samples->value();
   p.population = m_populationSize->value();

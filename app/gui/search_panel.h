@@ -78,6 +78,7 @@ class SearchPanel : public QWidget {
   QCheckBox* resumeBox() const { return m_resume; }
   QListWidget* seedList() const { return m_seeds; }
   QLabel* statusLabel() const { return m_status; }
+  QLabel* dataLabel() const { return m_data; }
 
  signals:
   void finished(bool valid, QString message);
@@ -115,6 +116,7 @@ class SearchPanel : public QWidget {
   QPushButton* m_image = nullptr;
   QProgressBar* m_progress = nullptr;
   QLabel* m_status = nullptr;
+  QLabel* m_data = nullptr;  // which data the search tunes on, and why
   QElapsedTimer m_clock;
   QString m_device;  // status line
   std::optional<longrope::Params> m_params;

@@ -38,12 +38,14 @@ WorkbenchActions::WorkbenchActions(WorkbenchDocument* doc, WorkbenchSession* ses
   m_redo = doc->undoStack()->createRedoAction(this, "&Redo");
   m_redo->setShortcut(QKeySequence::Redo);
   connect(session, &WorkbenchSession::fileUsed, this, &WorkbenchActions::remember);
+  connect(session, &WorkbenchSession::datasetUsed, this, &WorkbenchActions::rememberDataset);
 }
 
 void WorkbenchActions::addMenus(QMenuBar* bar) {
   QMenu* file = bar->addMenu("&File");
   file->addAction("Open &model folder…", QKeySequence::Open, this,
                   &WorkbenchActions::openModelFolder);
+  file->addAction("Open &dataset…", this, &WorkbenchActions::openDataset);
   file->addAction("&Import factors…", this, &WorkbenchActions::importFactors);
   QMenu* exportMenu = file->addMenu("&Export active set as");
   exportMenu->addAction("Hugging Face config.json…", this,
@@ -57,6 +59,7 @@ void WorkbenchActions::addMenus(QMenuBar* bar) {
   file->addAction("Open &session…", this, &WorkbenchActions::openSession);
   file->addAction("&Save session…", QKeySequence::Save, this, &WorkbenchActions::saveSession);
   m_recent = file->addMenu("&Recent files");
+  m_recentDatasets = file->addMenu("Recent &datasets");
   rebuildRecentMenu();
   file->addSeparator();
   file->addAction("&Quit", QKeySequence::Quit, m_parent, &QWidget::close);
@@ -84,6 +87,14 @@ void WorkbenchActions::importFactors() {
       "Import factors", startDirectory(),
       "Factor files (*.csv *.txt *.json);;LongRoPE CSV (*.csv *.txt);;JSON (*.json)");
   if (!path.isEmpty()) m_session->importFactors(path);
+}
+
+void WorkbenchActions::openDataset() {
+  const QString path = m_dialogs->openFile(
+      "Open dataset", startDirectory(),
+      "Datasets (*.bin *.npy *.safetensors *.txt *.md);;Token ids (*.bin *.npy *.safetensors);;"
+      "Text (*.txt *.md)");
+  if (!path.isEmpty()) m_session->openDataset(path);
 }
 
 void WorkbenchActions::exportFactors(FactorFormat format) {
@@ -175,7 +186,31 @@ void WorkbenchActions::remember(const QString& path) {
   rebuildRecentMenu();
 }
 
+QStringList WorkbenchActions::recentDatasets() const {
+  return QSettings().value(settings::kRecentDatasets).toStringList();
+}
+
+void WorkbenchActions::rememberDataset(const QString& path) {
+  QSettings store;
+  QStringList recent = store.value(settings::kRecentDatasets).toStringList();
+  const QString absolute = QFileInfo(path).absoluteFilePath();
+  recent.removeAll(absolute);
+  recent.prepend(absolute);
+  while (recent.size() > settings::kMaxRecentFiles) recent.removeLast();
+  store.setValue(settings::kRecentDatasets, recent);
+  store.setValue(settings::kLastDirectory, QFileInfo(absolute).absolutePath());
+  rebuildRecentMenu();
+}
+
 void WorkbenchActions::rebuildRecentMenu() {
+  if (m_recentDatasets) {
+    m_recentDatasets->clear();
+    const QStringList datasets = recentDatasets();
+    for (const QString& path : datasets) {
+      m_recentDatasets->addAction(path, this, [this, path] { m_session->openDataset(path); });
+    }
+    m_recentDatasets->setEnabled(!datasets.isEmpty());
+  }
   if (!m_recent) return;
   m_recent->clear();
   const QStringList recent = recentFiles();

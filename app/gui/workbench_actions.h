@@ -30,10 +30,12 @@ class WorkbenchActions : public QObject {
 
   void addMenus(QMenuBar* bar);
   QStringList recentFiles() const;
+  QStringList recentDatasets() const;
 
   // The File menu's handlers, callable directly.
   void openModelFolder();
   void importFactors();
+  void openDataset();
   void exportFactors(FactorFormat format);
   void showRuntimeOptions();
   void exportPlot();
@@ -47,6 +49,7 @@ class WorkbenchActions : public QObject {
  private:
   void remember(const QString& path);
   void rebuildRecentMenu();
+  void rememberDataset(const QString& path);
   QString startDirectory() const;
 
   WorkbenchDocument* m_doc;
@@ -58,6 +61,7 @@ class WorkbenchActions : public QObject {
   QAction* m_undo = nullptr;
   QAction* m_redo = nullptr;
   QMenu* m_recent = nullptr;
+  QMenu* m_recentDatasets = nullptr;
 };
 
 }  // namespace rope

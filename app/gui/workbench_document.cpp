@@ -1,11 +1,13 @@
 #include "workbench_document.h"
 
+#include <QFileInfo>
 #include <QUndoStack>
 #include <algorithm>
 #include <cmath>
 
 #include "factor_ops.h"
 #include "rope/rope_math.h"
+#include "train/demo_assets.h"
 #include "undo_commands.h"
 #include "util/error.h"
 
@@ -42,7 +44,14 @@ void WorkbenchDocument::reset(const ModelInfo& model, int targetWindow,
   m_sets = std::move(sets);
   m_active = m_sets.empty() ? -1 : 0;
   m_colorCounter = setCount();
+  // The demo model comes with its corpus; another model's data is the user's to choose.
+  m_dataset = DatasetInfo{};
+  if (modelIsDemo()) {
+    m_dataset.demoTest = true;
+    m_dataset.description = "the demo corpus's test split (one document per book)";
+  }
   emit modelReset();
+  emit datasetChanged();
   emit activeChanged(m_active);
   emit targetWindowChanged(m_targetWindow);
   emit changed();
@@ -102,6 +111,38 @@ void WorkbenchDocument::setEnforceMonotone(bool enforce) {
   m_enforceMonotone = enforce;
   emit enforceMonotoneChanged(enforce);
   emit changed();
+}
+
+bool WorkbenchDocument::modelIsDemo() const {
+  if (m_model.builtIn || m_model.folder.isEmpty()) return true;
+  try {
+    const QString demo = QFileInfo(QString::fromStdString(demoModelDir())).canonicalFilePath();
+    return !demo.isEmpty() && QFileInfo(m_model.folder).canonicalFilePath() == demo;
+  } catch (const std::exception&) {
+    return false;  // no demo model here
+  }
+}
+
+void WorkbenchDocument::setDataset(const DatasetInfo& dataset) {
+  m_dataset = dataset;
+  emit datasetChanged();
+}
+
+bool WorkbenchDocument::setDevice(const QString& device) {
+  bool known = false;
+  for (const std::string& d : availableDevices()) known = known || device.toStdString() == d;
+  if (!known) return false;
+  if (device != m_device) {
+    m_device = device;
+    emit computeChanged();
+  }
+  return true;
+}
+
+void WorkbenchDocument::setDtype(ComputeDType dtype) {
+  if (dtype == m_dtype) return;
+  m_dtype = dtype;
+  emit computeChanged();
 }
 
 FactorSetContent WorkbenchDocument::contentOf(int index) const {

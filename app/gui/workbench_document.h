@@ -4,6 +4,8 @@
 // from) and which one is active. Every edit of a factor set goes through the QUndoStack
 // (edit*, add, remove, operations); visibility, the active set and view options do not.
 // Loading a model or a session replaces the state and clears the undo history.
+// It also holds what jobs (Perplexity, Search) run on: the dataset (the demo test split for
+// the demo model, else none until File > Open dataset), the device and the compute dtype.
 
 #include <QColor>
 #include <QObject>
@@ -11,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "model/transformer.h"
 #include "model_info.h"
 #include "preset_factory.h"
 #include "rope/factor_set.h"
@@ -25,6 +28,17 @@ struct FactorSetEntry {
   bool visible = true;
   std::optional<Preset> origin;  // the preset it was made from (reset, runtime options)
   bool edited = false;           // changed by hand since it was made
+};
+
+// The evaluation data: files as core's TokenSource reads them (token ids or text tokenized
+// with the model's tokenizer.model). demoTest: the demo corpus's test split, whose files are
+// resolved when a job starts (the corpus may need preparing on first use).
+struct DatasetInfo {
+  std::vector<std::string> files;
+  bool demoTest = false;
+  int documents = -1;   // -1: not known until a job loads it
+  QString description;  // what the dock shows under the file names
+  bool isEmpty() const { return files.empty() && !demoTest; }
 };
 
 // What an undo command swaps: the set's content, not its view state.
@@ -50,6 +64,11 @@ class WorkbenchDocument : public QObject {
   const FactorSetEntry* activeEntry() const;
   bool enforceMonotone() const { return m_enforceMonotone; }
   QUndoStack* undoStack() const { return m_undo; }
+  const DatasetInfo& dataset() const { return m_dataset; }
+  const QString& device() const { return m_device; }
+  ComputeDType dtype() const { return m_dtype; }
+  // The model is the bundled demo model (or the built-in default, for which jobs use it).
+  bool modelIsDemo() const;
 
   // Replaces everything (model, target window, sets) and clears the undo history.
   void reset(const ModelInfo& model, int targetWindow, std::vector<FactorSetEntry> sets);
@@ -63,6 +82,11 @@ class WorkbenchDocument : public QObject {
   void setVisible(int index, bool visible);
   void setTargetWindow(int window);
   void setEnforceMonotone(bool enforce);
+  // Job settings (not undoable). setDevice ignores a device rope::availableDevices() lacks
+  // and returns false.
+  void setDataset(const DatasetInfo& dataset);
+  bool setDevice(const QString& device);
+  void setDtype(ComputeDType dtype);
 
   // Undoable edits. Each validates first and throws InputError without touching the state.
   // mergeKey >= 0 merges consecutive edits with the same key (spin boxes).
@@ -96,6 +120,8 @@ class WorkbenchDocument : public QObject {
   void activeChanged(int index);
   void targetWindowChanged(int window);
   void enforceMonotoneChanged(bool enforce);
+  void datasetChanged();
+  void computeChanged();  // device or dtype
   // Any of the above: plots redraw (their replots are coalesced).
   void changed();
 
@@ -108,6 +134,9 @@ class WorkbenchDocument : public QObject {
   std::vector<FactorSetEntry> m_sets;
   int m_active = -1;
   bool m_enforceMonotone = true;
+  DatasetInfo m_dataset;
+  QString m_device = "cpu";
+  ComputeDType m_dtype = ComputeDType::Float32;
   mutable int m_colorCounter = 0;
   QUndoStack* m_undo = nullptr;
 };

@@ -9,10 +9,12 @@
 #include <QSaveFile>
 #include <exception>
 
+#include "data/token_data.h"
 #include "io/hf_config.h"
 #include "reporter.h"
 #include "rope/rope_math.h"
 #include "runtime_options.h"
+#include "train/demo_assets.h"
 #include "util/error.h"
 #include "workbench_document.h"
 
@@ -123,6 +125,57 @@ void WorkbenchSession::saveSession(const QString& path) const {
   for (const FactorSetEntry& e : m_doc->sets()) sets.push_back(e.set);
   if (sets.empty()) throw InputError("there are no factor sets to save");
   writeProject(path.toStdString(), sets);
+}
+
+void WorkbenchSession::loadDataset(const QString& path) {
+  const QFileInfo info(path);
+  const std::string file = path.toStdString();
+  if (!info.exists()) throw InputError(file + ": no such file");
+  if (!info.isFile()) {
+    throw InputError(file + ": not a file; choose a token file (.bin, .npy, .safetensors) or "
+                            "a text file (.txt, .md)");
+  }
+  const QString ext = info.suffix().toLower();
+  const bool isText = ext == "txt" || ext == "md" || ext == "text";
+  if (!isText && ext != "bin" && ext != "npy" && ext != "safetensors") {
+    throw InputError(file + ": not a dataset; use token ids (.bin, .npy, .safetensors) or "
+                            "text (.txt, .md) tokenized with the model's tokenizer.model");
+  }
+  TokenSource source;
+  source.paths = {file};
+  if (isText) {
+    const ModelInfo& m = m_doc->model();
+    const std::string dir =
+        m.folder.isEmpty() ? resolveModel("demo") : m.folder.toStdString();
+    source.tokenizerPath = dir + "/tokenizer.model";
+    if (!QFileInfo::exists(QString::fromStdString(source.tokenizerPath))) {
+      throw InputError(file + ": text data needs the model's tokenizer.model, and " + dir +
+                       " has none; use token ids (.bin, .npy, .safetensors) instead");
+    }
+  }
+  DatasetInfo dataset;
+  dataset.files = {file};
+  if (info.size() <= kDatasetLoadBytes) {
+    const TokenDataset data = loadTokens(source);
+    if (data.totalTokens() == 0) throw InputError(file + ": holds no tokens");
+    dataset.documents = static_cast<int>(data.documents.size());
+    dataset.description = QString::fromStdString(data.description);
+  } else {
+    dataset.description = QString("%1 MiB, loaded when a job uses it")
+                              .arg(info.size() / double(1 << 20), 0, 'f', 1);
+  }
+  m_doc->setDataset(dataset);
+}
+
+bool WorkbenchSession::openDataset(const QString& path) {
+  try {
+    loadDataset(path);
+  } catch (const std::exception& e) {
+    m_reporter->error("Open dataset", text(e));
+    return false;
+  }
+  emit datasetUsed(path);
+  return true;
 }
 
 bool WorkbenchSession::openModel(const QString& path) {

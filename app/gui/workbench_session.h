@@ -24,6 +24,12 @@ class WorkbenchSession : public QObject {
   void loadModel(const QString& path);
   void loadSession(const QString& path);
   void loadFactors(const QString& path);
+  // A token or text file (core's TokenSource formats; text with the model's tokenizer.model)
+  // becomes the document's dataset. Checked by extension and existence; a file up to
+  // kDatasetLoadBytes is loaded with core now (fast) and gives its document count, a bigger
+  // one is loaded by the job that uses it (the GUI never waits on it).
+  static constexpr qint64 kDatasetLoadBytes = 8 << 20;
+  void loadDataset(const QString& path);
   // Returns the writer's warnings (what the format cannot hold).
   QStringList saveActive(const QString& path, FactorFormat format) const;
   void saveSession(const QString& path) const;
@@ -32,6 +38,7 @@ class WorkbenchSession : public QObject {
   bool openModel(const QString& path);
   bool openSession(const QString& path);
   bool importFactors(const QString& path);
+  bool openDataset(const QString& path);
   bool exportActive(const QString& path, FactorFormat format);
   bool writeSession(const QString& path);
   // A dropped or recent path: a folder or config.json opens a model, a project JSON a
@@ -44,6 +51,8 @@ class WorkbenchSession : public QObject {
  signals:
   // A file was opened or written successfully (for the recent-files list).
   void fileUsed(const QString& path);
+  // A dataset was opened successfully (for the recent-datasets list).
+  void datasetUsed(const QString& path);
 
  private:
   WorkbenchDocument* m_doc;
