@@ -114,7 +114,8 @@ void MainWindow::restoreSettings() {
   m_doc->setEnforceMonotone(s.value(settings::kEnforceMonotone, true).toBool());
   m_doc->setDevice(s.value(settings::kDevice, "cpu").toString());  // ignored when not here
   try {
-    m_doc->setDtype(parseComputeDType(s.value(settings::kDtype, "float32").toString().toStdString()));
+    const QString dtype = s.value(settings::kDtype, "float32").toString();
+    m_doc->setDtype(parseComputeDType(dtype.toStdString()));
   } catch (const std::exception&) {
     // a stale or edited value: keep float32
   }
