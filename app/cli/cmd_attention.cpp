@@ -4,6 +4,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "data/token_data.h"
 #include "analysis/attention_analysis.h"
 #include "cli/cli.h"
 #include "cli/cli_args.h"
@@ -38,20 +39,6 @@ keys beyond the training window.
   --threads N  CPU threads (default: one per hardware thread)
 )";
 
-std::vector<int64_t> readIds(const std::string& path) {
-  const SafetensorsFile file(path);
-  const TensorView& t = file.tensor("input_ids");
-  if (t.dtype != DType::I64 && t.dtype != DType::I32) {
-    throw InputError(path + ": input_ids must be I64 (or I32), got " + dtypeName(t.dtype));
-  }
-  const bool oneRow = t.shape.size() == 2 && t.shape[0] == 1;
-  if (!(t.shape.size() == 1 || oneRow)) {
-    throw InputError(path + ": input_ids must have shape [T] or [1, T], got " +
-                     shapeString(t.shape));
-  }
-  if (t.numel() == 0) throw InputError(path + ": input_ids is empty");
-  return t.toInt64s();
-}
 
 std::vector<int> parseHeads(const std::string& text) {
   std::vector<int> heads;
@@ -89,7 +76,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream&) 
   p.engine.threads = a.intValue("threads").value_or(0);
   p.heads = parseHeads(a.value("heads").value_or("all"));
   p.layers = {layer};
-  p.ids = readIds(a.require("input"));
+  p.ids = readInputIds(a.require("input"));
   p.keepFull = true;
   p.grid = 0;
   p.pairShareRows = 0;

@@ -1,6 +1,7 @@
 // rope-cli logits: the model's logits for a token sequence, for checks against other runtimes.
 #include <cstring>
 
+#include "data/token_data.h"
 #include "train/demo_assets.h"
 #include "cli/cli.h"
 #include "cli/cli_args.h"
@@ -26,20 +27,6 @@ index) over the int64 tensor `input_ids` ([1, T] or [T]) of IN and writes the fl
   --threads N CPU threads (default: one per hardware thread)
 )";
 
-std::vector<int64_t> readInputIds(const std::string& path) {
-  const SafetensorsFile file(path);
-  const TensorView& t = file.tensor("input_ids");
-  if (t.dtype != DType::I64 && t.dtype != DType::I32) {
-    throw InputError(path + ": input_ids must be I64 (or I32), got " + dtypeName(t.dtype));
-  }
-  const bool oneRow = t.shape.size() == 2 && t.shape[0] == 1;
-  if (!(t.shape.size() == 1 || oneRow)) {
-    throw InputError(path + ": input_ids must have shape [T] or [1, T], got " +
-                     shapeString(t.shape));
-  }
-  if (t.numel() == 0) throw InputError(path + ": input_ids is empty");
-  return t.toInt64s();
-}
 
 int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream&) {
   const Args a(argv, {}, {"model", "input", "out", "device", "dtype", "rope", "threads"});

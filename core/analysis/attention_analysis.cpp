@@ -35,18 +35,6 @@ std::string describe(const RopeParams& r, const std::optional<FactorSet>& set) {
   return s.str();
 }
 
-// Restores a model's RoPE when the analysis ends, however it ends.
-struct RopeRestore {
-  Transformer& model;
-  RopeParams saved;
-  ~RopeRestore() {
-    try {
-      model.setRope(saved);
-    } catch (...) {
-    }
-  }
-};
-
 }  // namespace
 
 std::vector<int64_t> pairShareRows(int64_t tokens, int count) {
@@ -74,7 +62,7 @@ Result analyze(Transformer& model, const Params& params, const Progress& progres
   };
   try {
     const ModelConfig& m = model.config();
-    const RopeRestore restore{model, model.rope()};
+    const RopeRestore restore(model);
     if (params.factorSet) {
       model.setFactorSet(*params.factorSet);
     } else if (params.rope) {

@@ -224,6 +224,21 @@ int64_t TokenDataset::longestDocument() const {
   return static_cast<int64_t>(n);
 }
 
+std::vector<int64_t> readInputIds(const std::string& path) {
+  const SafetensorsFile file(path);
+  const TensorView& t = file.tensor("input_ids");
+  if (t.dtype != DType::I64 && t.dtype != DType::I32) {
+    throw InputError(path + ": input_ids must be I64 (or I32), got " + dtypeName(t.dtype));
+  }
+  const bool oneRow = t.shape.size() == 2 && t.shape[0] == 1;
+  if (!(t.shape.size() == 1 || oneRow)) {
+    throw InputError(path + ": input_ids must have shape [T] or [1, T], got " +
+                     shapeString(t.shape));
+  }
+  if (t.numel() == 0) throw InputError(path + ": input_ids is empty");
+  return t.toInt64s();
+}
+
 std::string fingerprintOf(const std::vector<std::vector<int64_t>>& documents) {
   uint64_t h = 1469598103934665603ull;
   auto mix = [&](uint64_t v) {

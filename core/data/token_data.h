@@ -41,6 +41,10 @@ struct TokenDataset {
 
 TokenDataset loadTokens(const TokenSource& source);
 
+// The int64 (or int32) tensor input_ids, shape [T] or [1, T], of a safetensors file: the
+// input of rope-cli logits and attention. Throws InputError naming the file otherwise.
+std::vector<int64_t> readInputIds(const std::string& path);
+
 // The fingerprint of documents (as stored in TokenDataset::fingerprint).
 std::string fingerprintOf(const std::vector<std::vector<int64_t>>& documents);
 

@@ -50,22 +50,6 @@ double logProb(const float* row, int64_t width, int64_t target) {
   return static_cast<double>(row[target] - mx) - std::log(sum);
 }
 
-// Restores the model's RoPE when evaluation ends, however it ends.
-class RopeRestore {
- public:
-  explicit RopeRestore(Transformer& m) : m_model(m), m_saved(m.rope()) {}
-  ~RopeRestore() {
-    try {
-      m_model.setRope(m_saved);
-    } catch (...) {  // it was valid when saved
-    }
-  }
-
- private:
-  Transformer& m_model;
-  RopeParams m_saved;
-};
-
 }  // namespace
 
 Codec codecFor(const Tokenizer& tokenizer) {

@@ -36,22 +36,6 @@ std::vector<Window> windows(size_t docLen, int length, int stride, int scoreFrom
   return out;
 }
 
-// Restores the model's RoPE when evaluation ends, however it ends.
-class RopeRestore {
- public:
-  explicit RopeRestore(Transformer& m) : m_model(m), m_saved(m.rope()) {}
-  ~RopeRestore() {
-    try {
-      m_model.setRope(m_saved);
-    } catch (...) {  // it was valid when saved
-    }
-  }
-
- private:
-  Transformer& m_model;
-  RopeParams m_saved;
-};
-
 }  // namespace
 
 Result evaluate(Transformer& model, const TokenDataset& data, const Params& p,

@@ -116,4 +116,23 @@ class Transformer {
   std::unique_ptr<Impl> m_impl;
 };
 
+// Restores a Transformer's RoPE when the scope ends, however it ends (evaluations swap in
+// factor sets and must leave the model as they found it).
+class RopeRestore {
+ public:
+  explicit RopeRestore(Transformer& model) : m_model(model), m_saved(model.rope()) {}
+  ~RopeRestore() {
+    try {
+      m_model.setRope(m_saved);
+    } catch (...) {  // it was valid when it was saved
+    }
+  }
+  RopeRestore(const RopeRestore&) = delete;
+  RopeRestore& operator=(const RopeRestore&) = delete;
+
+ private:
+  Transformer& m_model;
+  RopeParams m_saved;
+};
+
 }  // namespace rope
