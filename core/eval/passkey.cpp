@@ -9,6 +9,7 @@
 
 #include "data/tokenizer.h"
 #include "train/passkey_text.h"
+#include "util/guarded_run.h"
 #include "util/error.h"
 
 namespace rope::passkey {
@@ -297,9 +298,7 @@ Result evaluate(Transformer& model, const Tokenizer& tokenizer, const Params& p,
 }
 
 Result run(const Params& p, const Progress& progress) {
-  const auto t0 = Clock::now();
-  Result r;
-  try {
+  return guardedRun<Result>([&] {
     const std::string tokenizerPath = p.modelDir + "/tokenizer.model";
     if (!std::filesystem::is_regular_file(tokenizerPath)) {
       throw InputError("no tokenizer.model in " + p.modelDir +
@@ -308,18 +307,8 @@ Result run(const Params& p, const Progress& progress) {
     }
     const Tokenizer tokenizer(tokenizerPath);
     Transformer model(p.modelDir, p.engine);
-    r = evaluate(model, tokenizer, p, progress);
-  } catch (const CancelledError&) {
-    r = Result{};
-    r.status = Status::Cancelled;
-    r.error = "cancelled";
-  } catch (const std::exception& e) {
-    r = Result{};
-    r.status = Status::Failed;
-    r.error = e.what();
-  }
-  r.elapsedSeconds = secondsSince(t0);
-  return r;
+    return evaluate(model, tokenizer, p, progress);
+  });
 }
 
 }  // namespace rope::passkey

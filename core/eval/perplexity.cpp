@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "rope/rope_math.h"
+#include "util/guarded_run.h"
 #include "util/error.h"
 
 namespace rope::perplexity {
@@ -138,25 +139,13 @@ Result evaluate(Transformer& model, const TokenDataset& data, const Params& p,
 }
 
 Result run(const Params& p, const Progress& progress) {
-  const auto t0 = Clock::now();
-  Result r;
-  try {
+  return guardedRun<Result>([&] {
     TokenSource source = p.data;
     if (source.tokenizerPath.empty()) source.tokenizerPath = p.modelDir + "/tokenizer.model";
     const TokenDataset data = loadTokens(source);
     Transformer model(p.modelDir, p.engine);
-    r = evaluate(model, data, p, progress);
-  } catch (const CancelledError&) {
-    r = Result{};
-    r.status = Status::Cancelled;
-    r.error = "cancelled";
-  } catch (const std::exception& e) {
-    r = Result{};
-    r.status = Status::Failed;
-    r.error = e.what();
-  }
-  r.elapsedSeconds = secondsSince(t0);
-  return r;
+    return evaluate(model, data, p, progress);
+  });
 }
 
 }  // namespace rope::perplexity

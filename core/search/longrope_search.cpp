@@ -11,6 +11,7 @@
 #include "io/hf_config.h"
 #include "rope/rope_math.h"
 #include "search/batch_evaluator.h"
+#include "util/guarded_run.h"
 #include "util/error.h"
 #include "util/files.h"
 
@@ -393,21 +394,7 @@ std::vector<FactorSet> methodSeeds(const RopeParams& model, int window, int targ
 }
 
 Result run(const Params& params, const Progress& progress) {
-  const auto t0 = Clock::now();
-  Result r;
-  try {
-    r = Runner(params, progress).run();
-  } catch (const CancelledError&) {
-    r = Result{};
-    r.status = Status::Cancelled;
-    r.error = "cancelled";
-  } catch (const std::exception& e) {
-    r = Result{};
-    r.status = Status::Failed;
-    r.error = e.what();
-  }
-  r.elapsedSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  return r;
+  return guardedRun<Result>([&] { return Runner(params, progress).run(); });
 }
 
 }  // namespace rope::longrope
