@@ -18,7 +18,6 @@
 namespace rope::longrope {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using Documents = std::vector<std::vector<int64_t>>;
 
 enum class Kind { Long, Stage2, Short };
