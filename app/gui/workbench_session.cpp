@@ -1,5 +1,6 @@
 #include "workbench_session.h"
 
+#include <QColor>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -10,7 +11,9 @@
 #include <exception>
 
 #include "data/token_data.h"
+#include "io/factor_files.h"
 #include "io/hf_config.h"
+#include "model/transformer.h"
 #include "reporter.h"
 #include "rope/rope_math.h"
 #include "runtime_options.h"
@@ -55,12 +58,24 @@ void WorkbenchSession::loadSession(const QString& path) {
     throw InputError(file + ": not a RoPE Workbench session (a project JSON with \"format\": \"" +
                      kProjectFormatTag + "\")");
   }
-  const std::vector<FactorSet> sets = readFactorFiles(file);
-  // The sets carry the RoPE they were made for; keep the current model when it matches.
-  ModelInfo model = m_doc->model();
+  const ProjectFile project = readProjectFile(file);
+  const std::vector<FactorSet>& sets = project.sets;
+  if (sets.empty()) throw InputError(file + ": the session holds no factor sets");
+  // The workbench's own state (saveSession); absent in a project written by rope-cli.
+  const QJsonObject state =
+      QJsonDocument::fromJson(QByteArray::fromStdString(project.session)).object();
+  const QString modelFolder = state.value("model").toString();
+  if (!modelFolder.isEmpty() && !QFileInfo::exists(modelFolder)) {
+    throw InputError(file + ": its model folder " + modelFolder.toStdString() +
+                     " does not exist any more");
+  }
+  // The session's model, else the current one when the sets fit it, else a RoPE made from
+  // what the sets say they were made for.
+  ModelInfo model = modelFolder.isEmpty() ? m_doc->model() : loadModelInfo(modelFolder);
   const FactorSet& first = sets.front();
   const int pairs = static_cast<int>(first.factors.size());
-  if (pairs != model.pairs() || (first.base > 0 && first.base != model.rope.base)) {
+  if (modelFolder.isEmpty() &&
+      (pairs != model.pairs() || (first.base > 0 && first.base != model.rope.base))) {
     if (first.base <= 1 || first.rotaryDim != 2 * pairs || first.originalMaxPosition <= 0) {
       throw InputError(file + ": its factor sets have " + std::to_string(pairs) +
                        " pairs and name no base, rotary dim and window; the current model needs " +
@@ -74,12 +89,39 @@ void WorkbenchSession::loadSession(const QString& path) {
   }
   std::vector<FactorSetEntry> entries;
   int target = 0;
-  for (const FactorSet& s : sets) {
-    validateFactorSet(s, model.pairs(), false);
-    entries.push_back(m_doc->makeEntry(s, std::nullopt));
-    target = std::max(target, s.targetLength);
+  const QJsonArray looks = state.value("sets").toArray();
+  for (size_t i = 0; i < sets.size(); ++i) {
+    validateFactorSet(sets[i], model.pairs(), false);
+    FactorSetEntry e = m_doc->makeEntry(sets[i], std::nullopt);
+    if (looks.size() == static_cast<qsizetype>(sets.size())) {
+      const QJsonObject look = looks[static_cast<qsizetype>(i)].toObject();
+      const QColor color(look.value("color").toString());
+      if (color.isValid()) e.color = color;
+      e.visible = look.value("visible").toBool(true);
+    }
+    entries.push_back(std::move(e));
+    target = std::max(target, sets[i].targetLength);
   }
+  target = state.value("target_window").toInt(target);
   m_doc->reset(model, target, std::move(entries));
+  if (state.isEmpty()) return;
+  const int active = state.value("active").toInt(0);
+  if (active >= 0 && active < m_doc->setCount()) m_doc->setActiveIndex(active);
+  const QJsonObject data = state.value("dataset").toObject();
+  if (!data.isEmpty()) {
+    DatasetInfo dataset;
+    for (const QJsonValue f : data.value("files").toArray()) {
+      dataset.files.push_back(f.toString().toStdString());
+    }
+    dataset.demoTest = data.value("demo_test").toBool(false);
+    dataset.description = data.value("description").toString();
+    m_doc->setDataset(dataset);
+  }
+  m_doc->setDevice(state.value("device").toString("cpu"));
+  try {
+    m_doc->setDtype(parseComputeDType(state.value("dtype").toString("float32").toStdString()));
+  } catch (const InputError&) {  // an unknown dtype leaves the current one
+  }
 }
 
 void WorkbenchSession::loadFactors(const QString& path) {
@@ -121,10 +163,29 @@ QStringList WorkbenchSession::saveActive(const QString& path, FactorFormat forma
 }
 
 void WorkbenchSession::saveSession(const QString& path) const {
-  std::vector<FactorSet> sets;
-  for (const FactorSetEntry& e : m_doc->sets()) sets.push_back(e.set);
-  if (sets.empty()) throw InputError("there are no factor sets to save");
-  writeProject(path.toStdString(), sets);
+  ProjectFile project;
+  QJsonArray looks;
+  for (const FactorSetEntry& e : m_doc->sets()) {
+    project.sets.push_back(e.set);
+    looks.append(QJsonObject{{"color", e.color.name()}, {"visible", e.visible}});
+  }
+  if (project.sets.empty()) throw InputError("there are no factor sets to save");
+  // The workbench's state beside the sets: model, looks, active set, window, data, device.
+  const DatasetInfo& data = m_doc->dataset();
+  QJsonArray files;
+  for (const std::string& f : data.files) files.append(QString::fromStdString(f));
+  const QJsonObject state{
+      {"model", m_doc->model().folder},
+      {"sets", looks},
+      {"active", m_doc->activeIndex()},
+      {"target_window", m_doc->targetWindow()},
+      {"dataset", QJsonObject{{"files", files},
+                              {"demo_test", data.demoTest},
+                              {"description", data.description}}},
+      {"device", m_doc->device()},
+      {"dtype", QString::fromStdString(computeDTypeName(m_doc->dtype()))}};
+  project.session = QJsonDocument(state).toJson(QJsonDocument::Compact).toStdString();
+  writeProjectFile(path.toStdString(), project);
 }
 
 void WorkbenchSession::loadDataset(const QString& path) {

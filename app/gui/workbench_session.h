@@ -1,7 +1,7 @@
 #pragma once
 // WorkbenchSession: what the workbench reads and writes: model folders, factor files
-// (import/export through core/io), sessions (the project JSON via writeProject /
-// readFactorFiles) and the runtime command lines of a set. The load*/save* functions throw
+// (import/export through core/io), sessions (the project JSON with the workbench's state
+// beside the sets: writeProjectFile / readProjectFile) and the runtime command lines of a set. The load*/save* functions throw
 // InputError and leave the document untouched on failure; the open*/import*/export*
 // functions catch, report ONE message through the Reporter and return false.
 

@@ -213,7 +213,11 @@ std::string formatLongRopeCsv(const FactorSet& set, std::vector<std::string>* wa
   return out;
 }
 
-std::vector<FactorSet> parseProject(const std::string& text, const std::string& source) {
+namespace {
+
+// The project's sets and its JSON document (parsed once).
+std::pair<std::vector<FactorSet>, Json> parseProjectJson(const std::string& text,
+                                                         const std::string& source) {
   const Json j = ju::parse(text, source);
   if (!j.is_object() || ju::optString(j, "format", source) != std::string(kProjectFormatTag)) {
     throw InputError(source + ": not a RoPE Workbench project (missing \"format\": \"" +
@@ -231,10 +235,10 @@ std::vector<FactorSet> parseProject(const std::string& text, const std::string& 
   }
   std::vector<FactorSet> sets;
   for (const auto& s : *it) sets.push_back(setFromJson(s, source));
-  return sets;
+  return {std::move(sets), j};
 }
 
-std::string formatProject(const std::vector<FactorSet>& sets) {
+Json projectJson(const std::vector<FactorSet>& sets) {
   Json j = Json::object();
   j["format"] = kProjectFormatTag;
   j["version"] = kProjectVersion;
@@ -244,7 +248,38 @@ std::string formatProject(const std::vector<FactorSet>& sets) {
     arr.push_back(setToJson(s));
   }
   j["factor_sets"] = arr;
-  return ju::dump(j);
+  return j;
+}
+
+}  // namespace
+
+std::vector<FactorSet> parseProject(const std::string& text, const std::string& source) {
+  return parseProjectJson(text, source).first;
+}
+
+std::string formatProject(const std::vector<FactorSet>& sets) {
+  return ju::dump(projectJson(sets));
+}
+
+ProjectFile readProjectFile(const std::string& path) {
+  auto [sets, j] = parseProjectJson(readFile(path), path);
+  ProjectFile p;
+  p.sets = std::move(sets);
+  if (auto it = j.find("session"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) throw InputError(path + ": 'session' must be an object");
+    p.session = it->dump();
+  }
+  return p;
+}
+
+void writeProjectFile(const std::string& path, const ProjectFile& project) {
+  Json j = projectJson(project.sets);
+  if (!project.session.empty()) {
+    Json s = ju::parse(project.session, path + " (session state)");
+    if (!s.is_object()) throw InputError(path + ": the session state must be a JSON object");
+    j["session"] = std::move(s);
+  }
+  writeFileAtomic(path, ju::dump(j));
 }
 
 std::vector<FactorSet> readFactorFiles(const std::string& path) {

@@ -42,4 +42,14 @@ void writeFactorFile(const std::string& path, const FactorSet& set, FactorFormat
                      std::vector<std::string>* warnings = nullptr);
 void writeProject(const std::string& path, const std::vector<FactorSet>& sets);
 
+// A project file as the workbench saves a session: the factor sets and the GUI's own state
+// (a JSON object's text, kept verbatim by core; empty when the file has none).
+struct ProjectFile {
+  std::vector<FactorSet> sets;
+  std::string session;
+};
+ProjectFile readProjectFile(const std::string& path);
+// Throws InputError when session is neither empty nor a JSON object.
+void writeProjectFile(const std::string& path, const ProjectFile& project);
+
 }  // namespace rope

@@ -91,6 +91,7 @@ class TestFactorFiles : public QObject {
   void spelling4x_data();
   void spelling4x();
   void projectRoundTrip();
+  void projectSessionState();
   void csvRoundTrip();
   void csvMatrix();
   void hfConfigPatchKeepsOtherKeys_data();
@@ -177,6 +178,27 @@ void TestFactorFiles::projectRoundTrip() {
   compareSets(sets[1], b);
   compareSets(readFactorFile(path, "per layer"), b);
   QVERIFY_THROWS_EXCEPTION(InputError, readFactorFile(path, "missing"));
+}
+
+// The GUI's session state travels verbatim next to the sets; plain readers ignore it.
+void TestFactorFiles::projectSessionState() {
+  QTemporaryDir dir;
+  const std::string path = dir.filePath("session.json").toStdString();
+  ProjectFile p;
+  p.sets = {sampleSet()};
+  p.session = R"({"model":"/m","sets":[{"color":"#ff0000","visible":false}],"active":0})";
+  writeProjectFile(path, p);
+  const ProjectFile back = readProjectFile(path);
+  compareSets(back.sets.front(), p.sets.front());
+  QCOMPARE(nlohmann::json::parse(back.session), nlohmann::json::parse(p.session));
+  compareSets(readFactorFile(path), p.sets.front());
+  writeProject(path, p.sets);
+  QVERIFY(readProjectFile(path).session.empty());
+  p.session = "[1, 2]";
+  QVERIFY_THROWS_EXCEPTION(InputError, writeProjectFile(path, p));
+  QVERIFY(readProjectFile(path).session.empty());  // the failed write changed nothing
+  writeFileAtomic(path, formatProject(p.sets).replace(1, 0, "\"session\": 3, "));
+  QVERIFY_THROWS_EXCEPTION(InputError, readProjectFile(path));
 }
 
 void TestFactorFiles::csvRoundTrip() {

@@ -25,6 +25,9 @@
 #include "workbench_actions.h"
 #include "workbench_document.h"
 #include "workbench_session.h"
+#include "model/transformer.h"
+#include "util/files.h"
+#include "train/demo_assets.h"
 
 using namespace rope;
 
@@ -231,6 +234,49 @@ class TestWidgetGuiWorkbench : public QObject {
     QCOMPARE(int(before.size()), doc()->setCount());
     for (int i = 0; i < doc()->setCount(); ++i) QCOMPARE(doc()->entry(i).set.factors, before[i]);
     QVERIFY(m_window->actions()->recentFiles().contains(m_dialogs->answer));
+  }
+
+  // A session reopens the workbench as it was: model, looks, active set, window, data, dtype.
+  void sessionRestoresTheWorkbenchState() {
+    m_window->session()->loadModel(QString::fromStdString(demoModelDir()));
+    doc()->setVisible(2, false);
+    doc()->setActiveIndex(3);
+    doc()->setTargetWindow(1024);
+    doc()->setDtype(ComputeDType::BFloat16);
+    std::vector<QColor> colors;
+    for (const auto& e : doc()->sets()) colors.push_back(e.color);
+    const QString path = m_dir.filePath("state.rope.json");
+    m_dialogs->answer = path;
+    m_window->actions()->saveSession();
+    doc()->resetToModel(builtInModel());
+    doc()->setDtype(ComputeDType::Float32);
+    m_window->actions()->openSession();
+    QVERIFY2(m_reporter->errors.isEmpty(), qPrintable(m_reporter->errors.join("\n")));
+    QCOMPARE(doc()->model().folder, QString::fromStdString(demoModelDir()));
+    QCOMPARE(doc()->setCount(), int(colors.size()));
+    for (int i = 0; i < doc()->setCount(); ++i) QCOMPARE(doc()->entry(i).color, colors[i]);
+    QVERIFY(!doc()->entry(2).visible);
+    QVERIFY(doc()->entry(1).visible);
+    QCOMPARE(doc()->activeIndex(), 3);
+    QCOMPARE(doc()->targetWindow(), 1024);
+    QCOMPARE(doc()->dtype(), ComputeDType::BFloat16);
+    QVERIFY(doc()->dataset().demoTest);
+
+    // A session whose model folder is gone: one message, nothing changed.
+    const std::string text = readFile(path.toStdString());
+    const std::string folder = demoModelDir();
+    std::string moved = text;
+    for (size_t at = moved.find(folder); at != std::string::npos; at = moved.find(folder, at + 1)) {
+      moved.replace(at, folder.size(), "/no/such/model");
+    }
+    writeFileAtomic(path.toStdString(), moved);
+    doc()->resetToModel(builtInModel());
+    const int sets = doc()->setCount();
+    m_window->actions()->openSession();
+    QCOMPARE(m_reporter->errors.size(), 1);
+    QVERIFY(m_reporter->errors.front().contains("does not exist"));
+    QVERIFY(doc()->model().builtIn);
+    QCOMPARE(doc()->setCount(), sets);
   }
 
   void badImportsChangeNothingAndReportOnce_data() {
