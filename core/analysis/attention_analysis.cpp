@@ -62,12 +62,7 @@ Result analyze(Transformer& model, const Params& params, const Progress& progres
   };
   try {
     const ModelConfig& m = model.config();
-    const RopeRestore restore(model);
-    if (params.factorSet) {
-      model.setFactorSet(*params.factorSet);
-    } else if (params.rope) {
-      model.setRope(*params.rope);
-    }
+    const RopeRestore restore(model, params.factorSet, params.rope);
     const int64_t T = static_cast<int64_t>(params.ids.size());
     if (T == 0) throw InputError("no input tokens");
     const std::vector<int> layers = resolveList(params.layers, m.numLayers, "layer");

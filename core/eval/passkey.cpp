@@ -236,12 +236,7 @@ Result evaluate(Transformer& model, const Tokenizer& tokenizer, const Params& p,
   const auto t0 = Clock::now();
   const PromptBuilder builder(codecFor(tokenizer));
   validate(p, builder);
-  RopeRestore restore(model);
-  if (p.factorSet) {
-    model.setFactorSet(*p.factorSet);
-  } else if (p.rope) {
-    model.setRope(*p.rope);
-  }
+  const RopeRestore restore(model, p.factorSet, p.rope);
 
   Result r;
   Methodology& m = r.methodology;

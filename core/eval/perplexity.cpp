@@ -59,12 +59,7 @@ Result evaluate(Transformer& model, const TokenDataset& data, const Params& p,
   if (p.scoreFrom > 1 && p.stride > 0) {
     throw InputError("scoring from a position applies to truncated evaluation, not to --stride");
   }
-  RopeRestore restore(model);
-  if (p.factorSet) {
-    model.setFactorSet(*p.factorSet);
-  } else if (p.rope) {
-    model.setRope(*p.rope);
-  }
+  const RopeRestore restore(model, p.factorSet, p.rope);
 
   Result r;
   Methodology& m = r.methodology;

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -121,6 +122,17 @@ class Transformer {
 class RopeRestore {
  public:
   explicit RopeRestore(Transformer& model) : m_model(model), m_saved(model.rope()) {}
+  // Also installs an evaluation's RoPE for the scope: the factor set when given, else the
+  // params when given, else the model's current RoPE stays.
+  RopeRestore(Transformer& model, const std::optional<FactorSet>& set,
+              const std::optional<RopeParams>& params)
+      : RopeRestore(model) {
+    if (set) {
+      model.setFactorSet(*set);
+    } else if (params) {
+      model.setRope(*params);
+    }
+  }
   ~RopeRestore() {
     try {
       m_model.setRope(m_saved);

@@ -165,20 +165,20 @@ std::optional<Genome> Evolution::crossover(const Genome& a, const Genome& b, Ran
 bool Evolution::evaluate(std::vector<Genome>& genomes, bool cheap) {
   auto& cache = cheap ? m_state.scores.cheap : m_state.scores.full;
   const FitnessFn& fn = cheap ? m_cheap : m_fitness;
-  std::vector<size_t> todo;
+  std::vector<size_t> pending;
   for (size_t i = 0; i < genomes.size(); ++i) {
     auto it = cache.find(key(genomes[i]));
     if (it != cache.end()) {
       genomes[i].fitness = it->second;
     } else {
-      todo.push_back(i);
+      pending.push_back(i);
     }
   }
   const size_t batch = static_cast<size_t>(std::max(1, m_p.batchSize));
-  for (size_t start = 0; start < todo.size(); start += batch) {
+  for (size_t start = 0; start < pending.size(); start += batch) {
     std::vector<Candidate> cands;
-    const size_t end = std::min(todo.size(), start + batch);
-    for (size_t j = start; j < end; ++j) cands.push_back(toCandidate(genomes[todo[j]]));
+    const size_t end = std::min(pending.size(), start + batch);
+    for (size_t j = start; j < end; ++j) cands.push_back(toCandidate(genomes[pending[j]]));
     const std::vector<double> scores = fn(cands);
     if (scores.size() != cands.size()) {
       throw std::runtime_error("the fitness returned " + std::to_string(scores.size()) +
@@ -186,7 +186,7 @@ bool Evolution::evaluate(std::vector<Genome>& genomes, bool cheap) {
     }
     bool go = true;
     for (size_t j = start; j < end; ++j) {
-      Genome& g = genomes[todo[j]];
+      Genome& g = genomes[pending[j]];
       const double s = scores[j - start];
       g.fitness = std::isfinite(s) ? s : kWorst;
       cache[key(g)] = g.fitness;
