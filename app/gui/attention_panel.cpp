@@ -16,6 +16,7 @@
 
 #include "attention_charts.h"
 #include "scientific_plot.h"
+#include "set_choices.h"
 #include "workbench_document.h"
 
 namespace rope {
@@ -134,18 +135,7 @@ AttentionPanel::AttentionPanel(WorkbenchDocument* doc, QWidget* parent)
 
 AttentionPanel::~AttentionPanel() { shutdown(); }
 
-void AttentionPanel::fillSetBoxes() {
-  for (QComboBox* box : {m_setA, m_setB}) {
-    const int keep = box->currentIndex();
-    box->clear();
-    box->addItem("model's own RoPE (config)");
-    for (const FactorSetEntry& e : m_doc->sets()) box->addItem(QString::fromStdString(e.set.name));
-    box->setCurrentIndex(keep >= 0 && keep < box->count() ? keep : 0);
-  }
-  if (m_setB->count() > 1 && m_setB->currentIndex() == 0 && m_setA->currentIndex() == 0) {
-    m_setB->setCurrentIndex(1);
-  }
-}
+void AttentionPanel::fillSetBoxes() { fillSetPair(m_setA, m_setB, *m_doc); }
 
 AttentionRequest AttentionPanel::request() const {
   AttentionRequest r;

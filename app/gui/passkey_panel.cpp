@@ -12,6 +12,7 @@
 #include <QVBoxLayout>
 
 #include "scientific_plot.h"
+#include "set_choices.h"
 #include "workbench_document.h"
 
 namespace rope {
@@ -136,16 +137,7 @@ PasskeyPanel::PasskeyPanel(WorkbenchDocument* doc, QWidget* parent)
 
 PasskeyPanel::~PasskeyPanel() { shutdown(); }
 
-void PasskeyPanel::fillSetBoxes() {
-  for (QComboBox* box : {m_setA, m_setB}) {
-    const int keep = box->currentIndex();
-    box->clear();
-    box->addItem("model's own RoPE (config)");
-    for (const FactorSetEntry& e : m_doc->sets()) box->addItem(QString::fromStdString(e.set.name));
-    box->setCurrentIndex(keep >= 0 && keep < box->count() ? keep : 0);
-  }
-  if (m_setB->count() > 1 && m_setB->currentIndex() == 0) m_setB->setCurrentIndex(1);
-}
+void PasskeyPanel::fillSetBoxes() { fillSetPair(m_setA, m_setB, *m_doc); }
 
 std::optional<PasskeyRequest> PasskeyPanel::request() {
   PasskeyRequest r;

@@ -18,6 +18,7 @@
 
 #include "background_job.h"
 #include "scientific_plot.h"
+#include "set_choices.h"
 #include "workbench_document.h"
 
 namespace rope {
@@ -150,19 +151,8 @@ PerplexityPanel::PerplexityPanel(WorkbenchDocument* doc, QWidget* parent)
 PerplexityPanel::~PerplexityPanel() { shutdown(); }
 
 void PerplexityPanel::fillSets() {
-  QStringList checked;
-  for (int i = 0; i < m_sets->count(); ++i) {
-    if (m_sets->item(i)->checkState() == Qt::Checked) checked << m_sets->item(i)->text();
-  }
-  const bool first = m_sets->count() == 0;
-  m_sets->clear();
-  QStringList names{"model's own RoPE"};
-  for (const FactorSetEntry& e : m_doc->sets()) names << QString::fromStdString(e.set.name);
-  for (int i = 0; i < names.size(); ++i) {
-    auto* item = new QListWidgetItem(names[i], m_sets);
-    const bool on = first ? i <= 1 : checked.contains(names[i]);
-    item->setCheckState(on ? Qt::Checked : Qt::Unchecked);
-  }
+  // At first the model's own RoPE and the first set.
+  refillChecklist(m_sets, setChoiceNames(*m_doc), [](int i) { return i <= 1; });
 }
 
 std::optional<SweepRequest> PerplexityPanel::request() {

@@ -21,6 +21,7 @@
 #include "scientific_plot.h"
 #include "train/demo_assets.h"
 #include "util/error.h"
+#include "set_choices.h"
 #include "workbench_document.h"
 
 namespace rope {
@@ -150,17 +151,12 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, QWidget* parent)
 SearchPanel::~SearchPanel() { shutdown(); }
 
 void SearchPanel::fillSeeds() {
-  QStringList checked;
-  for (int i = 0; i < m_seeds->count(); ++i) {
-    if (m_seeds->item(i)->checkState() == Qt::Checked) checked << m_seeds->item(i)->text();
-  }
-  m_seeds->clear();
+  QStringList names;
   for (const FactorSetEntry& e : m_doc->sets()) {
     const QString name = QString::fromStdString(e.set.name);
-    if (name == kLiveSetName) continue;
-    auto* item = new QListWidgetItem(name, m_seeds);
-    item->setCheckState(checked.contains(name) ? Qt::Checked : Qt::Unchecked);
+    if (name != kLiveSetName) names << name;
   }
+  refillChecklist(m_seeds, names, [](int) { return false; });
 }
 
 std::optional<longrope::Params> SearchPanel::params() {
