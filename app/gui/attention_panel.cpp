@@ -2,7 +2,6 @@
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -21,17 +20,23 @@
 
 namespace rope {
 
-AttentionPanel::AttentionPanel(WorkbenchDocument* doc, QWidget* parent)
+AttentionPanel::AttentionPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* parent)
     : QWidget(parent), m_doc(doc), m_job(new AttentionJob(this)), m_charts(new AttentionCharts) {
+  if (!dialogs) {
+    m_ownDialogs = std::make_unique<QtFileDialogs>(this);
+    dialogs = m_ownDialogs.get();
+  }
+  m_dialogs = dialogs;
   m_model = new QLineEdit("demo");
   m_model->setToolTip("A Hugging Face model folder, or 'demo' for the bundled demo model");
   m_data = new QLineEdit;
   m_data->setPlaceholderText("demo test split (King James Bible books)");
-  m_data->setToolTip("A token file (.bin, .npy, .safetensors) or a text file; empty: the demo "
-                     "model's test split");
+  m_data->setToolTip(
+      "A token file (.bin, .npy, .safetensors) or a text file; empty: the demo "
+      "model's test split");
   auto* browse = new QPushButton("…");
   connect(browse, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, "Text or token file");
+    const QString path = m_dialogs->openFile("Text or token file", {}, {});
     if (!path.isEmpty()) m_data->setText(path);
   });
   auto spin = [](int lo, int hi, int value) {
@@ -57,16 +62,18 @@ AttentionPanel::AttentionPanel(WorkbenchDocument* doc, QWidget* parent)
   m_overview = new QCheckBox("Every layer and head (entropy heatmap)");
   m_overview->setChecked(true);
   m_allSets = new QCheckBox("Curves for every visible set too");
-  m_allSets->setToolTip("Entropy vs position, attention vs distance and logit share per RoPE "
-                        "pair for the chosen head under every visible factor set");
+  m_allSets->setToolTip(
+      "Entropy vs position, attention vs distance and logit share per RoPE "
+      "pair for the chosen head under every visible factor set");
   m_pooling = new QComboBox;
   m_pooling->addItems({"max per cell", "mean per cell"});
   m_colour = new QComboBox;
   m_colour->addItems({"linear colours", "log colours"});
   m_run = new QPushButton("Analyse");
   m_refine = new QPushButton("Re-pool visible part");
-  m_refine->setToolTip("Zoom or pan the map, then analyse the same head again with the grid "
-                       "over what is on screen: finer cells");
+  m_refine->setToolTip(
+      "Zoom or pan the map, then analyse the same head again with the grid "
+      "over what is on screen: finer cells");
   m_cancel = new QPushButton("Cancel");
   m_progress = new QProgressBar;
   m_progress->setRange(0, 100);
@@ -188,8 +195,10 @@ bool AttentionPanel::runVisibleRegion() {
   if (!m_job->start(r)) return false;
   m_progress->setValue(0);
   m_status->setText(QString("re-pooling queries %1–%2, keys %3–%4…")
-                        .arg(r.region.queryBegin).arg(r.region.queryEnd - 1)
-                        .arg(r.region.keyBegin).arg(r.region.keyEnd - 1));
+                        .arg(r.region.queryBegin)
+                        .arg(r.region.queryEnd - 1)
+                        .arg(r.region.keyBegin)
+                        .arg(r.region.keyEnd - 1));
   setRunning(true);
   return true;
 }

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "attention_job.h"
+#include "file_dialogs.h"
 
 class QCheckBox;
 class QComboBox;
@@ -26,7 +27,9 @@ class ScientificPlot;
 class AttentionPanel : public QWidget {
   Q_OBJECT
  public:
-  explicit AttentionPanel(WorkbenchDocument* doc, QWidget* parent = nullptr);
+  // dialogs: where paths are asked for (null: QFileDialog; tests inject their own).
+  explicit AttentionPanel(WorkbenchDocument* doc, FileDialogs* dialogs = nullptr,
+                          QWidget* parent = nullptr);
   ~AttentionPanel() override;
 
   // The request the controls describe now (GUI thread).
@@ -68,6 +71,8 @@ class AttentionPanel : public QWidget {
   void setRunning(bool running);
 
   WorkbenchDocument* m_doc;
+  std::unique_ptr<FileDialogs> m_ownDialogs;
+  FileDialogs* m_dialogs = nullptr;
   AttentionJob* m_job = nullptr;
   AttentionCharts* m_charts = nullptr;
   QLineEdit* m_model = nullptr;

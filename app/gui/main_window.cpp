@@ -45,13 +45,13 @@ MainWindow::MainWindow(std::unique_ptr<FileDialogs> dialogs, std::unique_ptr<Rep
   m_tabs = new QTabWidget;
   m_tabs->addTab(m_editor, "Factor editor");
   m_tabs->addTab(m_spectrum, "RoPE spectrum");
-  m_attention = new AttentionPanel(m_doc);
+  m_attention = new AttentionPanel(m_doc, m_dialogs.get());
   m_tabs->addTab(m_attention, "Attention");
   m_passkey = new PasskeyPanel(m_doc);
   m_tabs->addTab(m_passkey, "Passkey");
-  m_perplexity = new PerplexityPanel(m_doc);
+  m_perplexity = new PerplexityPanel(m_doc, m_dialogs.get());
   m_tabs->addTab(m_perplexity, "Perplexity");
-  m_search = new SearchPanel(m_doc);
+  m_search = new SearchPanel(m_doc, m_dialogs.get());
   m_tabs->addTab(m_search, "Search");
   setCentralWidget(m_tabs);
 

@@ -1,7 +1,6 @@
 #include "perplexity_panel.h"
 
 #include <QFile>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -53,8 +52,13 @@ QString etaText(double fraction, qint64 elapsedMs) {
   return QString("ETA %1 min %2 s").arg(left / 60).arg(left % 60);
 }
 
-PerplexityPanel::PerplexityPanel(WorkbenchDocument* doc, QWidget* parent)
+PerplexityPanel::PerplexityPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* parent)
     : QWidget(parent), m_doc(doc), m_job(new BackgroundJob(this)), m_plot(new ScientificPlot) {
+  if (!dialogs) {
+    m_ownDialogs = std::make_unique<QtFileDialogs>(this);
+    dialogs = m_ownDialogs.get();
+  }
+  m_dialogs = dialogs;
   m_sets = new QListWidget;
   m_sets->setToolTip("The factor sets to measure (checked)");
   m_lengths = new QLineEdit("128,256,512");
@@ -67,8 +71,9 @@ PerplexityPanel::PerplexityPanel(WorkbenchDocument* doc, QWidget* parent)
     return s;
   };
   m_samples = spin(1, 1000, 2, "Documents per length: the first ones holding the length");
-  m_stride = spin(0, 1 << 20, 0, "0: each document truncated to the length (one pass); "
-                                 "S > 0: sliding windows with step S over the whole document");
+  m_stride = spin(0, 1 << 20, 0,
+                  "0: each document truncated to the length (one pass); "
+                  "S > 0: sliding windows with step S over the whole document");
   m_threads = spin(0, 256, 1, "Torch CPU threads; 0: one per hardware thread");
   m_run = new QPushButton("Run");
   m_cancel = new QPushButton("Cancel");
@@ -133,13 +138,12 @@ PerplexityPanel::PerplexityPanel(WorkbenchDocument* doc, QWidget* parent)
   connect(m_run, &QPushButton::clicked, this, [this] { run(); });
   connect(m_cancel, &QPushButton::clicked, this, &PerplexityPanel::cancel);
   connect(m_csv, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, "Export CSV", {}, "CSV (*.csv)");
+    const QString path = m_dialogs->saveFile("Export CSV", {}, "CSV (*.csv)");
     QString error;
     if (!path.isEmpty() && !exportCsv(path, &error)) m_status->setText(error);
   });
   connect(m_image, &QPushButton::clicked, this, [this] {
-    const QString path =
-        QFileDialog::getSaveFileName(this, "Export image", {}, "Images (*.png *.svg *.pdf)");
+    const QString path = m_dialogs->saveFile("Export image", {}, "Images (*.png *.svg *.pdf)");
     QString error;
     if (!path.isEmpty() && !exportImage(path, &error)) m_status->setText(error);
   });

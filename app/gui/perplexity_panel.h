@@ -7,9 +7,11 @@
 
 #include <QElapsedTimer>
 #include <QWidget>
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "file_dialogs.h"
 #include "perplexity_sweep.h"
 
 class QLabel;
@@ -29,7 +31,9 @@ class WorkbenchDocument;
 class PerplexityPanel : public QWidget {
   Q_OBJECT
  public:
-  explicit PerplexityPanel(WorkbenchDocument* doc, QWidget* parent = nullptr);
+  // dialogs: where paths are asked for (null: QFileDialog; tests inject their own).
+  explicit PerplexityPanel(WorkbenchDocument* doc, FileDialogs* dialogs = nullptr,
+                           QWidget* parent = nullptr);
   ~PerplexityPanel() override;
 
   // The request the controls describe now; nullopt (reason in the status line) when not valid.
@@ -65,6 +69,8 @@ class PerplexityPanel : public QWidget {
   void setRunning(bool running);
 
   WorkbenchDocument* m_doc;
+  std::unique_ptr<FileDialogs> m_ownDialogs;
+  FileDialogs* m_dialogs = nullptr;
   BackgroundJob* m_job = nullptr;
   ScientificPlot* m_plot = nullptr;
   QTableWidget* m_table = nullptr;

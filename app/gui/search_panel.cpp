@@ -1,7 +1,6 @@
 #include "search_panel.h"
 
 #include <QCheckBox>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -19,16 +18,25 @@
 #include "background_job.h"
 #include "perplexity_panel.h"  // etaText
 #include "scientific_plot.h"
+#include "set_choices.h"
 #include "train/demo_assets.h"
 #include "util/error.h"
-#include "set_choices.h"
 #include "workbench_document.h"
 
 namespace rope {
 
-SearchPanel::SearchPanel(WorkbenchDocument* doc, QWidget* parent)
-    : QWidget(parent), m_doc(doc), m_job(new BackgroundJob(this)), m_curves(new ScientificPlot),
-      m_population(new ScientificPlot), m_heatmap(new ScientificPlot) {
+SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* parent)
+    : QWidget(parent),
+      m_doc(doc),
+      m_job(new BackgroundJob(this)),
+      m_curves(new ScientificPlot),
+      m_population(new ScientificPlot),
+      m_heatmap(new ScientificPlot) {
+  if (!dialogs) {
+    m_ownDialogs = std::make_unique<QtFileDialogs>(this);
+    dialogs = m_ownDialogs.get();
+  }
+  m_dialogs = dialogs;
   auto spin = [](int lo, int hi, int value, const QString& tip) {
     auto* s = new QSpinBox;
     s->setRange(lo, hi);
@@ -46,8 +54,9 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, QWidget* parent)
   m_nHat->setChecked(true);
   m_attention = new QCheckBox("Search the attention factor");
   m_screening = new QCheckBox("Cheap-first screening");
-  m_screening->setToolTip("Score children on one document first; only the better half get "
-                          "the full evaluation");
+  m_screening->setToolTip(
+      "Score children on one document first; only the better half get "
+      "the full evaluation");
   m_checkpoint = new QLineEdit;
   m_checkpoint->setPlaceholderText("checkpoint file (optional)");
   m_resume = new QCheckBox("Resume from the checkpoint");
@@ -121,13 +130,12 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, QWidget* parent)
   connect(m_cancel, &QPushButton::clicked, this, &SearchPanel::cancel);
   connect(m_adopt, &QPushButton::clicked, this, [this] { adoptBest(); });
   connect(m_csv, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, "Export CSV", {}, "CSV (*.csv)");
+    const QString path = m_dialogs->saveFile("Export CSV", {}, "CSV (*.csv)");
     QString error;
     if (!path.isEmpty() && !exportCsv(path, &error)) m_status->setText(error);
   });
   connect(m_image, &QPushButton::clicked, this, [this] {
-    const QString path =
-        QFileDialog::getSaveFileName(this, "Export image", {}, "Images (*.png *.svg *.pdf)");
+    const QString path = m_dialogs->saveFile("Export image", {}, "Images (*.png *.svg *.pdf)");
     QString error;
     m_curves->replotNow();
     if (!path.isEmpty() && !m_curves->exportTo(path, 0, 0, &error)) m_status->setText(error);
@@ -221,7 +229,7 @@ bool SearchPanel::run() {
   m_template.originalMaxPosition = m_doc->model().trainingWindow();
   m_template.targetLength = p->targetLength;
   m_device = p->devices == "auto" ? QString::fromStdString(defaultDevice())
-                                   : QString::fromStdString(p->devices);
+                                  : QString::fromStdString(p->devices);
   m_progress->setValue(0);
   m_pause->setChecked(false);
   m_clock.start();
@@ -348,7 +356,8 @@ void SearchPanel::onGeneration(const Generation& g) {
     }
     h.zMin = lo;
     h.zMax = hi > lo ? hi : lo + 1e-6;
-    h.gradientStops = {{0.0, QColor(0x44, 0x01, 0x54)}, {0.5, QColor(0x21, 0x91, 0x8c)},
+    h.gradientStops = {{0.0, QColor(0x44, 0x01, 0x54)},
+                       {0.5, QColor(0x21, 0x91, 0x8c)},
                        {1.0, QColor(0xfd, 0xe7, 0x25)}};
     m_heatmap->setHeatmap(h);
     m_heatmap->setXRange(h.xMin - 0.5, h.xMax + 0.5);
@@ -392,11 +401,11 @@ void SearchPanel::onDone(const longrope::Result& r) {
                   .arg(r.evaluations)
                   .arg(r.elapsedSeconds, 0, 'f', 1);
   } else if (r.status == longrope::Status::Cancelled) {
-    message = QString("cancelled after %1 candidates%2")
-                  .arg(m_scored)
-                  .arg(m_params && !m_params->checkpointPath.empty()
-                           ? " (resumable from the checkpoint)"
-                           : "");
+    message =
+        QString("cancelled after %1 candidates%2")
+            .arg(m_scored)
+            .arg(m_params && !m_params->checkpointPath.empty() ? " (resumable from the checkpoint)"
+                                                               : "");
   } else {
     message = "failed: " + QString::fromStdString(r.error);
   }

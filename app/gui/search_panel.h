@@ -10,9 +10,11 @@
 
 #include <QElapsedTimer>
 #include <QWidget>
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "file_dialogs.h"
 #include "rope/factor_set.h"
 #include "search/longrope_search.h"
 
@@ -35,7 +37,9 @@ class SearchPanel : public QWidget {
  public:
   static constexpr const char* kLiveSetName = "search best (live)";
 
-  explicit SearchPanel(WorkbenchDocument* doc, QWidget* parent = nullptr);
+  // dialogs: where paths are asked for (null: QFileDialog; tests inject their own).
+  explicit SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs = nullptr,
+                       QWidget* parent = nullptr);
   ~SearchPanel() override;
 
   // The params the controls describe now; nullopt (reason in the status line) when invalid.
@@ -92,6 +96,8 @@ class SearchPanel : public QWidget {
   void setRunning(bool running);
 
   WorkbenchDocument* m_doc;
+  std::unique_ptr<FileDialogs> m_ownDialogs;
+  FileDialogs* m_dialogs = nullptr;
   BackgroundJob* m_job = nullptr;
   ScientificPlot* m_curves = nullptr;
   ScientificPlot* m_population = nullptr;
