@@ -22,12 +22,13 @@ An existing prepared corpus is kept.
 const char* kTrainUsage = R"(usage: rope-cli train --out DIR [--corpus DIR|kjv] [--context 128] [--layers 4]
                       [--hidden 256] [--heads 4] [--kv-heads 4] [--intermediate 688]
                       [--vocab 4096] [--steps 3000] [--batch 32] [--lr 0.002] [--warmup 100]
-                      [--weight-decay 0.1] [--passkey-share 0.1] [--eval-every 250]
+                      [--weight-decay 0.1] [--passkey-share 0.25] [--eval-every 250]
                       [--eval-windows 64] [--seed 1] [--threads N] [--device cpu|cuda] [--resume]
 
 Trains a Llama-architecture model with plain RoPE (base 10000) at a short window on the corpus
 (default: the KJV corpus, prepared on first use), with a share of passkey snippets inside the
-window. AdamW, warm-up then cosine decay, validation and a checkpoint every --eval-every steps.
+window. AdamW, warm-up then cosine decay; every --eval-every steps a checkpoint and a validation:
+perplexity, and passkey copying (key loss, share of keys retrieved greedily) on validation text.
 The result is a Hugging Face folder (config.json, model.safetensors in float16,
 tokenizer.model, training_log.txt, training.json). Work happens in DIR.partial; DIR appears
 only when training has finished. --resume continues an interrupted run from its last
@@ -88,6 +89,10 @@ int runTrain(const std::vector<std::string>& argv, std::ostream& out, std::ostre
       if (pr.validationLoss) {
         err << "  validation loss " << std::setprecision(4) << *pr.validationLoss << " (ppl "
             << std::setprecision(2) << std::exp(*pr.validationLoss) << ")";
+      }
+      if (pr.passkeyLoss && pr.passkeyAccuracy) {
+        err << "  passkey key loss " << std::setprecision(3) << *pr.passkeyLoss << ", copied "
+            << std::setprecision(0) << 100 * *pr.passkeyAccuracy << "%";
       }
       err << std::defaultfloat << "\n";
     }

@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "data/tokenizer.h"
-#include "train/passkey_text.h"
+#include "eval/passkey.h"
 #include "util/error.h"
 
 extern char** environ;
@@ -57,7 +57,27 @@ WindowSampler::WindowSampler(std::vector<std::vector<int64_t>> docs, const Token
     throw InputError("no document is longer than the window (" + std::to_string(context + 1) +
                      " tokens); use a smaller --context or a larger corpus");
   }
+  m_prompts = std::make_unique<passkey::PromptBuilder>(passkey::codecFor(m_tokenizer));
+  if (m_passkeyShare > 0 && !passkeyFits()) {
+    const auto [fixed, answer] = snippetTokens(passkey::kMaxKey);
+    throw InputError("a passkey snippet needs at least " + std::to_string(fixed + answer) +
+                     " tokens, the window has " + std::to_string(context + 1) +
+                     "; use a larger --context or --passkey-share 0");
+  }
 }
+
+bool WindowSampler::passkeyFits() const {
+  // Keys of five digits have the longest key sentences and answers.
+  const auto [fixed, answer] = snippetTokens(passkey::kMaxKey);
+  return fixed + answer <= m_context + 1;
+}
+
+std::pair<int, int> WindowSampler::snippetTokens(int key) const {
+  const int fixed = m_prompts->minLength({key});
+  return {fixed, static_cast<int>(m_prompts->build(fixed, 0.0, key).answer.size())};
+}
+
+WindowSampler::~WindowSampler() = default;
 
 std::vector<int64_t> WindowSampler::corpusWindow(std::mt19937_64& rng, int length) const {
   const int64_t r = static_cast<int64_t>(rng() % static_cast<uint64_t>(m_total));
@@ -74,28 +94,29 @@ std::vector<int64_t> WindowSampler::sample(std::mt19937_64& rng) const {
   return corpusWindow(rng, m_context + 1);
 }
 
-std::vector<int64_t> WindowSampler::passkeyWindow(std::mt19937_64& rng) const {
+PasskeySnippet WindowSampler::passkeySnippet(std::mt19937_64& rng) const {
   const int window = m_context + 1;
-  const int key = 1 + static_cast<int>(rng() % 50000);
-  int before = static_cast<int>(rng() % 4);
-  int after = static_cast<int>(rng() % 4);
-  std::vector<int64_t> ids;
-  for (;;) {
-    std::string text = std::string(passkey::kInstruction);
-    for (int i = 0; i < before; ++i) text += std::string(" ") + passkey::kFiller;
-    text += " " + passkey::keySentence(key);
-    for (int i = 0; i < after; ++i) text += std::string(" ") + passkey::kFiller;
-    text += std::string(" ") + passkey::kQuestion + " " + std::to_string(key) + ".";
-    ids = m_tokenizer.encode(text);
-    if (static_cast<int>(ids.size()) <= window || (before == 0 && after == 0)) break;
-    (before >= after ? before : after) -= 1;
+  const int key = 1 + static_cast<int>(rng() % passkey::kMaxKey);
+  const auto [fixed, answer] = snippetTokens(key);
+  const int longest = window - answer;
+  if (longest < fixed) {
+    throw InputError("a passkey snippet needs " + std::to_string(fixed + answer) +
+                     " tokens, the window has " + std::to_string(window));
   }
-  if (static_cast<int>(ids.size()) > window) {
-    ids.erase(ids.begin(), ids.end() - window);  // keep the question and the key
-    return ids;
+  const int length = fixed + static_cast<int>(rng() % static_cast<uint64_t>(longest - fixed + 1));
+  const double depth = (rng() >> 11) * (1.0 / 9007199254740992.0);
+  const passkey::Prompt prompt = m_prompts->build(length, depth, key);
+
+  PasskeySnippet out;
+  out.ids = prompt.ids;
+  out.answerStart = static_cast<int>(out.ids.size());
+  out.answerTokens = static_cast<int>(prompt.answer.size());
+  out.ids.insert(out.ids.end(), prompt.answer.begin(), prompt.answer.end());
+  const int rest = window - static_cast<int>(out.ids.size());
+  if (rest > 0) {
+    const std::vector<int64_t> tail = corpusWindow(rng, rest);
+    out.ids.insert(out.ids.end(), tail.begin(), tail.end());
   }
-  std::vector<int64_t> out = corpusWindow(rng, window - static_cast<int>(ids.size()));
-  out.insert(out.end(), ids.begin(), ids.end());
   return out;
 }
 

@@ -3,13 +3,25 @@
 // spm_train) and windows of tokens drawn from the corpus, some of them passkey snippets.
 
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rope {
 
 class Tokenizer;
+namespace passkey {
+class PromptBuilder;
+}
+
+// A training window that holds a passkey prompt and its answer.
+struct PasskeySnippet {
+  std::vector<int64_t> ids;  // context + 1 token ids
+  int answerStart = 0;       // index in ids of the key's first token
+  int answerTokens = 0;      // the key's tokens
+};
 
 // Trains a unigram SentencePiece model on files (one document per file, one line per
 // chapter); writes PREFIX.model and PREFIX.vocab (at most vocabSize pieces: fewer when the
@@ -24,17 +36,26 @@ class WindowSampler {
   // is longer than the window (context + 1 tokens).
   WindowSampler(std::vector<std::vector<int64_t>> docs, const Tokenizer& tokenizer, int context,
                 double passkeyShare);
+  ~WindowSampler();
   // context + 1 token ids.
   std::vector<int64_t> sample(std::mt19937_64& rng) const;
   // Deterministic non-overlapping windows for validation (at most count).
   std::vector<std::vector<int64_t>> fixedWindows(int count) const;
-  // A passkey snippet: instruction, filler, the key sentence, filler, the question and the
-  // key, preceded by corpus text so it is exactly context + 1 tokens.
-  std::vector<int64_t> passkeyWindow(std::mt19937_64& rng) const;
+  // A passkey snippet: the passkey test's own prompt (eval/passkey.h: BOS, instruction,
+  // filler, the key sentence at a random depth, filler, the question) at a random length
+  // between its fixed parts and what the window leaves, then the key, then corpus text up to
+  // context + 1 tokens. Keys are random in 1..50000. Throws InputError when the window is too
+  // short for the prompt's fixed parts and a 5-digit key.
+  PasskeySnippet passkeySnippet(std::mt19937_64& rng) const;
+  // Whether the window holds a passkey snippet with any key.
+  bool passkeyFits() const;
+  std::vector<int64_t> passkeyWindow(std::mt19937_64& rng) const { return passkeySnippet(rng).ids; }
   int64_t totalTokens() const { return m_total; }
 
  private:
   std::vector<int64_t> corpusWindow(std::mt19937_64& rng, int length) const;
+  // Tokens of a key's shortest passkey prompt, and of its answer.
+  std::pair<int, int> snippetTokens(int key) const;
 
   std::vector<std::vector<int64_t>> m_docs;
   std::vector<int64_t> m_cumulative;  // window starts available up to each document
@@ -42,6 +63,7 @@ class WindowSampler {
   const Tokenizer& m_tokenizer;
   int m_context;
   double m_passkeyShare;
+  std::unique_ptr<passkey::PromptBuilder> m_prompts;
 };
 
 }  // namespace rope

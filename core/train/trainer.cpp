@@ -181,7 +181,10 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
   const std::string tokenizerPath = (work / "tokenizer.model").string();
   if (!fs::exists(tokenizerPath)) {
     trainTokenizer(corpusFiles(p.corpusDir, "train"), (work / "tokenizer").string(), p.vocab);
-    report({0, p.steps, 0, 0, 0, 0, std::nullopt, "tokenizer trained"});
+    TrainProgress trained;
+    trained.steps = p.steps;
+    trained.message = "tokenizer trained";
+    report(trained);
   }
   const Tokenizer tokenizer(tokenizerPath);
   const int vocab = tokenizer.vocabSize();
@@ -190,6 +193,13 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
   const WindowSampler validData(tokenize(corpusFiles(p.corpusDir, "validation"), tokenizerPath),
                                 tokenizer, p.context, 0.0);
   const auto validWindows = validData.fixedWindows(p.evalWindows);
+  // Passkey snippets from validation text with fixed keys: does the model copy the key?
+  // (None when the window is too short for the prompt.)
+  std::vector<PasskeySnippet> validKeys;
+  if (validData.passkeyFits()) {
+    std::mt19937_64 keyRng(p.seed + 0x5EED);
+    for (int i = 0; i < p.evalWindows; ++i) validKeys.push_back(validData.passkeySnippet(keyRng));
+  }
 
   torch::manual_seed(p.seed);
   TinyLlama model(vocab, p.hidden, p.layers, p.heads, p.kvHeads, p.intermediate, kRmsEps);
@@ -236,29 +246,63 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
     torch::load(optimizer, (work / "optimizer.pt").string());
   }
 
+  struct Validation {
+    double loss = 0;            // nats per token on the validation windows
+    double passkeyLoss = 0;     // nats per key token on the validation passkey snippets
+    double passkeyAccuracy = 0; // share of snippets whose every key token is the argmax
+  };
+  auto logitsOf = [&](const std::vector<std::vector<int64_t>>& rows) {
+    const auto batch = batchTensor(rows, device);
+    return std::make_pair(model->forward(batch.narrow(1, 0, p.context), cosT, sinT),
+                          batch.narrow(1, 1, p.context));
+  };
   auto validate = [&]() {
     torch::NoGradGuard noGrad;
     model->eval();
+    Validation v;
     double sum = 0;
     int64_t count = 0;
     for (size_t i = 0; i < validWindows.size(); i += 16) {
-      std::vector<std::vector<int64_t>> rows(
-          validWindows.begin() + i, validWindows.begin() + std::min(validWindows.size(), i + 16));
-      const auto batch = batchTensor(rows, device);
-      const auto x = batch.narrow(1, 0, p.context), y = batch.narrow(1, 1, p.context);
-      const auto logits = model->forward(x, cosT, sinT);
+      const auto [logits, y] = logitsOf(std::vector<std::vector<int64_t>>(
+          validWindows.begin() + i, validWindows.begin() + std::min(validWindows.size(), i + 16)));
       sum += torch::nn::functional::cross_entropy(
                  logits.reshape({-1, vocab}), y.reshape({-1}),
                  torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                  .item<double>();
       count += y.numel();
     }
+    v.loss = sum / std::max<int64_t>(1, count);
+    double keySum = 0;
+    int64_t keyTokens = 0, copied = 0;
+    for (size_t i = 0; i < validKeys.size(); i += 16) {
+      std::vector<std::vector<int64_t>> rows;
+      for (size_t j = i; j < std::min(validKeys.size(), i + 16); ++j) rows.push_back(validKeys[j].ids);
+      const auto [logits, y] = logitsOf(rows);
+      const auto logp = torch::log_softmax(logits.to(torch::kFloat64), -1).cpu();
+      const auto best = logits.argmax(-1).cpu();
+      const auto target = y.cpu();
+      for (size_t j = 0; j < rows.size(); ++j) {
+        const PasskeySnippet& k = validKeys[i + j];
+        bool all = true;
+        for (int t = k.answerStart; t < k.answerStart + k.answerTokens; ++t) {
+          // Row t - 1 predicts token t.
+          const int64_t want = target[j][t - 1].item<int64_t>();
+          keySum -= logp[j][t - 1][want].item<double>();
+          all = all && best[j][t - 1].item<int64_t>() == want;
+          ++keyTokens;
+        }
+        copied += all ? 1 : 0;
+      }
+    }
+    v.passkeyLoss = keySum / std::max<int64_t>(1, keyTokens);
+    v.passkeyAccuracy = double(copied) / std::max<size_t>(1, validKeys.size());
     model->train();
-    return sum / std::max<int64_t>(1, count);
+    return v;
   };
 
   auto loopStart = std::chrono::steady_clock::now();
   double lastValid = std::nan("");
+  Validation last;
   for (int step = start; step < p.steps; ++step) {
     const double lr = learningRate(p, step);
     for (auto& g : optimizer.param_groups()) {
@@ -291,10 +335,20 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
     log += line;
     const bool evalNow = pr.step % p.evalEvery == 0 || pr.step == p.steps;
     if (evalNow) {
-      lastValid = validate();
+      last = validate();
+      lastValid = last.loss;
       pr.validationLoss = lastValid;
-      std::snprintf(line, sizeof line, "step %d validation loss %.4f ppl %.3f\n", pr.step,
+      std::snprintf(line, sizeof line, "step %d validation loss %.4f ppl %.3f", pr.step,
                     lastValid, std::exp(lastValid));
+      log += line;
+      if (!validKeys.empty()) {
+        pr.passkeyLoss = last.passkeyLoss;
+        pr.passkeyAccuracy = last.passkeyAccuracy;
+        std::snprintf(line, sizeof line, " passkey key loss %.4f copied %.3f", last.passkeyLoss,
+                      last.passkeyAccuracy);
+        log += line;
+      }
+      std::snprintf(line, sizeof line, "\n");
       log += line;
       saveParameters(model, (work / "checkpoint.safetensors").string(), torch::kFloat32);
       torch::save(optimizer, (work / "optimizer.pt.tmp").string());
@@ -325,6 +379,10 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
   info["params"] = paramsJson(p);
   info["validation_loss"] = lastValid;
   info["validation_perplexity"] = std::exp(lastValid);
+  if (!validKeys.empty()) {
+    info["validation_passkey_key_loss"] = last.passkeyLoss;
+    info["validation_passkey_copied"] = last.passkeyAccuracy;
+  }
   info["train_tokens_available"] = trainData.totalTokens();
   writeFileAtomic((exportDir / "training.json").string(), json_util::dump(info));
   writeFileAtomic((exportDir / "training_log.txt").string(), log);

@@ -33,7 +33,7 @@ struct TrainParams {
   int warmupSteps = 100;
   double weightDecay = 0.1;
   double gradClip = 1.0;
-  double passkeyShare = 0.1;    // share of windows that are passkey snippets
+  double passkeyShare = 0.25;   // share of windows that are passkey snippets
   std::uint64_t seed = 1;
   int evalEvery = 250;          // steps between validations (and checkpoints)
   int evalWindows = 64;
@@ -51,6 +51,10 @@ struct TrainProgress {
   double tokensPerSecond = 0;
   double etaSeconds = 0;
   std::optional<double> validationLoss;  // set on validation steps
+  // Set on validation steps: nats per key token on passkey snippets of validation text, and
+  // the share of them whose every key token is the model's top choice (greedy retrieval).
+  std::optional<double> passkeyLoss;
+  std::optional<double> passkeyAccuracy;
   std::string message;          // "tokenizer trained", "checkpoint written", ...
 };
 // Return false to stop; the last checkpoint stays in OUT.partial for --resume.

@@ -4,10 +4,12 @@
 #include <QtTest>
 #include <cmath>
 #include <filesystem>
+#include <set>
 
 #include "data/tokenizer.h"
 #include "model/transformer.h"
 #include "train/kjv_corpus.h"
+#include "eval/passkey.h"
 #include "train/passkey_text.h"
 #include "train/train_data.h"
 #include "train/trainer.h"
@@ -69,7 +71,7 @@ TrainParams tinyParams(const std::string& corpus, const std::string& out) {
   p.warmupSteps = 2;
   p.evalEvery = 3;
   p.evalWindows = 8;
-  p.passkeyShare = 0.25;
+  p.passkeyShare = 0.0;  // the window is too short for a passkey prompt
   p.threads = 1;
   return p;
 }
@@ -145,11 +147,40 @@ void TestTrain::trainExportsWhatTheEngineScores() {
         sum / n);
   QVERIFY(std::fabs(sum / n - validation.back()) < 2e-3 * validation.back());
 
-  // A passkey window holds the key sentence and ends with the key.
+  // A passkey snippet is the passkey test's prompt, then the key, then corpus text.
+  QVERIFY(!sampler.passkeyFits());
+  QVERIFY_THROWS_EXCEPTION(InputError, WindowSampler(docs, tok, p.context, 0.25));
+  const passkey::PromptBuilder prompts(passkey::codecFor(tok));
+  const int shortest = prompts.minLength({passkey::kMaxKey});
+  const int context = shortest + 40;
+  const WindowSampler withKeys(docs, tok, context, 1.0);
+  QVERIFY(withKeys.passkeyFits());
   std::mt19937_64 rng(3);
-  const WindowSampler withKeys(docs, tok, 100, 1.0);
-  const auto w = withKeys.passkeyWindow(rng);
-  QCOMPARE(int(w.size()), 101);
+  std::set<int> starts;
+  for (int trial = 0; trial < 20; ++trial) {
+    const PasskeySnippet s = withKeys.passkeySnippet(rng);
+    QCOMPARE(int(s.ids.size()), context + 1);
+    QCOMPARE(s.ids[0], int64_t(tok.bosId()));
+    QVERIFY(s.answerStart >= shortest - 6 && s.answerStart + s.answerTokens <= context + 1);
+    const std::string answer = tok.decode(std::vector<int64_t>(
+        s.ids.begin() + s.answerStart, s.ids.begin() + s.answerStart + s.answerTokens));
+    const std::string prompt =
+        tok.decode(std::vector<int64_t>(s.ids.begin(), s.ids.begin() + s.answerStart));
+    QVERIFY2(passkey::firstInteger(answer) == passkey::firstInteger(answer + "x") &&
+                 !passkey::firstInteger(answer).empty(),
+             answer.c_str());
+    const std::string key = passkey::firstInteger(answer);
+    // (The test tokenizer lacks capitals: compare lower-case tails of the texts.)
+    QVERIFY2(prompt.find("pass key is " + key + ". ") != std::string::npos, prompt.c_str());
+    QVERIFY2(prompt.find(key + " is the pass key.") != std::string::npos, prompt.c_str());
+    const std::string question = "hat is the pass key";
+    const std::string tail = "he pass key is";
+    QVERIFY2(prompt.find(question) != std::string::npos && prompt.size() > tail.size() &&
+                 prompt.compare(prompt.size() - tail.size(), std::string::npos, tail) == 0,
+             prompt.c_str());
+    starts.insert(s.answerStart);
+  }
+  QVERIFY2(starts.size() > 5, "snippet lengths vary");
 }
 
 void TestTrain::interruptedRunResumes() {
