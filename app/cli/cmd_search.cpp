@@ -20,6 +20,7 @@ namespace {
 const char* kUsage = R"(usage: rope-cli search [--model DIR] [--data FILE[,FILE...]] --target-length L
                       [--population P] [--parents K] [--mutations M] [--crossovers C]
                       [--generations G] [--mutation-prob P] [--samples N] [--seed S]
+                      [--fitness perplexity|needle]
                       [--lambda-min X] [--lambda-max X | --lambda-max-scale X] [--step X]
                       [--original-window L] [--no-n-hat] [--search-attention]
                       [--attention-min A] [--attention-max A]
@@ -35,7 +36,8 @@ const char* kUsage = R"(usage: rope-cli search [--model DIR] [--data FILE[,FILE.
 LongRoPE (ICML 2024): evolves per-pair factors lambda_i (monotone, on a 0.01 grid within
 [1, 1.25 s], s = L / the original window) and n_hat, seeded with PI, NTK-aware, dynamic NTK
 and YaRN at s (dynamic NTK's factors exceed 1.25 s: it is a seed only with wider bounds). Fitness: perplexity of the first N documents with at least L tokens, each
-truncated to L. Prints one line per generation; writes the best set as project JSON.
+truncated to L (or --fitness needle). Prints one line per generation; writes the best set as
+project JSON.
 
   --model DIR        HF model folder, or "demo" (default) for the bundled demo model
   --data FILES       token files as for rope-cli ppl, or "demo" (default): the demo corpus's
@@ -44,6 +46,10 @@ truncated to L. Prints one line per generation; writes the best set as project J
   --population P     64; --parents 32; --mutations 16; --crossovers 16; --generations 40
                      (the paper's schedule); --mutation-prob 0.3
   --samples N        documents per evaluation (default 5)
+  --fitness F        perplexity (default, the paper's) or needle: LongRoPE2's needle-driven
+                     perplexity: each document gets "The pass key is K. Remember it. K is the
+                     pass key." at a depth (spread over the documents) and ends with "What is
+                     the pass key? The pass key is K"; only K's tokens are scored
   --seed S           random seed (default 0): equal seeds give equal searches
   --lambda-min/--lambda-max/--lambda-max-scale/--step   the factor grid (1, 1.25 s, 0.01)
   --original-window  the model's pretrained window L (default: from its config)
@@ -104,6 +110,12 @@ longrope::Params readParams(const Args& a) {
   p.targetLength = *target;
   p.originalWindow = a.intValue("original-window").value_or(0);
   p.samples = a.intValue("samples").value_or(p.samples);
+  const std::string fitness = a.value("fitness").value_or("perplexity");
+  if (fitness == "needle") {
+    p.fitness = longrope::Fitness::Needle;
+  } else if (fitness != "perplexity") {
+    throw UsageError("--fitness must be perplexity or needle, got '" + fitness + "'");
+  }
   p.population = a.intValue("population").value_or(p.population);
   p.parents = a.intValue("parents").value_or(p.parents);
   p.mutations = a.intValue("mutations").value_or(p.mutations);
@@ -176,7 +188,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   const Args a(argv, {"json", "no-bos", "resume", "no-n-hat", "search-attention", "screen",
                       "short-factors"},
                {"model", "data", "target-length", "population", "parents", "mutations",
-                "crossovers", "generations", "mutation-prob", "samples", "seed", "lambda-min",
+                "crossovers", "generations", "mutation-prob", "samples", "fitness", "seed", "lambda-min",
                 "lambda-max", "lambda-max-scale", "step", "original-window", "attention-min",
                 "attention-max", "screen-samples", "screen-length", "screen-keep", "early-stop",
                 "early-stop-tol", "seeds", "stage2-target", "short-generations", "checkpoint",
@@ -229,6 +241,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   if (json) {
     nlohmann::ordered_json j;
     j["best_ppl"] = r.bestPerplexity;
+    j["fitness"] = longrope::fitnessName(p.fitness);
     j["evaluations"] = r.evaluations;
     j["screenings"] = r.screenings;
     j["generations"] = r.generations;
@@ -262,7 +275,8 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
       for (const auto& [name, ppl] : s.seedPerplexities) out << " " << name << " " << fmt("%.4f", ppl);
       out << "\n";
     }
-    out << "best perplexity " << fmt("%.4f", r.bestPerplexity) << " at " << finalTarget << " ("
+    out << "best " << (p.fitness == longrope::Fitness::Needle ? "needle perplexity " : "perplexity ")
+        << fmt("%.4f", r.bestPerplexity) << " at " << finalTarget << " ("
         << r.evaluations << " evaluations, " << r.screenings << " screenings, " << r.generations
         << " generations, " << fmt("%.1f", r.elapsedSeconds) << " s on";
     for (const auto& d : r.devices) out << " " << d;

@@ -114,15 +114,55 @@ Prompt PromptBuilder::build(int length, double depth, int key) const {
   for (int i = 0; i < filler - p.fillerBefore; ++i) p.ids.push_back(m_filler[i % sentence]);
   p.ids.insert(p.ids.end(), m_question.begin(), m_question.end());
 
+  p.answer = answerTokens(key);
+  return p;
+}
+
+std::vector<int64_t> PromptBuilder::answerTokens(int key) const {
   // The key as it follows the question in text ("... is 4501"), so its tokens are the ones
   // the model was shown; a tokenizer that merges across the boundary gets the key alone.
   const std::vector<int64_t> joined =
       m_codec.encode(std::string(kQuestion) + " " + std::to_string(key));
   if (startsWith(joined, m_question) && joined.size() > m_question.size()) {
-    p.answer.assign(joined.begin() + static_cast<std::ptrdiff_t>(m_question.size()), joined.end());
-  } else {
-    p.answer = encodeNonEmpty(m_codec, std::to_string(key));
+    return std::vector<int64_t>(joined.begin() + static_cast<std::ptrdiff_t>(m_question.size()),
+                                joined.end());
   }
+  return encodeNonEmpty(m_codec, std::to_string(key));
+}
+
+Prompt PromptBuilder::needle(const std::vector<int64_t>& document, int length, double depth,
+                             int key) const {
+  if (key < 1 || key > kMaxKey) throw InputError(keyRangeProblem(key));
+  if (!(depth >= 0 && depth <= 1)) {
+    throw InputError("needle depth " + number(depth) + " outside [0, 1]");
+  }
+  const std::vector<int64_t> keyIds = encodeNonEmpty(m_codec, keySentence(key));
+  Prompt p;
+  p.key = key;
+  p.answer = answerTokens(key);
+  p.keyTokens = static_cast<int>(keyIds.size());
+  const int fixed = p.keyTokens + static_cast<int>(m_question.size() + p.answer.size());
+  const int haystack = length - fixed;
+  if (haystack < 1) {
+    throw InputError("needle length " + std::to_string(length) + " leaves no document token (" +
+                     std::to_string(fixed) + " tokens: key sentence, question, answer)");
+  }
+  if (static_cast<int>(document.size()) < haystack) {
+    throw InputError("a needle sample of " + std::to_string(length) + " tokens needs a document of " +
+                     std::to_string(haystack) + " tokens, this one has " +
+                     std::to_string(document.size()));
+  }
+  // Depth 0 still keeps the document's first token (BOS) in front.
+  const int before = std::clamp(static_cast<int>(std::lround(depth * haystack)), 1, haystack);
+  p.fillerTokens = haystack;
+  p.fillerBefore = before;
+  p.depth = static_cast<double>(before) / haystack;
+  p.ids.reserve(length);
+  p.ids.assign(document.begin(), document.begin() + before);
+  p.keyStart = before;
+  p.ids.insert(p.ids.end(), keyIds.begin(), keyIds.end());
+  p.ids.insert(p.ids.end(), document.begin() + before, document.begin() + haystack);
+  p.ids.insert(p.ids.end(), m_question.begin(), m_question.end());
   return p;
 }
 

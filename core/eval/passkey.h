@@ -76,9 +76,18 @@ class PromptBuilder {
   // The prompt for a key at a depth in [0, 1]. Throws InputError for a length below what this
   // key's fixed parts take, a depth outside [0, 1] or a key outside 1..kMaxKey.
   Prompt build(int length, double depth, int key) const;
+  // LongRoPE2's needle sample (arXiv 2502.20082, "needle-driven perplexity"): a real
+  // document's first tokens as the haystack, the key sentence inserted at a depth of it, then
+  // the question; `length` tokens with the answer, which follows ids. No instruction and no
+  // filler: the text around the needle is the document's. keyStart is where the key sentence
+  // starts; fillerTokens counts the document's tokens. Throws InputError when the document is
+  // shorter than the haystack needs, the length leaves no haystack token, or depth or key are
+  // out of range.
+  Prompt needle(const std::vector<int64_t>& document, int length, double depth, int key) const;
   const Codec& codec() const { return m_codec; }
 
  private:
+  std::vector<int64_t> answerTokens(int key) const;
   int fixedTokens(int key) const;
 
   Codec m_codec;

@@ -100,8 +100,13 @@ int BatchEvaluator::preferredCallSize() const {
 }
 
 std::vector<double> BatchEvaluator::perplexities(
-    const std::vector<RopeParams>& ropes, const std::vector<std::vector<int64_t>>& documents) {
+    const std::vector<RopeParams>& ropes, const std::vector<std::vector<int64_t>>& documents,
+    const std::vector<int>& firstScored) {
   if (documents.empty()) throw InputError("no documents to evaluate on");
+  if (!firstScored.empty() && firstScored.size() != documents.size()) {
+    throw InputError("firstScored has " + std::to_string(firstScored.size()) + " entries for " +
+                     std::to_string(documents.size()) + " documents");
+  }
   std::vector<double> sums(ropes.size(), 0), tokens(ropes.size(), 0);
   // Worker w scores ropes [begin, end) on its own replica, `m_batch` ropes per forward pass.
   auto work = [&](size_t w, size_t begin, size_t end) {
@@ -109,8 +114,9 @@ std::vector<double> BatchEvaluator::perplexities(
     for (size_t b = begin; b < end; b += m_batch) {
       const size_t e = std::min(end, b + m_batch);
       const std::vector<RopeParams> slice(ropes.begin() + b, ropes.begin() + e);
-      for (const auto& doc : documents) {
-        const auto nll = model.nllBatch(doc, slice);
+      for (size_t d = 0; d < documents.size(); ++d) {
+        const auto nll =
+            model.nllBatch(documents[d], slice, firstScored.empty() ? 1 : firstScored[d]);
         for (size_t i = 0; i < nll.size(); ++i) {
           sums[b + i] += nll[i].sum;
           tokens[b + i] += static_cast<double>(nll[i].tokens);

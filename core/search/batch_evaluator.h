@@ -35,11 +35,13 @@ class BatchEvaluator {
   // Candidates one call should receive to keep every device busy: devices x batch.
   int preferredCallSize() const;
 
-  // exp(token-weighted mean NLL of tokens 1..T-1 of every document) for each RoPE. Work is
-  // split over the devices in contiguous slices; the result does not depend on the split
-  // beyond float rounding. Throws InputError for a RoPE that does not fit the model.
+  // exp(token-weighted mean NLL of tokens firstScored[d]..T-1 of every document d; tokens
+  // 1..T-1 when firstScored is empty) for each RoPE. Work is split over the devices in
+  // contiguous slices; the result does not depend on the split beyond float rounding. Throws
+  // InputError for a RoPE that does not fit the model or a firstScored of the wrong size.
   std::vector<double> perplexities(const std::vector<RopeParams>& ropes,
-                                   const std::vector<std::vector<int64_t>>& documents);
+                                   const std::vector<std::vector<int64_t>>& documents,
+                                   const std::vector<int>& firstScored = {});
 
   // The devices "auto"/"cuda"/lists name, in order. Throws InputError for an unknown name.
   static std::vector<std::string> resolveDevices(const std::string& devices);

@@ -8,6 +8,8 @@
 #include <optional>
 #include <sstream>
 
+#include "data/tokenizer.h"
+#include "eval/passkey.h"
 #include "io/hf_config.h"
 #include "rope/rope_math.h"
 #include "search/batch_evaluator.h"
@@ -20,18 +22,6 @@ namespace {
 
 using Documents = std::vector<std::vector<int64_t>>;
 
-enum class Kind { Long, Stage2, Short };
-
-// One search: what its candidates mean, where they are scored, and its evolution params.
-struct Stage {
-  Kind kind = Kind::Long;
-  std::string name;
-  int length = 0;       // full evaluation length
-  FactorSet context;    // Long: window/target; Stage2: stage one's set; Short: the long set
-  Documents full, cheap;
-  EvolutionParams evo;
-};
-
 std::string fnv1a(const std::string& bytes) {
   std::uint64_t h = 14695981039346656037ull;
   for (unsigned char c : bytes) {
@@ -42,6 +32,35 @@ std::string fnv1a(const std::string& bytes) {
   std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
   return out;
 }
+
+// What a stage scores: documents, each from its token firstScored[d] on (empty: from 1).
+struct Samples {
+  Documents docs;
+  std::vector<int> firstScored;
+};
+
+std::string fingerprintOf(const Samples& s) {
+  std::string print = rope::fingerprintOf(s.docs);
+  if (!s.firstScored.empty()) {
+    std::ostringstream f;
+    for (int v : s.firstScored) f << v << ',';
+    print += "/scored " + fnv1a(f.str());
+  }
+  return print;
+}
+
+enum class Kind { Long, Stage2, Short };
+
+// One search: what its candidates mean, where they are scored, and its evolution params.
+struct Stage {
+  Kind kind = Kind::Long;
+  std::string name;
+  int length = 0;       // full evaluation length
+  FactorSet context;    // Long: window/target; Stage2: stage one's set; Short: the long set
+  Documents source;     // the search documents, each at least `length` tokens
+  Samples full, cheap;
+  EvolutionParams evo;
+};
 
 std::string factorsPrint(const FactorSet& set) {
   std::ostringstream s;
@@ -71,6 +90,7 @@ Documents selectDocuments(const TokenDataset& data, int length, int samples,
   }
   return out;
 }
+
 
 Documents truncated(const Documents& docs, int count, int length) {
   Documents out;
@@ -121,8 +141,12 @@ class Runner {
  private:
   EvolutionParams evolution(const std::string& checkpoint, double lambdaMax, int generations) const;
   std::string fingerprint(const Stage& st) const;
+  // The stage's documents and what the fitness scores (before any work: bad lengths throw).
+  void select(Stage& st, const TokenDataset& data);
   void prepare(Stage& st, std::vector<FactorSet> seeds);
   bool runStage(Stage& st);  // false: cancelled or failed (m_result says which)
+  // What the fitness scores at a length, from documents at least that long.
+  Samples samples(const Documents& docs, int length) const;
 
   const Params& m_p;
   const Progress& m_progress;
@@ -131,7 +155,27 @@ class Runner {
   std::string m_configPrint;
   int m_window = 0;
   std::unique_ptr<BatchEvaluator> m_evaluator;
+  std::unique_ptr<Tokenizer> m_tokenizer;              // Fitness::Needle
+  std::unique_ptr<passkey::PromptBuilder> m_needles;   // Fitness::Needle
 };
+
+Samples Runner::samples(const Documents& docs, int length) const {
+  Samples out;
+  if (m_p.fitness == Fitness::Perplexity) {
+    out.docs = truncated(docs, static_cast<int>(docs.size()), length);
+    return out;
+  }
+  const int n = static_cast<int>(docs.size());
+  const std::vector<int> keys = passkey::drawKeys(m_p.seed, n);
+  for (int i = 0; i < n; ++i) {
+    const passkey::Prompt p = m_needles->needle(docs[i], length, (i + 0.5) / n, keys[i]);
+    std::vector<int64_t> ids = p.ids;
+    ids.insert(ids.end(), p.answer.begin(), p.answer.end());
+    out.docs.push_back(std::move(ids));
+    out.firstScored.push_back(static_cast<int>(p.ids.size()));
+  }
+  return out;
+}
 
 EvolutionParams Runner::evolution(const std::string& checkpoint, double lambdaMax,
                                   int generations) const {
@@ -168,21 +212,26 @@ std::string Runner::fingerprint(const Stage& st) const {
   const auto folder = std::filesystem::weakly_canonical(m_p.modelDir, ec);
   std::ostringstream s;
   s << "model " << (ec ? m_p.modelDir : folder.string()) << " (config " << m_configPrint
-    << "), data " << fingerprintOf(st.full) << " (" << st.full.size() << " x " << st.length
+    << "), data " << fingerprintOf(st.full) << " (" << st.full.docs.size() << " x " << st.length
     << "), " << computeDTypeName(m_p.engine.dtype) << ", stage " << st.name;
   if (m_p.screening) s << ", screening " << fingerprintOf(st.cheap);
   if (st.kind != Kind::Long) s << ", from " << factorsPrint(st.context);
   return s.str();
 }
 
-void Runner::prepare(Stage& st, std::vector<FactorSet> seeds) {
-  st.evo.seeds = std::move(seeds);
+void Runner::select(Stage& st, const TokenDataset& data) {
+  st.source = selectDocuments(data, st.length, m_p.samples, m_result.warnings);
+  st.full = samples(st.source, st.length);
   if (m_p.screening) {
     const int len = st.kind == Kind::Short || m_p.screenLength <= 0
                         ? st.length
                         : std::min(m_p.screenLength, st.length);
-    st.cheap = truncated(st.full, m_p.screenSamples, len);
+    st.cheap = samples(truncated(st.source, m_p.screenSamples, len), len);
   }
+}
+
+void Runner::prepare(Stage& st, std::vector<FactorSet> seeds) {
+  st.evo.seeds = std::move(seeds);
   st.evo.fingerprint = fingerprint(st);
   validateEvolutionParams(st.evo);
 }
@@ -194,11 +243,11 @@ bool Runner::runStage(Stage& st) {
   sr.fingerprint = st.evo.fingerprint;
   st.evo.batchSize = m_evaluator->preferredCallSize();
   const RopeParams modelRope = m_config.rope;
-  auto scorer = [&](const Documents& docs) {
+  auto scorer = [&](const Samples& docs) {
     return [&, docsPtr = &docs](const std::vector<Candidate>& cands) {
       std::vector<RopeParams> ropes;
       for (const auto& c : cands) ropes.push_back(applyFactorSet(modelRope, toFactorSet(st, c)));
-      return m_evaluator->perplexities(ropes, *docsPtr);
+      return m_evaluator->perplexities(ropes, docsPtr->docs, docsPtr->firstScored);
     };
   };
   const FitnessFn full = scorer(st.full);
@@ -271,7 +320,15 @@ Result Runner::run() {
   TokenSource source = m_p.data;
   if (source.tokenizerPath.empty()) source.tokenizerPath = m_p.modelDir + "/tokenizer.model";
   const TokenDataset data = loadTokens(source);
-  auto& warnings = m_result.warnings;
+  if (m_p.fitness == Fitness::Needle) {
+    if (!Tokenizer::available()) throw InputError("the needle fitness needs SentencePiece");
+    if (!std::filesystem::exists(source.tokenizerPath)) {
+      throw InputError("the needle fitness needs a tokenizer: " + source.tokenizerPath +
+                       " does not exist (give --tokenizer)");
+    }
+    m_tokenizer = std::make_unique<Tokenizer>(source.tokenizerPath);
+    m_needles = std::make_unique<passkey::PromptBuilder>(passkey::codecFor(*m_tokenizer));
+  }
 
   FactorSet context;
   context.method = "search";
@@ -286,7 +343,7 @@ Result Runner::run() {
   longStage.name = "long";
   longStage.length = m_p.targetLength;
   longStage.context = context;
-  longStage.full = selectDocuments(data, m_p.targetLength, m_p.samples, warnings);
+  select(longStage, data);
   longStage.evo = evolution(ck, lambdaMax, m_p.generations);
   prepare(longStage, seeds);
 
@@ -296,14 +353,14 @@ Result Runner::run() {
     stage2->kind = Kind::Stage2;
     stage2->name = "stage2";
     stage2->length = m_p.stage2Target;
-    stage2->full = selectDocuments(data, m_p.stage2Target, m_p.samples, warnings);
+    select(*stage2, data);
   }
   if (m_p.searchShortFactors) {
     shortStage.emplace();
     shortStage->kind = Kind::Short;
     shortStage->name = "short";
     shortStage->length = m_window;
-    shortStage->full = selectDocuments(data, m_window, m_p.samples, warnings);
+    select(*shortStage, data);
   }
   // The later stages' bounds and schedules are checked now too (their seeds need stage one's
   // result, but the identity and the long factors lie in the same space).
@@ -360,6 +417,10 @@ Result Runner::run() {
 }
 
 }  // namespace
+
+const char* fitnessName(Fitness f) {
+  return f == Fitness::Needle ? "needle" : "perplexity";
+}
 
 std::vector<FactorSet> methodSeeds(const RopeParams& model, int window, int target) {
   if (window <= 0 || target <= window) {

@@ -9,8 +9,9 @@
 // short factors at the original window with the long factors fixed (Phi-3's short_factor).
 //
 // Fitness: perplexity of the first `samples` documents holding at least the target length,
-// each truncated to it (one forward pass, tokens 1..L'-1 scored, token-weighted). Screening
-// ("cheap-first") scores children on fewer documents and/or a shorter proxy length first.
+// each truncated to it (one forward pass, tokens 1..L'-1 scored, token-weighted), or the
+// needle-driven perplexity of LongRoPE2 (see Fitness). Screening ("cheap-first") scores
+// children on fewer documents and/or a shorter proxy length first.
 // Candidates are scored several per forward pass and on every device (BatchEvaluator).
 //
 // Shape of long work (STYLE.md): run() never throws; bad input fails before any work starts
@@ -28,6 +29,15 @@
 
 namespace rope::longrope {
 
+// What a candidate is scored by. Perplexity: the paper's (LongRoPE, ICML 2024). Needle:
+// LongRoPE2's needle-driven perplexity (arXiv 2502.20082): each of the `samples` documents
+// carries a passkey sentence at a depth (spread evenly: (i + 0.5) / samples) and ends with the
+// question and the key (eval/passkey.h PromptBuilder::needle, keys drawn from the seed); only
+// the key's tokens are scored, so the fitness rewards retrieval over the whole window rather
+// than local fluency. Needs a tokenizer (the data's, else the model's tokenizer.model).
+enum class Fitness { Perplexity, Needle };
+const char* fitnessName(Fitness f);
+
 struct Params {
   std::string modelDir;                // HF folder
   Transformer::Options engine;         // dtype and CPU threads; the device comes from `devices`
@@ -37,6 +47,7 @@ struct Params {
   int targetLength = 0;                // L'
   int originalWindow = 0;              // L; 0: the config's original window
   int samples = 5;                     // documents per evaluation
+  Fitness fitness = Fitness::Perplexity;
 
   // Search space: lambda in [lambdaMin, lambdaMax], lambdaMax 0 meaning lambdaMaxScale * s.
   double lambdaMin = 1.0;
@@ -100,6 +111,7 @@ struct Result {
   double elapsedSeconds = 0;
   FactorSet best;            // the final set: long factors, n_hat, short factors if searched
   double bestPerplexity = 0; // of the long factors at the final target, on the search data
+                             // (with Fitness::Needle: of the key tokens of the needle samples)
   int evaluations = 0;       // full evaluations over all stages (cache hits excluded)
   int screenings = 0;
   int generations = 0;       // completed generations over all stages

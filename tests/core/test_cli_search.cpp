@@ -105,6 +105,10 @@ void TestCliSearch::exitCodes_data() {
   QTest::newRow("population below parents") << QStringList{"--parents", "9"} << 1 << "parents";
   QTest::newRow("bounds exclude seeds") << QStringList{"--lambda-max", "1.5"} << 1
                                         << "exclude every seed";
+  QTest::newRow("unknown fitness") << QStringList{"--fitness", "bleu"} << 2 << "--fitness";
+  QTest::newRow("needle fitness without a tokenizer")
+      << QStringList{"--fitness", "needle", "--tokenizer", "/nonexistent/t.model"} << 1
+      << "needs a tokenizer";
   QTest::newRow("missing seeds file") << QStringList{"--seeds", "/nonexistent/s.json"} << 1
                                       << "/nonexistent/s.json";
 }

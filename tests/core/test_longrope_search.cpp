@@ -8,11 +8,15 @@
 #include <cmath>
 #include <filesystem>
 
+#include "data/token_data.h"
+#include "data/tokenizer.h"
+#include "eval/passkey.h"
 #include "eval/perplexity.h"
 #include "model/safetensors.h"
 #include "model/transformer.h"
 #include "rope/factor_set.h"
 #include "search/longrope_search.h"
+#include "train/demo_assets.h"
 #include "util/error.h"
 #include "util/files.h"
 
@@ -76,6 +80,7 @@ class TestLongRopeSearch : public QObject {
   void badInput_data();
   void badInput();
   void progressiveAndShortFactors();
+  void needleFitnessScoresTheKeyTokens();
 };
 
 void TestLongRopeSearch::nllBatchEqualsNll_data() {
@@ -332,6 +337,78 @@ void TestLongRopeSearch::progressiveAndShortFactors() {
   QCOMPARE(r.best.shortFactors.size(), sf.size());
   for (size_t i = 0; i < sf.size(); ++i) QVERIFY(std::abs(r.best.shortFactors[i] - sf[i]) < 1e-9);
   QVERIFY(r.stages[2].search.best.fitness <= r.stages[2].seedPerplexities.front().second);
+}
+
+
+// LongRoPE2's needle-driven fitness on the demo model (it has a tokenizer): the search's best
+// fitness is the perplexity of the key tokens of needle samples built from the search
+// documents, computed here independently; a data set without a tokenizer is refused first.
+void TestLongRopeSearch::needleFitnessScoresTheKeyTokens() {
+  std::string model;
+  std::vector<std::string> files;
+  try {
+    model = demoModelDir();
+    files = demoDataFiles("validation");
+  } catch (const InputError& e) {
+    QSKIP(e.what());
+  }
+  if (!Tokenizer::available()) QSKIP("built without SentencePiece");
+  longrope::Params p;
+  p.modelDir = model;
+  p.data.paths = files;
+  p.data.format = TokenFormat::Text;
+  p.targetLength = 256;
+  p.samples = 2;
+  p.fitness = longrope::Fitness::Needle;
+  p.population = 6;
+  p.parents = 3;
+  p.mutations = 2;
+  p.crossovers = 2;
+  p.generations = 1;
+  p.seed = 3;
+  p.devices = "cpu";
+  p.engine.threads = 1;
+  const auto r = longrope::run(p);
+  QVERIFY2(r.valid, r.error.c_str());
+
+  // Rebuild the samples: the first two documents of at least 256 tokens, keys from the seed,
+  // depths 0.25 and 0.75.
+  TokenSource src = p.data;
+  src.tokenizerPath = model + "/tokenizer.model";
+  const TokenDataset data = loadTokens(src);
+  const Tokenizer tok(src.tokenizerPath);
+  const passkey::PromptBuilder builder(passkey::codecFor(tok));
+  const std::vector<int> keys = passkey::drawKeys(p.seed, 2);
+  Transformer engine(model, p.engine);
+  engine.setFactorSet(r.best);
+  double sum = 0;
+  int64_t tokens = 0;
+  int used = 0;
+  for (const auto& doc : data.documents) {
+    if (doc.size() < 256 || used == 2) continue;
+    const passkey::Prompt prompt = builder.needle(doc, 256, (used + 0.5) / 2, keys[used]);
+    std::vector<int64_t> ids = prompt.ids;
+    ids.insert(ids.end(), prompt.answer.begin(), prompt.answer.end());
+    QCOMPARE(int(ids.size()), 256);
+    const auto nll = engine.nll(ids, static_cast<int>(prompt.ids.size()));
+    QCOMPARE(nll.tokens, int64_t(prompt.answer.size()));
+    sum += nll.sum;
+    tokens += nll.tokens;
+    ++used;
+  }
+  QCOMPARE(used, 2);
+  const double needlePpl = std::exp(sum / tokens);
+  QVERIFY2(relDiff(needlePpl, r.bestPerplexity) < 1e-5,
+           qPrintable(QString("%1 vs %2").arg(needlePpl).arg(r.bestPerplexity)));
+
+  // Token files without a tokenizer: refused before any work.
+  QTemporaryDir dir;
+  longrope::Params bad = tinyParams(writeData(dir));
+  bad.fitness = longrope::Fitness::Needle;
+  bad.data.tokenizerPath = dir.filePath("none.model").toStdString();
+  const auto refused = longrope::run(bad);
+  QCOMPARE(refused.status, longrope::Status::Failed);
+  QVERIFY2(refused.error.find("needs a tokenizer") != std::string::npos, refused.error.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestLongRopeSearch)

@@ -130,6 +130,8 @@ class TestPasskey : public QObject {
  private slots:
   void promptLayout_data();
   void promptLayout();
+  void needleLayout_data();
+  void needleLayout();
   void firstIntegerRule_data();
   void firstIntegerRule();
   void oracleFindsKey();
@@ -191,6 +193,58 @@ void TestPasskey::promptLayout() {
   for (size_t i = 0; i < after.size(); ++i) QCOMPARE(after[i], kFiller[i % sentence]);
   // The answer is the key as it follows the question: " 31415".
   QCOMPARE(textOf(p.answer, 0, p.answer.size()), " 31415");
+}
+
+void TestPasskey::needleLayout_data() {
+  QTest::addColumn<int>("haystack");  // document tokens in the sample
+  QTest::addColumn<double>("depth");
+  for (int haystack : {1, 2, 50, 333}) {
+    for (double depth : {0.0, 0.3, 0.5, 1.0}) {
+      QTest::addRow("%d@%.1f", haystack, depth) << haystack << depth;
+    }
+  }
+}
+
+void TestPasskey::needleLayout() {
+  QFETCH(int, haystack);
+  QFETCH(double, depth);
+  const PromptBuilder builder(byteCodec());
+  const int key = 2718;
+  const std::string keyText = keySentence(key);
+  const int fixed = int(keyText.size() + std::string(kQuestion).size()) + 5;  // " 2718"
+  std::vector<int64_t> document = {kBos};
+  for (int i = 1; i < haystack + 40; ++i) document.push_back('a' + i % 26);
+  const int length = fixed + haystack;
+  const Prompt p = builder.needle(document, length, depth, key);
+
+  // prompt + answer is exactly the length; the answer is the key as it follows the question.
+  QCOMPARE(int(p.ids.size() + p.answer.size()), length);
+  QCOMPARE(textOf(p.answer, 0, p.answer.size()), " 2718");
+  QCOMPARE(p.ids.front(), int64_t(kBos));
+  QCOMPARE(p.fillerTokens, haystack);
+  QCOMPARE(textOf(p.ids, p.keyStart, p.keyStart + p.keyTokens), keyText);
+  QCOMPARE(textOf(p.ids, p.ids.size() - std::string(kQuestion).size(), p.ids.size()),
+           std::string(kQuestion));
+  // The document's first `haystack` tokens, in order, around the key sentence at the depth
+  // (at least the BOS before it).
+  QCOMPARE(p.keyStart, p.fillerBefore);
+  QVERIFY(std::fabs(p.fillerBefore - std::max(1.0, depth * haystack)) <= 0.5);
+  std::vector<int64_t> around(p.ids.begin(), p.ids.begin() + p.keyStart);
+  around.insert(around.end(), p.ids.begin() + p.keyStart + p.keyTokens,
+                p.ids.end() - std::string(kQuestion).size());
+  QCOMPARE(around, std::vector<int64_t>(document.begin(), document.begin() + haystack));
+
+  // Too short a document or a length with no room for it: errors that say so.
+  try {
+    builder.needle(std::vector<int64_t>(document.begin(), document.begin() + haystack - 1),
+                   length, depth, key);
+    QFAIL("a short document was accepted");
+  } catch (const InputError& e) {
+    QVERIFY2(std::string(e.what()).find("needs a document of") != std::string::npos, e.what());
+  }
+  QVERIFY_THROWS_EXCEPTION(InputError, builder.needle(document, fixed, depth, key));
+  QVERIFY_THROWS_EXCEPTION(InputError, builder.needle(document, length, 1.5, key));
+  QVERIFY_THROWS_EXCEPTION(InputError, builder.needle(document, length, depth, 0));
 }
 
 void TestPasskey::firstIntegerRule_data() {
