@@ -191,6 +191,12 @@ void ScientificPlot::setTitle(const QString& title) {
   scheduleReplot();
 }
 
+QString ScientificPlot::title() const {
+  if (m_plot->plotLayout()->rowCount() < 2) return {};
+  const auto* t = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0));
+  return t ? t->text() : QString();
+}
+
 void ScientificPlot::setAxisLabels(const QString& x, const QString& y) {
   m_plot->xAxis->setLabel(x);
   m_plot->yAxis->setLabel(y);

@@ -75,6 +75,7 @@ class ScientificPlot : public QWidget {
   bool hasHeatmap() const;
 
   void setTitle(const QString& title);
+  QString title() const;  // empty when none was set
   void setAxisLabels(const QString& x, const QString& y);
   // Text ticks at the given positions (categories, e.g. a heatmap's lengths); empty positions
   // give linear number ticks back. tickLabels() reads them back (tests).

@@ -1,6 +1,7 @@
 #include "search_panel.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -48,6 +49,13 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   m_populationSize = spin(2, 4096, 16, "Candidates per generation (parents: half)");
   m_generationCount = spin(0, 1000, 4, "Generations after the initial population");
   m_samples = spin(1, 1000, 1, "Documents per evaluation");
+  m_fitness = new QComboBox;
+  m_fitness->addItem("Perplexity", static_cast<int>(longrope::Fitness::Perplexity));
+  m_fitness->addItem("Needle (LongRoPE2)", static_cast<int>(longrope::Fitness::Needle));
+  m_fitness->setToolTip(
+      "Perplexity: of every token of the documents (LongRoPE). Needle: a pass key hidden in "
+      "each document at a depth, asked for at its end; only the key's tokens are scored "
+      "(LongRoPE2's needle-driven perplexity)");
   m_seed = spin(0, 1 << 30, 0, "Random seed: equal seeds give equal searches");
   m_threads = spin(0, 256, 1, "Torch CPU threads; 0: one per hardware thread");
   m_nHat = new QCheckBox("Search n_hat");
@@ -81,6 +89,7 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   form->addRow("Population", m_populationSize);
   form->addRow("Generations", m_generationCount);
   form->addRow("Samples", m_samples);
+  form->addRow("Fitness", m_fitness);
   form->addRow("Seed", m_seed);
   form->addRow("Threads", m_threads);
   form->addRow(m_nHat);
@@ -187,6 +196,7 @@ std::optional<longrope::Params> SearchPanel::params() {
   p.devices = m_doc->device().toStdString();
   p.targetLength = m_target->value();
   p.samples = m_samples->value();
+  p.fitness = static_cast<longrope::Fitness>(m_fitness->currentData().toInt());
   p.population = m_populationSize->value();
   p.parents = std::max(1, p.population / 2);
   p.mutations = std::max(1, p.population / 4);
@@ -223,6 +233,11 @@ bool SearchPanel::run() {
   m_scored = 0;
   m_best.reset();
   for (ScientificPlot* plot : {m_curves, m_population, m_heatmap}) plot->clear();
+  const QString measure =
+      p->fitness == longrope::Fitness::Needle ? "needle perplexity (key tokens)" : "perplexity";
+  m_curves->setTitle("Best and mean " + measure + " per generation");
+  m_curves->setAxisLabels("generation", measure);
+  m_population->setAxisLabels("generation", measure);
   m_template = FactorSet{};
   m_template.base = m_doc->model().rope.base;
   m_template.rotaryDim = m_doc->model().rotaryDim();

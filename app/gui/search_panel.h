@@ -19,6 +19,7 @@
 #include "search/longrope_search.h"
 
 class QCheckBox;
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -74,6 +75,8 @@ class SearchPanel : public QWidget {
   QSpinBox* populationBox() const { return m_populationSize; }
   QSpinBox* generationsBox() const { return m_generationCount; }
   QSpinBox* samplesBox() const { return m_samples; }
+  // Perplexity (the paper's) or LongRoPE2's needle-driven perplexity.
+  QComboBox* fitnessBox() const { return m_fitness; }
   QSpinBox* seedBox() const { return m_seed; }
   QCheckBox* nHatBox() const { return m_nHat; }
   QCheckBox* attentionBox() const { return m_attention; }
@@ -106,6 +109,7 @@ class SearchPanel : public QWidget {
   QSpinBox* m_populationSize = nullptr;
   QSpinBox* m_generationCount = nullptr;
   QSpinBox* m_samples = nullptr;
+  QComboBox* m_fitness = nullptr;
   QSpinBox* m_seed = nullptr;
   QSpinBox* m_threads = nullptr;
   QCheckBox* m_nHat = nullptr;

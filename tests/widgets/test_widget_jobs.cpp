@@ -14,6 +14,7 @@
 #include <QTableWidget>
 #include <QTimer>
 #include <QUndoStack>
+#include <QComboBox>
 #include <QtTest>
 #include <cmath>
 
@@ -234,6 +235,28 @@ class TestWidgetJobs : public QObject {
     QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
     QVERIFY(panel.best().has_value());
     QCOMPARE(panel.best()->factors, firstBest);
+  }
+
+  // The needle fitness (LongRoPE2) from the tab: the search runs on it and its plots say so.
+  void searchWithNeedleFitness() {
+    WorkbenchDocument doc;
+    doc.resetToModel(loadModelInfo(m_dir));
+    SearchPanel panel(&doc);
+    panel.targetBox()->setValue(256);
+    panel.populationBox()->setValue(4);
+    panel.generationsBox()->setValue(0);
+    panel.samplesBox()->setValue(2);
+    const int needle = panel.fitnessBox()->findData(static_cast<int>(longrope::Fitness::Needle));
+    QVERIFY(needle >= 0);
+    panel.fitnessBox()->setCurrentIndex(needle);
+    QSignalSpy done(&panel, &SearchPanel::finished);
+    QVERIFY(panel.run());
+    QVERIFY(waitFinished(done));
+    QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
+    QVERIFY(panel.progressPlot()->title().contains("needle"));
+    QVERIFY(panel.best().has_value());
+    QCOMPARE(panel.generations().size(), size_t(1));
+    QVERIFY(std::isfinite(panel.generations().front().best));
   }
 
   void cancelStopsARunningSweep() {
