@@ -17,7 +17,8 @@
 namespace rope::cli {
 namespace {
 
-const char* kUsage = R"(usage: rope-cli search [--model DIR] [--data FILE[,FILE...]] --target-length L
+const char* kUsage =
+    R"(usage: rope-cli search [--model DIR] [--data FILE[,FILE...]] --target-length L
                       [--population P] [--parents K] [--mutations M] [--crossovers C]
                       [--generations G] [--mutation-prob P] [--samples N] [--seed S]
                       [--fitness perplexity|needle]
@@ -25,7 +26,8 @@ const char* kUsage = R"(usage: rope-cli search [--model DIR] [--data FILE[,FILE.
                       [--original-window L] [--no-n-hat] [--search-attention]
                       [--attention-min A] [--attention-max A]
                       [--screen] [--screen-samples N] [--screen-length L] [--screen-keep F]
-                      [--early-stop G] [--early-stop-tol X] [--seeds FILE[,FILE...]]
+                      [--early-stop G] [--early-stop-tol X] [--n-hat-sweep K]
+                      [--seeds FILE[,FILE...]]
                       [--stage2-target L2] [--short-factors] [--short-generations G]
                       [--checkpoint FILE] [--resume] [--out FILE] [--export-hf CONFIG]
                       [--name NAME] [--device auto|cpu|cuda|cuda:N[,...]] [--batch B]
@@ -61,6 +63,8 @@ project JSON.
                      full evaluation
   --early-stop G     stop when the best improved by less than --early-stop-tol (0.001) in G
                      generations
+  --n-hat-sweep K    when the schedule ends, score the best K distinct curves with every
+                     n_hat choice (LongRoPE's internal code); 0 (default): off
   --seeds FILES      factor files (project JSON, LongRoPE CSV, HF config) added to the seeds
   --stage2-target L2 progressive extension: a second search at L2 whose factors multiply the
                      first's
@@ -146,6 +150,8 @@ longrope::Params readParams(const Args& a) {
   if (!(p.screenKeep > 0 && p.screenKeep <= 1)) throw UsageError("--screen-keep must be in (0, 1]");
   p.earlyStopPatience = a.intValue("early-stop").value_or(0);
   p.earlyStopTolerance = a.doubleValue("early-stop-tol").value_or(p.earlyStopTolerance);
+  p.nHatSweep = a.intValue("n-hat-sweep").value_or(0);
+  if (p.nHatSweep < 0) throw UsageError("--n-hat-sweep must not be negative");
   if (auto files = a.value("seeds")) {
     for (const auto& f : splitList(*files)) {
       for (auto set : readFactorFiles(f)) {
@@ -172,7 +178,8 @@ void writeOutputs(const Args& a, const longrope::Params& p, const FactorSet& bes
   // Check the HF export can be made before anything is written.
   std::string hfText;
   if (auto cfg = a.value("export-hf")) {
-    const std::string from = std::filesystem::exists(*cfg) ? configPath(*cfg) : configPath(p.modelDir);
+    const std::string from =
+        std::filesystem::exists(*cfg) ? configPath(*cfg) : configPath(p.modelDir);
     hfText = patchHfConfig(readFile(from), best, from, &warnings);
     if (best.shortFactors.empty()) {
       warnings.push_back("no --short-factors: the exported short_factor equals long_factor");
@@ -185,15 +192,49 @@ void writeOutputs(const Args& a, const longrope::Params& p, const FactorSet& bes
 }
 
 int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  const Args a(argv, {"json", "no-bos", "resume", "no-n-hat", "search-attention", "screen",
-                      "short-factors"},
-               {"model", "data", "target-length", "population", "parents", "mutations",
-                "crossovers", "generations", "mutation-prob", "samples", "fitness", "seed", "lambda-min",
-                "lambda-max", "lambda-max-scale", "step", "original-window", "attention-min",
-                "attention-max", "screen-samples", "screen-length", "screen-keep", "early-stop",
-                "early-stop-tol", "seeds", "stage2-target", "short-generations", "checkpoint",
-                "out", "export-hf", "name", "device", "batch", "dtype", "threads", "format",
-                "bin-dtype", "separator-token", "separator", "tokenizer"});
+  const Args a(
+      argv, {"json", "no-bos", "resume", "no-n-hat", "search-attention", "screen", "short-factors"},
+      {"model",
+       "data",
+       "target-length",
+       "population",
+       "parents",
+       "mutations",
+       "crossovers",
+       "generations",
+       "mutation-prob",
+       "samples",
+       "fitness",
+       "seed",
+       "lambda-min",
+       "lambda-max",
+       "lambda-max-scale",
+       "step",
+       "original-window",
+       "attention-min",
+       "attention-max",
+       "screen-samples",
+       "screen-length",
+       "screen-keep",
+       "early-stop",
+       "early-stop-tol",
+       "n-hat-sweep",
+       "seeds",
+       "stage2-target",
+       "short-generations",
+       "checkpoint",
+       "out",
+       "export-hf",
+       "name",
+       "device",
+       "batch",
+       "dtype",
+       "threads",
+       "format",
+       "bin-dtype",
+       "separator-token",
+       "separator",
+       "tokenizer"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   const longrope::Params p = readParams(a);
   const int finalTarget = p.stage2Target > 0 ? p.stage2Target : p.targetLength;
@@ -207,11 +248,16 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   const auto progress = [&](const std::string& stage, const SearchEvent& e) {
     if (e.kind != SearchEvent::GenerationDone) return true;
     history.push_back(
-        {{"stage", stage}, {"generation", e.generation}, {"best", e.best}, {"mean", e.mean},
-         {"evaluations", e.evaluations}, {"screenings", e.screenings},
-         {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}});
-    const int total = stage == "short" && p.shortGenerations > 0 ? p.shortGenerations
-                                                                 : p.generations;
+        {{"stage", stage},
+         {"generation", e.generation},
+         {"best", e.best},
+         {"mean", e.mean},
+         {"evaluations", e.evaluations},
+         {"screenings", e.screenings},
+         {"seconds",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}});
+    const int total =
+        stage == "short" && p.shortGenerations > 0 ? p.shortGenerations : p.generations;
     out << "[" << stage << "] generation " << e.generation << "/" << total << "  best "
         << fmt("%.4f", e.best) << "  mean " << fmt("%.4f", e.mean) << "  evaluations "
         << e.evaluations;
@@ -258,13 +304,16 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
     for (const auto& s : r.stages) {
       nlohmann::ordered_json seeds = nlohmann::ordered_json::object();
       for (const auto& [name, ppl] : s.seedPerplexities) seeds[name] = ppl;
-      j["stages"].push_back({{"name", s.name}, {"length", s.length},
+      j["stages"].push_back({{"name", s.name},
+                             {"length", s.length},
                              {"best_ppl", s.search.best.fitness},
                              {"evaluations", s.search.evaluations},
                              {"screenings", s.search.screenings},
                              {"generations", s.search.generations},
                              {"early_stopped", s.search.earlyStopped},
-                             {"seconds", s.search.seconds}, {"seeds", seeds}});
+                             {"n_hat_sweep_evaluations", s.search.sweepEvaluations},
+                             {"seconds", s.search.seconds},
+                             {"seeds", seeds}});
     }
     j["history"] = history;
     j["warnings"] = r.warnings;
@@ -272,13 +321,15 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   } else {
     for (const auto& s : r.stages) {
       out << "[" << s.name << "] seeds:";
-      for (const auto& [name, ppl] : s.seedPerplexities) out << " " << name << " " << fmt("%.4f", ppl);
+      for (const auto& [name, ppl] : s.seedPerplexities)
+        out << " " << name << " " << fmt("%.4f", ppl);
       out << "\n";
     }
-    out << "best " << (p.fitness == longrope::Fitness::Needle ? "needle perplexity " : "perplexity ")
-        << fmt("%.4f", r.bestPerplexity) << " at " << finalTarget << " ("
-        << r.evaluations << " evaluations, " << r.screenings << " screenings, " << r.generations
-        << " generations, " << fmt("%.1f", r.elapsedSeconds) << " s on";
+    out << "best "
+        << (p.fitness == longrope::Fitness::Needle ? "needle perplexity " : "perplexity ")
+        << fmt("%.4f", r.bestPerplexity) << " at " << finalTarget << " (" << r.evaluations
+        << " evaluations, " << r.screenings << " screenings, " << r.generations << " generations, "
+        << fmt("%.1f", r.elapsedSeconds) << " s on";
     for (const auto& d : r.devices) out << " " << d;
     out << ", batch " << r.batch << ")\nwrote " << outPath << "\n";
     if (auto cfg = a.value("export-hf")) out << "wrote " << *cfg << "\n";

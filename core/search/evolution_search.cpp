@@ -16,11 +16,11 @@ namespace rope {
 namespace {
 
 using search_detail::Genome;
-using search_detail::State;
 using search_detail::key;
+using search_detail::State;
 
-constexpr int kMutationRetries = 100;   // the reference loops forever on an empty gap
-constexpr int kCrossoverPasses = 20;    // LongRoPE reference: then fall back to mutation
+constexpr int kMutationRetries = 100;  // the reference loops forever on an empty gap
+constexpr int kCrossoverPasses = 20;   // LongRoPE reference: then fall back to mutation
 constexpr double kWorst = std::numeric_limits<double>::infinity();
 
 int gridSize(double lo, double hi, double step) {
@@ -51,7 +51,10 @@ class Evolution {
  public:
   Evolution(const EvolutionParams& p, const FitnessFn& fitness, const FitnessFn& cheap,
             const SearchProgress& progress)
-      : m_p(p), m_fitness(fitness), m_cheap(cheap), m_progress(progress),
+      : m_p(p),
+        m_fitness(fitness),
+        m_cheap(cheap),
+        m_progress(progress),
         m_k(gridSize(p.space.lambdaMin, p.space.lambdaMax, p.space.step)),
         m_a(gridSize(p.space.attentionMin, p.space.attentionMax, p.space.attentionStep)) {}
 
@@ -66,6 +69,10 @@ class Evolution {
   bool evaluate(std::vector<Genome>& genomes, bool cheap);
   void checkpoint() const;
   void finishGeneration(std::vector<Genome> population, int generation);
+  // True when the best improved by less than the tolerance over the patience.
+  bool stalled() const;
+  // Every n_hat for the best distinct curves; false when cancelled.
+  bool sweepNHat();
   EvolutionResult result(bool cancelled) const;
 
   const EvolutionParams& m_p;
@@ -80,14 +87,17 @@ class Evolution {
   std::vector<std::string> m_warnings;
   std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
   bool m_earlyStopped = false;
+  int m_sweepEvaluations = 0;
 };
 
 Candidate Evolution::toCandidate(const Genome& g) const {
   Candidate c;
   c.factors.resize(g.k.size());
-  for (size_t i = 0; i < g.k.size(); ++i) c.factors[i] = m_p.space.lambdaMin + g.k[i] * m_p.space.step;
+  for (size_t i = 0; i < g.k.size(); ++i)
+    c.factors[i] = m_p.space.lambdaMin + g.k[i] * m_p.space.step;
   c.nHat = m_p.space.searchNHat ? m_p.space.nHatChoices[g.nHat] : 0;
-  if (g.attention >= 0) c.attentionFactor = m_p.space.attentionMin + g.attention * m_p.space.attentionStep;
+  if (g.attention >= 0)
+    c.attentionFactor = m_p.space.attentionMin + g.attention * m_p.space.attentionStep;
   c.fitness = g.fitness;
   c.generation = g.generation;
   c.origin = g.origin;
@@ -103,9 +113,12 @@ Genome Evolution::fromSeed(const FactorSet& set) const {
   }
   if (m_p.space.searchNHat) {
     const auto& c = m_p.space.nHatChoices;
-    g.nHat = static_cast<int>(std::min_element(c.begin(), c.end(), [&](int a, int b) {
-                                return std::abs(a - set.nHat) < std::abs(b - set.nHat);
-                              }) - c.begin());
+    g.nHat =
+        static_cast<int>(std::min_element(c.begin(), c.end(),
+                                          [&](int a, int b) {
+                                            return std::abs(a - set.nHat) < std::abs(b - set.nHat);
+                                          }) -
+                         c.begin());
   }
   if (m_p.space.searchAttention) {
     const double a = set.attentionFactor.value_or(m_p.space.attentionMin);
@@ -258,6 +271,7 @@ EvolutionResult Evolution::result(bool cancelled) const {
   r.screenings = m_state.screenings;
   r.generations = std::max(0, static_cast<int>(m_state.history.size()) - 1);
   r.earlyStopped = m_earlyStopped;
+  r.sweepEvaluations = m_sweepEvaluations;
   r.history = m_state.history;
   r.warnings = m_warnings;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
@@ -289,8 +303,8 @@ EvolutionResult Evolution::run() {
       }
     }
     const size_t nSeeds = pop.size();
-    for (int tries = 0; static_cast<int>(pop.size()) < m_p.population && tries < 20 * m_p.population;
-         ++tries) {
+    for (int tries = 0;
+         static_cast<int>(pop.size()) < m_p.population && tries < 20 * m_p.population; ++tries) {
       const Genome& parent = pop[rnd.uniformInt(0, static_cast<int>(nSeeds) - 1)];
       if (auto child = mutate(parent, rnd)) pop.push_back(std::move(*child));
     }
@@ -299,6 +313,12 @@ EvolutionResult Evolution::run() {
   }
 
   for (int gen = m_state.generation; gen <= m_p.generations; gen = m_state.generation) {
+    // Checked before a generation starts, so a search resumed after it stopped early does
+    // not run one more.
+    if (stalled()) {
+      m_earlyStopped = true;
+      break;
+    }
     const std::vector<Genome>& pop = m_state.population;
     const int nParents = std::min(m_p.parents, static_cast<int>(pop.size()));
     std::vector<Genome> parents(pop.begin(), pop.begin() + nParents);
@@ -330,15 +350,58 @@ EvolutionResult Evolution::run() {
     if (!evaluate(children, false)) return result(true);
     parents.insert(parents.end(), children.begin(), children.end());
     finishGeneration(std::move(parents), gen);
-    const auto& h = m_state.history;
-    const int pat = m_p.earlyStopPatience;
-    if (pat > 0 && static_cast<int>(h.size()) > pat &&
-        h[h.size() - 1 - pat].best - h.back().best < m_p.earlyStopTolerance) {
-      m_earlyStopped = true;
-      break;
+  }
+  if (!sweepNHat()) return result(true);
+  return result(false);
+}
+
+bool Evolution::stalled() const {
+  const auto& h = m_state.history;
+  const int pat = m_p.earlyStopPatience;
+  return pat > 0 && static_cast<int>(h.size()) > pat &&
+         h[h.size() - 1 - pat].best - h.back().best < m_p.earlyStopTolerance;
+}
+
+bool Evolution::sweepNHat() {
+  if (m_p.nHatSweep <= 0 || !m_p.space.searchNHat || m_state.population.empty()) return true;
+  // The best distinct factor curves (and attention factors) of the final population.
+  std::vector<Genome> curves;
+  std::set<std::string> distinct;
+  for (const Genome& g : m_state.population) {
+    if (static_cast<int>(curves.size()) == m_p.nHatSweep) break;
+    Genome plain = g;
+    plain.nHat = 0;
+    if (distinct.insert(key(plain)).second) curves.push_back(g);
+  }
+  std::vector<Genome> sweep;
+  for (const Genome& g : curves) {
+    for (int n = 0; n < static_cast<int>(m_p.space.nHatChoices.size()); ++n) {
+      Genome c = g;
+      c.nHat = n;
+      if (c.nHat == g.nHat) continue;
+      c.origin = "n_hat sweep";
+      c.generation = m_state.generation;
+      m_seenNow.insert(key(c));
+      sweep.push_back(std::move(c));
     }
   }
-  return result(false);
+  const int before = m_state.evaluations;
+  const bool go = evaluate(sweep, false);
+  m_sweepEvaluations = m_state.evaluations - before;
+  if (!go) return false;
+  // The sweep's candidates join the population (which stays sorted, best first).
+  std::vector<Genome> merged = m_state.population;
+  for (const Genome& c : sweep) {
+    const bool present = std::any_of(merged.begin(), merged.end(),
+                                     [&](const Genome& g) { return key(g) == key(c); });
+    if (!present) merged.push_back(c);
+  }
+  std::stable_sort(merged.begin(), merged.end(),
+                   [](const Genome& a, const Genome& b) { return a.fitness < b.fitness; });
+  m_state.population = std::move(merged);
+  m_state.seen = m_seenNow;
+  checkpoint();
+  return true;
 }
 
 }  // namespace
@@ -380,8 +443,8 @@ void validateEvolutionParams(const EvolutionParams& p) {
   for (int n : s.nHatChoices) {
     if (n < 0) throw InputError("n_hat choices must not be negative");
   }
-  if (s.searchAttention && (!(s.attentionStep > 0) || !(s.attentionMin > 0) ||
-                            s.attentionMax < s.attentionMin)) {
+  if (s.searchAttention &&
+      (!(s.attentionStep > 0) || !(s.attentionMin > 0) || s.attentionMax < s.attentionMin)) {
     throw InputError("attention factor bounds must satisfy 0 < min <= max and step > 0");
   }
   if (p.population < 2) throw InputError("the population must be at least 2");

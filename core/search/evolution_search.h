@@ -39,7 +39,7 @@ struct Candidate {
   std::optional<double> attentionFactor;  // only when the space searches it
   double fitness = 0;                     // perplexity; lower is better
   int generation = 0;
-  std::string origin;                     // "seed:NAME", "mutation", "crossover"
+  std::string origin;  // "seed:NAME", "mutation", "crossover"
 };
 
 struct EvolutionParams {
@@ -51,18 +51,21 @@ struct EvolutionParams {
   int generations = 40;
   double mutationProbability = 0.3;
   std::uint64_t seed = 0;
-  std::vector<FactorSet> seeds;   // PI, NTK, YaRN and the user's sets
-  int batchSize = 1;              // candidates per fitness call
+  std::vector<FactorSet> seeds;  // PI, NTK, YaRN and the user's sets
+  int batchSize = 1;             // candidates per fitness call
   // Early stop when the best improved by less than earlyStopTolerance over this many
   // generations; 0 = off (the paper's fixed schedule).
   int earlyStopPatience = 0;
   double earlyStopTolerance = 1e-3;
+  // LongRoPE's internal code: when the schedule ends, the best nHatSweep distinct factor
+  // curves are scored with every n_hat choice and the best of all is the result. 0 = off.
+  int nHatSweep = 0;
   // Cheap-first screening: children are scored with the cheap fitness first and only the
   // best screenKeep fraction get the full evaluation. Off when no cheap fitness is given.
   double screenKeep = 0.5;
-  std::string checkpointPath;     // written atomically after every batch; empty = none
-  bool resume = false;            // continue from checkpointPath
-  std::string fingerprint;        // identifies model + data + target; checked on resume
+  std::string checkpointPath;  // written atomically after every batch; empty = none
+  bool resume = false;         // continue from checkpointPath
+  std::string fingerprint;     // identifies model + data + target; checked on resume
 };
 
 // Scores a batch; returns one perplexity per candidate (NaN or inf counts as worst).
@@ -70,14 +73,14 @@ using FitnessFn = std::function<std::vector<double>(const std::vector<Candidate>
 
 struct SearchEvent {
   enum Kind { CandidateScored, GenerationDone } kind = CandidateScored;
-  int generation = 0;             // 0 = the initial population
-  int evaluations = 0;            // full evaluations so far
-  int screenings = 0;             // cheap evaluations so far
-  const Candidate* candidate = nullptr;       // CandidateScored
-  double best = 0;                // GenerationDone: best and mean of the population
+  int generation = 0;                    // 0 = the initial population
+  int evaluations = 0;                   // full evaluations so far
+  int screenings = 0;                    // cheap evaluations so far
+  const Candidate* candidate = nullptr;  // CandidateScored
+  double best = 0;                       // GenerationDone: best and mean of the population
   double mean = 0;
-  std::vector<double> population; // GenerationDone: the population's fitness, sorted
-  const Candidate* bestCandidate = nullptr;   // GenerationDone
+  std::vector<double> population;            // GenerationDone: the population's fitness, sorted
+  const Candidate* bestCandidate = nullptr;  // GenerationDone
 };
 // Return false to cancel (takes effect after the current batch).
 using SearchProgress = std::function<bool(const SearchEvent&)>;
@@ -95,10 +98,11 @@ struct EvolutionResult {
   bool cancelled = false;
   std::string error;
   Candidate best;
-  int evaluations = 0;       // full evaluations (cache hits excluded)
-  int screenings = 0;        // cheap evaluations
-  int generations = 0;       // completed generations
+  int evaluations = 0;  // full evaluations (cache hits excluded)
+  int screenings = 0;   // cheap evaluations
+  int generations = 0;  // completed generations
   bool earlyStopped = false;
+  int sweepEvaluations = 0;  // of the n_hat sweep (included in evaluations)
   double seconds = 0;
   std::vector<GenerationSummary> history;
   std::vector<std::string> warnings;  // e.g. seeds dropped because they lie outside the bounds

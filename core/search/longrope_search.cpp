@@ -13,9 +13,9 @@
 #include "io/hf_config.h"
 #include "rope/rope_math.h"
 #include "search/batch_evaluator.h"
-#include "util/guarded_run.h"
 #include "util/error.h"
 #include "util/files.h"
+#include "util/guarded_run.h"
 
 namespace rope::longrope {
 namespace {
@@ -55,9 +55,9 @@ enum class Kind { Long, Stage2, Short };
 struct Stage {
   Kind kind = Kind::Long;
   std::string name;
-  int length = 0;       // full evaluation length
-  FactorSet context;    // Long: window/target; Stage2: stage one's set; Short: the long set
-  Documents source;     // the search documents, each at least `length` tokens
+  int length = 0;     // full evaluation length
+  FactorSet context;  // Long: window/target; Stage2: stage one's set; Short: the long set
+  Documents source;   // the search documents, each at least `length` tokens
   Samples full, cheap;
   EvolutionParams evo;
 };
@@ -84,13 +84,11 @@ Documents selectDocuments(const TokenDataset& data, int length, int samples,
                      "); give longer documents or a shorter target length");
   }
   if (static_cast<int>(out.size()) < samples) {
-    warnings.push_back("length " + std::to_string(length) + ": only " +
-                       std::to_string(out.size()) + " of " + std::to_string(samples) +
-                       " documents are long enough");
+    warnings.push_back("length " + std::to_string(length) + ": only " + std::to_string(out.size()) +
+                       " of " + std::to_string(samples) + " documents are long enough");
   }
   return out;
 }
-
 
 Documents truncated(const Documents& docs, int count, int length) {
   Documents out;
@@ -115,15 +113,19 @@ FactorSet toFactorSet(const Stage& st, const Candidate& c) {
     case Kind::Long:
       set.factors = tidy(c.factors);
       set.nHat = c.nHat;
-      if (c.attentionFactor) set.attentionFactor = tidy({*c.attentionFactor}).front();
-      else set.attentionFactor.reset();
+      if (c.attentionFactor)
+        set.attentionFactor = tidy({*c.attentionFactor}).front();
+      else
+        set.attentionFactor.reset();
       break;
     case Kind::Stage2:  // progressive extension: the second search multiplies the first
       for (size_t i = 0; i < set.factors.size(); ++i) set.factors[i] *= c.factors[i];
       set.factors = tidy(set.factors);
       if (st.evo.space.searchNHat) set.nHat = c.nHat;
-      if (c.attentionFactor) set.attentionFactor = tidy({*c.attentionFactor}).front();
-      else set.attentionFactor.reset();
+      if (c.attentionFactor)
+        set.attentionFactor = tidy({*c.attentionFactor}).front();
+      else
+        set.attentionFactor.reset();
       set.targetLength = st.length;
       break;
     case Kind::Short:
@@ -155,8 +157,8 @@ class Runner {
   std::string m_configPrint;
   int m_window = 0;
   std::unique_ptr<BatchEvaluator> m_evaluator;
-  std::unique_ptr<Tokenizer> m_tokenizer;              // Fitness::Needle
-  std::unique_ptr<passkey::PromptBuilder> m_needles;   // Fitness::Needle
+  std::unique_ptr<Tokenizer> m_tokenizer;             // Fitness::Needle
+  std::unique_ptr<passkey::PromptBuilder> m_needles;  // Fitness::Needle
 };
 
 Samples Runner::samples(const Documents& docs, int length) const {
@@ -199,6 +201,7 @@ EvolutionParams Runner::evolution(const std::string& checkpoint, double lambdaMa
   e.seed = m_p.seed;
   e.earlyStopPatience = m_p.earlyStopPatience;
   e.earlyStopTolerance = m_p.earlyStopTolerance;
+  e.nHatSweep = m_p.nHatSweep;
   e.screenKeep = m_p.screenKeep;
   e.checkpointPath = checkpoint;
   e.resume = m_p.resume && !checkpoint.empty() && std::filesystem::exists(checkpoint);
@@ -253,8 +256,8 @@ bool Runner::runStage(Stage& st) {
   const FitnessFn full = scorer(st.full);
   const FitnessFn cheap = m_p.screening ? scorer(st.cheap) : FitnessFn{};
   const SearchProgress progress = [&](const SearchEvent& e) {
-    if (e.kind == SearchEvent::CandidateScored && e.candidate &&
-        e.generation == 0 && e.candidate->origin.rfind("seed:", 0) == 0) {
+    if (e.kind == SearchEvent::CandidateScored && e.candidate && e.generation == 0 &&
+        e.candidate->origin.rfind("seed:", 0) == 0) {
       sr.seedPerplexities.emplace_back(e.candidate->origin.substr(5), e.candidate->fitness);
     }
     return m_progress ? m_progress(st.name, e) : true;
@@ -293,7 +296,7 @@ Result Runner::run() {
   m_config = readModelConfig(configFile);
   m_configPrint = fnv1a(readFile(configFile));
   const RopeParams& mr = m_config.rope;
-  m_window = m_p.originalWindow > 0    ? m_p.originalWindow
+  m_window = m_p.originalWindow > 0       ? m_p.originalWindow
              : mr.originalMaxPosition > 0 ? mr.originalMaxPosition
                                           : mr.maxPosition;
   if (m_p.targetLength <= m_window) {
@@ -369,11 +372,12 @@ Result Runner::run() {
   identity.factors.assign(context.rotaryDim / 2, 1.0);
   const double s2 = stage2 ? static_cast<double>(stage2->length) / m_p.targetLength : 0;
   if (stage2) {
-    stage2->evo = evolution(stagePath(".stage2"),
-                            m_p.lambdaMax > 0 ? m_p.lambdaMax : m_p.lambdaMaxScale * s2,
-                            m_p.generations);
+    stage2->evo =
+        evolution(stagePath(".stage2"), m_p.lambdaMax > 0 ? m_p.lambdaMax : m_p.lambdaMaxScale * s2,
+                  m_p.generations);
     stage2->evo.seeds = {identity};
-    for (auto& m : methodSeeds(mr, m_p.targetLength, stage2->length)) stage2->evo.seeds.push_back(m);
+    for (auto& m : methodSeeds(mr, m_p.targetLength, stage2->length))
+      stage2->evo.seeds.push_back(m);
     validateEvolutionParams(stage2->evo);
   }
   if (shortStage) {
@@ -383,8 +387,8 @@ Result Runner::run() {
     shortStage->evo.space.searchAttention = false;
   }
   const int longest = m_p.stage2Target > 0 ? m_p.stage2Target : m_p.targetLength;
-  m_evaluator = std::make_unique<BatchEvaluator>(m_p.modelDir, m_p.engine, m_p.devices, m_p.batch,
-                                                 longest);
+  m_evaluator =
+      std::make_unique<BatchEvaluator>(m_p.modelDir, m_p.engine, m_p.devices, m_p.batch, longest);
   m_result.devices = m_evaluator->devices();
   m_result.batch = m_evaluator->batch();
 
@@ -418,9 +422,7 @@ Result Runner::run() {
 
 }  // namespace
 
-const char* fitnessName(Fitness f) {
-  return f == Fitness::Needle ? "needle" : "perplexity";
-}
+const char* fitnessName(Fitness f) { return f == Fitness::Needle ? "needle" : "perplexity"; }
 
 std::vector<FactorSet> methodSeeds(const RopeParams& model, int window, int target) {
   if (window <= 0 || target <= window) {

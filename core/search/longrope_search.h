@@ -4,9 +4,10 @@
 //
 // Stage "long": lambda_i (and n_hat, optionally the attention factor) for target length L'
 // at s = L' / L (L the model's original window), seeded with PI, NTK-aware, dynamic NTK and
-// YaRN at s (a seed outside the bounds is dropped with a warning) plus the user's sets. Optional stage "stage2" (progressive extension): a second
-// search at a longer target whose factors multiply stage one's. Optional stage "short": the
-// short factors at the original window with the long factors fixed (Phi-3's short_factor).
+// YaRN at s (a seed outside the bounds is dropped with a warning) plus the user's sets. Optional
+// stage "stage2" (progressive extension): a second search at a longer target whose factors multiply
+// stage one's. Optional stage "short": the short factors at the original window with the long
+// factors fixed (Phi-3's short_factor).
 //
 // Fitness: perplexity of the first `samples` documents holding at least the target length,
 // each truncated to it (one forward pass, tokens 1..L'-1 scored, token-weighted), or the
@@ -39,24 +40,24 @@ enum class Fitness { Perplexity, Needle };
 const char* fitnessName(Fitness f);
 
 struct Params {
-  std::string modelDir;                // HF folder
-  Transformer::Options engine;         // dtype and CPU threads; the device comes from `devices`
-  std::string devices = "auto";        // auto | cpu | cuda | cuda:N[,cuda:M...]
-  int batch = 0;                       // candidates per forward pass per device; 0: automatic
-  TokenSource data;                    // search data (the demo's validation split, say)
-  int targetLength = 0;                // L'
-  int originalWindow = 0;              // L; 0: the config's original window
-  int samples = 5;                     // documents per evaluation
+  std::string modelDir;          // HF folder
+  Transformer::Options engine;   // dtype and CPU threads; the device comes from `devices`
+  std::string devices = "auto";  // auto | cpu | cuda | cuda:N[,cuda:M...]
+  int batch = 0;                 // candidates per forward pass per device; 0: automatic
+  TokenSource data;              // search data (the demo's validation split, say)
+  int targetLength = 0;          // L'
+  int originalWindow = 0;        // L; 0: the config's original window
+  int samples = 5;               // documents per evaluation
   Fitness fitness = Fitness::Perplexity;
 
   // Search space: lambda in [lambdaMin, lambdaMax], lambdaMax 0 meaning lambdaMaxScale * s.
   double lambdaMin = 1.0;
   double lambdaMax = 0;
-  double lambdaMaxScale = 1.25;        // LongRoPE: 1.25 s
+  double lambdaMaxScale = 1.25;  // LongRoPE: 1.25 s
   double step = 0.01;
   bool searchNHat = true;
   std::vector<int> nHatChoices = {0, 1, 2, 4, 8, 12, 16, 20, 24, 28, 32, 64, 128, 256};
-  bool searchAttention = false;        // else LongRoPE's sqrt(1 + ln s / ln L)
+  bool searchAttention = false;  // else LongRoPE's sqrt(1 + ln s / ln L)
   double attentionMin = 1.0;
   double attentionMax = 1.5;
   double attentionStep = 0.01;
@@ -69,7 +70,8 @@ struct Params {
   int generations = 40;
   double mutationProbability = 0.3;
   std::uint64_t seed = 0;
-  int earlyStopPatience = 0;           // 0: off (the paper's fixed schedule)
+  int earlyStopPatience = 0;  // 0: off (the paper's fixed schedule)
+  int nHatSweep = 0;          // every n_hat for the best K curves at the end; 0: off
   double earlyStopTolerance = 1e-3;
 
   // Cheap-first screening: children scored on screenSamples documents at screenLength
@@ -79,7 +81,7 @@ struct Params {
   int screenLength = 0;
   double screenKeep = 0.5;
 
-  std::vector<FactorSet> seeds;        // the user's sets, added to PI/NTK/dynamic/YaRN
+  std::vector<FactorSet> seeds;  // the user's sets, added to PI/NTK/dynamic/YaRN
 
   // Stage two (progressive extension) at stage2Target > targetLength; 0: none.
   int stage2Target = 0;
@@ -94,9 +96,9 @@ struct Params {
 };
 
 struct StageResult {
-  std::string name;          // "long", "stage2", "short"
-  int length = 0;            // the length this stage scored at
-  std::string fingerprint;   // what its checkpoint is tied to
+  std::string name;         // "long", "stage2", "short"
+  int length = 0;           // the length this stage scored at
+  std::string fingerprint;  // what its checkpoint is tied to
   EvolutionResult search;
   std::vector<std::pair<std::string, double>> seedPerplexities;  // as scored by the search
 };
@@ -109,12 +111,12 @@ struct Result {
   std::string error;
   std::vector<std::string> warnings;
   double elapsedSeconds = 0;
-  FactorSet best;            // the final set: long factors, n_hat, short factors if searched
-  double bestPerplexity = 0; // of the long factors at the final target, on the search data
-                             // (with Fitness::Needle: of the key tokens of the needle samples)
-  int evaluations = 0;       // full evaluations over all stages (cache hits excluded)
+  FactorSet best;             // the final set: long factors, n_hat, short factors if searched
+  double bestPerplexity = 0;  // of the long factors at the final target, on the search data
+                              // (with Fitness::Needle: of the key tokens of the needle samples)
+  int evaluations = 0;        // full evaluations over all stages (cache hits excluded)
   int screenings = 0;
-  int generations = 0;       // completed generations over all stages
+  int generations = 0;  // completed generations over all stages
   std::vector<std::string> devices;
   int batch = 0;
   std::vector<StageResult> stages;

@@ -1,6 +1,7 @@
 // The LongRoPE evolutionary search on a synthetic fitness with a known optimum: validity of
 // every child, improvement over the seeds, determinism, lossless resume, screening, early
 // stop and bad input.
+#include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
 #include <set>
@@ -94,6 +95,7 @@ class TestEvolutionSearch : public QObject {
   void everyChildValidAndNew();
   void deterministicForSeed();
   void resumeLosesNothing();
+  void nHatSweep();
   void screeningAndEarlyStop();
   void attentionSearch();
   void badInput_data();
@@ -131,7 +133,8 @@ void TestEvolutionSearch::everyChildValidAndNew() {
     QCOMPARE(int(c.factors.size()), kPairs);
     std::vector<long> k;
     for (size_t i = 0; i < c.factors.size(); ++i) {
-      QVERIFY(c.factors[i] >= p.space.lambdaMin - 1e-12 && c.factors[i] <= p.space.lambdaMax + 1e-12);
+      QVERIFY(c.factors[i] >= p.space.lambdaMin - 1e-12 &&
+              c.factors[i] <= p.space.lambdaMax + 1e-12);
       if (i) QVERIFY(c.factors[i] >= c.factors[i - 1]);
       const double steps = (c.factors[i] - p.space.lambdaMin) / p.space.step;
       QVERIFY(std::fabs(steps - std::round(steps)) < 1e-6);
@@ -197,8 +200,8 @@ void TestEvolutionSearch::screeningAndEarlyStop() {
   Counter full, cheap;
   const auto r = runEvolution(p, full.fn(), cheap.fn(), {});
   QVERIFY(r.valid);
-  QCOMPARE(r.evaluations, 16 + 8 * p.generations);   // full evaluations stay at the schedule
-  QCOMPARE(r.screenings, 16 * p.generations);        // twice as many children screened
+  QCOMPARE(r.evaluations, 16 + 8 * p.generations);  // full evaluations stay at the schedule
+  QCOMPARE(r.screenings, 16 * p.generations);       // twice as many children screened
   QCOMPARE(r.screenings, cheap.calls);
 
   EvolutionParams flat = smallParams();
@@ -209,6 +212,56 @@ void TestEvolutionSearch::screeningAndEarlyStop() {
   const auto s = runEvolution(flat, c.fn(), {}, {});
   QVERIFY(s.earlyStopped);
   QCOMPARE(s.generations, 3);
+
+  // Resuming a search that stopped early runs no further generation and scores nothing.
+  QTemporaryDir dir;
+  flat.checkpointPath = dir.filePath("flat.json").toStdString();
+  Counter first;
+  const auto stopped = runEvolution(flat, first.fn(), {}, {});
+  QVERIFY(stopped.earlyStopped);
+  flat.resume = true;
+  Counter again;
+  const auto resumed = runEvolution(flat, again.fn(), {}, {});
+  QCOMPARE(again.calls, 0);
+  QVERIFY(resumed.earlyStopped);
+  QCOMPARE(resumed.generations, stopped.generations);
+  QCOMPARE(resumed.evaluations, stopped.evaluations);
+  QCOMPARE(resumed.best.factors, stopped.best.factors);
+}
+
+// LongRoPE's internal n_hat step: every n_hat choice for the best distinct curves. On the
+// synthetic fitness n_hat 8 is best for any curve, so the sweep must end there.
+void TestEvolutionSearch::nHatSweep() {
+  EvolutionParams p = smallParams();
+  p.generations = 1;
+  p.mutationProbability = 0.05;  // n_hat rarely mutates: the sweep has work to do
+  Counter plain;
+  const auto without = runEvolution(p, plain.fn(), {}, {});
+  QCOMPARE(without.sweepEvaluations, 0);
+  p.nHatSweep = 2;
+  QTemporaryDir dir;
+  p.checkpointPath = dir.filePath("sweep.json").toStdString();
+  Counter c;
+  const auto r = runEvolution(p, c.fn(), {}, {});
+  QVERIFY(r.valid);
+  QCOMPARE(r.best.nHat, 8);
+  QVERIFY(r.sweepEvaluations > 0 && r.sweepEvaluations <= 2 * 13);
+  QCOMPARE(r.evaluations, without.evaluations + r.sweepEvaluations);
+  QVERIFY(r.best.fitness <= without.best.fitness);
+  QCOMPARE(r.generations, without.generations);  // the sweep is no generation
+  // Resumed after it finished: the same result, nothing scored again.
+  p.resume = true;
+  Counter again;
+  const auto resumed = runEvolution(p, again.fn(), {}, {});
+  QCOMPARE(again.calls, 0);
+  QCOMPARE(resumed.best.nHat, r.best.nHat);
+  QCOMPARE(resumed.best.factors, r.best.factors);
+  // Off when n_hat is not searched.
+  p.resume = false;
+  p.checkpointPath.clear();
+  p.space.searchNHat = false;
+  Counter off;
+  QCOMPARE(runEvolution(p, off.fn(), {}, {}).sweepEvaluations, 0);
 }
 
 void TestEvolutionSearch::attentionSearch() {
@@ -238,13 +291,29 @@ void TestEvolutionSearch::badInput() {
   QFETCH(QString, mentions);
   EvolutionParams p = smallParams();
   switch (which) {
-    case 0: p.parents = 32; break;
-    case 1: p.space.lambdaMax = 2.0; p.seeds.pop_back(); break;
-    case 2: p.seeds.clear(); break;
-    case 3: p.mutations = 0; p.crossovers = 0; break;
-    case 4: p.mutationProbability = 0; break;
-    case 5: p.space.lambdaMax = 0.5; break;
-    case 6: for (auto& s : p.seeds) s.factors.pop_back(); break;
+    case 0:
+      p.parents = 32;
+      break;
+    case 1:
+      p.space.lambdaMax = 2.0;
+      p.seeds.pop_back();
+      break;
+    case 2:
+      p.seeds.clear();
+      break;
+    case 3:
+      p.mutations = 0;
+      p.crossovers = 0;
+      break;
+    case 4:
+      p.mutationProbability = 0;
+      break;
+    case 5:
+      p.space.lambdaMax = 0.5;
+      break;
+    case 6:
+      for (auto& s : p.seeds) s.factors.pop_back();
+      break;
   }
   Counter c;
   try {
