@@ -171,8 +171,7 @@ void ScientificPlot::setHeatmap(const HeatmapData& data) {
   gradient.setLevelCount(512);
   map->setGradient(gradient);
   map->setInterpolate(false);
-  map->setDataScaleType(data.zScale == AxisScale::Log ? QCPAxis::stLogarithmic
-                                                      : QCPAxis::stLinear);
+  map->setDataScaleType(data.zScale == AxisScale::Log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
   map->setDataRange(QCPRange(data.zMin, data.zMax));
   map->removeFromLegend();
   scheduleReplot();

@@ -19,7 +19,8 @@ than 8 x 128 tokens). Default folder: the cache ($XDG_CACHE_HOME or ~/.cache)/ro
 An existing prepared corpus is kept.
 )";
 
-const char* kTrainUsage = R"(usage: rope-cli train --out DIR [--corpus DIR|kjv] [--context 128] [--layers 4]
+const char* kTrainUsage =
+    R"(usage: rope-cli train --out DIR [--corpus DIR|kjv] [--context 128] [--layers 4]
                       [--hidden 256] [--heads 4] [--kv-heads 4] [--intermediate 688]
                       [--vocab 4096] [--steps 3000] [--batch 32] [--lr 0.002] [--warmup 100]
                       [--weight-decay 0.1] [--passkey-share 0.25] [--eval-every 250]
@@ -50,10 +51,11 @@ std::string joined(const std::vector<std::string>& argv) {
 }
 
 int runTrain(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  const Args a(argv, {"resume"},
-               {"out", "corpus", "context", "layers", "hidden", "heads", "kv-heads", "intermediate",
-                "vocab", "steps", "batch", "lr", "warmup", "weight-decay", "passkey-share",
-                "eval-every", "eval-windows", "seed", "threads", "device"});
+  const Args a(
+      argv, {"resume"},
+      {"out",           "corpus",     "context",      "layers", "hidden",  "heads",  "kv-heads",
+       "intermediate",  "vocab",      "steps",        "batch",  "lr",      "warmup", "weight-decay",
+       "passkey-share", "eval-every", "eval-windows", "seed",   "threads", "device"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   TrainParams p;
   p.outDir = a.require("out");

@@ -134,10 +134,10 @@ void MainWindow::saveSettings() const {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-  m_passkey->shutdown();  // cancels and joins a running passkey test
-  m_attention->shutdown();  // cancels and joins a running analysis
+  m_passkey->shutdown();     // cancels and joins a running passkey test
+  m_attention->shutdown();   // cancels and joins a running analysis
   m_perplexity->shutdown();  // cancels and joins a running sweep
-  m_search->shutdown();  // cancels and joins a running search
+  m_search->shutdown();      // cancels and joins a running search
   saveSettings();
   event->accept();
 }

@@ -9,8 +9,8 @@
 
 #include "data/tokenizer.h"
 #include "train/passkey_text.h"
-#include "util/guarded_run.h"
 #include "util/error.h"
+#include "util/guarded_run.h"
 
 namespace rope::passkey {
 namespace {
@@ -89,9 +89,10 @@ Prompt PromptBuilder::build(int length, double depth, int key) const {
   const std::vector<int64_t> keyIds = encodeNonEmpty(m_codec, keySentence(key));
   const int fixed = fixedTokens(key);
   if (length < fixed) {
-    throw InputError("passkey length " + std::to_string(length) + " is shorter than the prompt's "
-                     "fixed parts (" + std::to_string(fixed) +
-                     " tokens: BOS, instruction, key sentence, question)");
+    throw InputError("passkey length " + std::to_string(length) +
+                     " is shorter than the prompt's "
+                     "fixed parts (" +
+                     std::to_string(fixed) + " tokens: BOS, instruction, key sentence, question)");
   }
   // The filler runs are token streams of the repeated sentence, cut where the length says
   // (the reference cuts its filler text by characters the same way).
@@ -148,9 +149,9 @@ Prompt PromptBuilder::needle(const std::vector<int64_t>& document, int length, d
                      std::to_string(fixed) + " tokens: key sentence, question, answer)");
   }
   if (static_cast<int>(document.size()) < haystack) {
-    throw InputError("a needle sample of " + std::to_string(length) + " tokens needs a document of " +
-                     std::to_string(haystack) + " tokens, this one has " +
-                     std::to_string(document.size()));
+    throw InputError("a needle sample of " + std::to_string(length) +
+                     " tokens needs a document of " + std::to_string(haystack) +
+                     " tokens, this one has " + std::to_string(document.size()));
   }
   // Depth 0 still keeps the document's first token (BOS) in front.
   const int before = std::clamp(static_cast<int>(std::lround(depth * haystack)), 1, haystack);

@@ -47,9 +47,9 @@ inline constexpr int kMaxKey = 50000;  // keys are drawn in 1..kMaxKey
 struct Codec {
   std::function<std::vector<int64_t>(const std::string&)> encode;  // no BOS/EOS
   std::function<std::string(const std::vector<int64_t>&)> decode;
-  int bos = -1;    // prepended to every prompt when >= 0
-  int eos = -1;    // ends greedy decoding when >= 0
-  int vocab = 0;   // decoding considers ids below it (0: every logit column)
+  int bos = -1;   // prepended to every prompt when >= 0
+  int eos = -1;   // ends greedy decoding when >= 0
+  int vocab = 0;  // decoding considers ids below it (0: every logit column)
 };
 // The tokenizer must outlive the codec.
 Codec codecFor(const Tokenizer& tokenizer);
@@ -58,11 +58,11 @@ struct Prompt {
   std::vector<int64_t> ids;     // exactly the requested length, BOS included
   std::vector<int64_t> answer;  // the key's tokens as they follow the prompt
   int key = 0;
-  int keyStart = 0;             // index in ids of the key sentence's first token
-  int keyTokens = 0;            // tokens of the key sentence
-  int fillerTokens = 0;         // filler tokens in the prompt, before and after the key
-  int fillerBefore = 0;         // of which before the key
-  double depth = 0;             // achieved depth fillerBefore / fillerTokens (0 if no filler)
+  int keyStart = 0;      // index in ids of the key sentence's first token
+  int keyTokens = 0;     // tokens of the key sentence
+  int fillerTokens = 0;  // filler tokens in the prompt, before and after the key
+  int fillerBefore = 0;  // of which before the key
+  double depth = 0;      // achieved depth fillerBefore / fillerTokens (0 if no filler)
 };
 
 class PromptBuilder {
@@ -127,28 +127,28 @@ std::vector<int> drawKeys(uint64_t seed, int count);
 using Progress = std::function<bool(int done, int total)>;
 
 struct Params {
-  std::string modelDir;                   // HF folder with tokenizer.model; run() loads it
-  Transformer::Options engine;            // device, dtype, threads
+  std::string modelDir;         // HF folder with tokenizer.model; run() loads it
+  Transformer::Options engine;  // device, dtype, threads
   std::vector<int> lengths = {128, 256, 512};
   std::vector<double> depths = {0, 0.5, 1};
-  int trials = 10;                        // per (length, depth) cell
+  int trials = 10;  // per (length, depth) cell
   uint64_t seed = 1;
   int maxNewTokens = 10;
   // RoPE: a factor set, else explicit params, else the config's.
   std::optional<FactorSet> factorSet;
   std::optional<RopeParams> rope;
-  std::string ropeSource = "config";      // recorded in the methodology
+  std::string ropeSource = "config";  // recorded in the methodology
 };
 
 struct Cell {
   int length = 0;
-  double depth = 0;            // requested
-  double achievedDepth = 0;    // mean over trials of Prompt::depth
+  double depth = 0;          // requested
+  double achievedDepth = 0;  // mean over trials of Prompt::depth
   int trials = 0;
   int correct = 0;
-  double accuracy = 0;         // correct / trials
-  double meanLogprob = 0;      // mean over trials of the per-token key log-probability, nats
-  double meanLogprobTotal = 0; // mean over trials of the key's total log-probability, nats
+  double accuracy = 0;          // correct / trials
+  double meanLogprob = 0;       // mean over trials of the per-token key log-probability, nats
+  double meanLogprobTotal = 0;  // mean over trials of the key's total log-probability, nats
   std::vector<TrialScore> scores;
 };
 
@@ -157,13 +157,15 @@ struct Methodology {
   std::vector<double> depths;
   int trials = 0;
   uint64_t seed = 0;
-  std::vector<int> keys;       // trial t of every cell uses keys[t]
+  std::vector<int> keys;  // trial t of every cell uses keys[t]
   int maxNewTokens = 0;
-  bool bos = false;            // prompts start with BOS
-  std::string prompt = "LongRoPE passkey: instruction, filler x n, key sentence, filler x m, "
-                       "question; exact token length";
-  std::string scoring = "greedy decoding, first integer of the output == key; teacher-forced "
-                        "log-probability of the key tokens";
+  bool bos = false;  // prompts start with BOS
+  std::string prompt =
+      "LongRoPE passkey: instruction, filler x n, key sentence, filler x m, "
+      "question; exact token length";
+  std::string scoring =
+      "greedy decoding, first integer of the output == key; teacher-forced "
+      "log-probability of the key tokens";
   std::string model, architecture, dtype, device;
   int originalMaxPosition = 0;  // the model's pretrained window
   std::string ropeMethod, ropeSource;
@@ -176,7 +178,7 @@ struct Result {
   Status status = Status::Failed;
   std::string error;
   double elapsedSeconds = 0;
-  std::vector<Cell> cells;     // lengths outer, depths inner, in the order given
+  std::vector<Cell> cells;  // lengths outer, depths inner, in the order given
   Methodology methodology;
 };
 

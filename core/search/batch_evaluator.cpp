@@ -99,9 +99,9 @@ int BatchEvaluator::preferredCallSize() const {
   return static_cast<int>(m_models.size()) * m_batch;
 }
 
-std::vector<double> BatchEvaluator::perplexities(
-    const std::vector<RopeParams>& ropes, const std::vector<std::vector<int64_t>>& documents,
-    const std::vector<int>& firstScored) {
+std::vector<double> BatchEvaluator::perplexities(const std::vector<RopeParams>& ropes,
+                                                 const std::vector<std::vector<int64_t>>& documents,
+                                                 const std::vector<int>& firstScored) {
   if (documents.empty()) throw InputError("no documents to evaluate on");
   if (!firstScored.empty() && firstScored.size() != documents.size()) {
     throw InputError("firstScored has " + std::to_string(firstScored.size()) + " entries for " +
@@ -132,7 +132,8 @@ std::vector<double> BatchEvaluator::perplexities(
     std::vector<std::thread> threads;
     std::vector<std::exception_ptr> errors(workers);
     for (size_t w = 0; w < workers; ++w) {
-      const size_t begin = std::min(ropes.size(), w * per), end = std::min(ropes.size(), begin + per);
+      const size_t begin = std::min(ropes.size(), w * per),
+                   end = std::min(ropes.size(), begin + per);
       threads.emplace_back([&, w, begin, end] {
         try {
           work(w, begin, end);

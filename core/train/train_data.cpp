@@ -20,14 +20,24 @@ std::string trainTokenizer(const std::vector<std::string>& files, const std::str
   if (files.empty()) throw InputError("no training documents for the tokenizer");
   std::string input;
   for (const auto& f : files) input += (input.empty() ? "" : ",") + f;
-  std::vector<std::string> args = {
-      "spm_train", "--input=" + input, "--model_prefix=" + prefix,
-      "--vocab_size=" + std::to_string(vocabSize), "--model_type=unigram",
-      "--character_coverage=1.0", "--split_digits=true",
-      "--user_defined_symbols=0,1,2,3,4,5,6,7,8,9", "--unk_id=0", "--bos_id=1", "--eos_id=2",
-      "--pad_id=-1", "--max_sentence_length=32768", "--input_sentence_size=0",
-      "--shuffle_input_sentence=false", "--num_threads=1", "--minloglevel=2",
-      "--hard_vocab_limit=false"};
+  std::vector<std::string> args = {"spm_train",
+                                   "--input=" + input,
+                                   "--model_prefix=" + prefix,
+                                   "--vocab_size=" + std::to_string(vocabSize),
+                                   "--model_type=unigram",
+                                   "--character_coverage=1.0",
+                                   "--split_digits=true",
+                                   "--user_defined_symbols=0,1,2,3,4,5,6,7,8,9",
+                                   "--unk_id=0",
+                                   "--bos_id=1",
+                                   "--eos_id=2",
+                                   "--pad_id=-1",
+                                   "--max_sentence_length=32768",
+                                   "--input_sentence_size=0",
+                                   "--shuffle_input_sentence=false",
+                                   "--num_threads=1",
+                                   "--minloglevel=2",
+                                   "--hard_vocab_limit=false"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -47,7 +57,9 @@ std::string trainTokenizer(const std::vector<std::string>& files, const std::str
 
 WindowSampler::WindowSampler(std::vector<std::vector<int64_t>> docs, const Tokenizer& tokenizer,
                              int context, double passkeyShare)
-    : m_docs(std::move(docs)), m_tokenizer(tokenizer), m_context(context),
+    : m_docs(std::move(docs)),
+      m_tokenizer(tokenizer),
+      m_context(context),
       m_passkeyShare(passkeyShare) {
   for (const auto& d : m_docs) {
     m_total += std::max<int64_t>(0, static_cast<int64_t>(d.size()) - context);
@@ -81,8 +93,8 @@ WindowSampler::~WindowSampler() = default;
 
 std::vector<int64_t> WindowSampler::corpusWindow(std::mt19937_64& rng, int length) const {
   const int64_t r = static_cast<int64_t>(rng() % static_cast<uint64_t>(m_total));
-  const size_t doc = std::upper_bound(m_cumulative.begin(), m_cumulative.end(), r) -
-                     m_cumulative.begin();
+  const size_t doc =
+      std::upper_bound(m_cumulative.begin(), m_cumulative.end(), r) - m_cumulative.begin();
   const int64_t start = r - (doc == 0 ? 0 : m_cumulative[doc - 1]);
   const auto& d = m_docs[doc];
   return std::vector<int64_t>(d.begin() + start, d.begin() + start + length);

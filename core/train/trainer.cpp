@@ -29,8 +29,7 @@ constexpr double kRmsEps = 1e-5;
 
 double learningRate(const TrainParams& p, int step) {
   if (step < p.warmupSteps) return p.learningRate * (step + 1) / p.warmupSteps;
-  const double progress =
-      double(step - p.warmupSteps) / std::max(1, p.steps - p.warmupSteps);
+  const double progress = double(step - p.warmupSteps) / std::max(1, p.steps - p.warmupSteps);
   const double minLr = p.learningRate * p.minLearningRateRatio;
   return minLr + 0.5 * (p.learningRate - minLr) * (1.0 + std::cos(M_PI * std::min(1.0, progress)));
 }
@@ -70,8 +69,8 @@ void loadParameters(TinyLlama& model, const std::string& path) {
                        ", the model needs " + shapeString(p.value().sizes().vec()));
     }
     const std::vector<float> values = v.toFloats();
-    p.value().copy_(torch::from_blob(const_cast<float*>(values.data()), p.value().sizes(),
-                                     torch::kFloat32));
+    p.value().copy_(
+        torch::from_blob(const_cast<float*>(values.data()), p.value().sizes(), torch::kFloat32));
   }
 }
 
@@ -160,8 +159,8 @@ void validateTrainParams(const TrainParams& p) {
     require(fs::exists(fs::path(work) / "state.json", ec),
             "nothing to resume: " + work + "/state.json does not exist");
   } else {
-    require(!fs::exists(work, ec), "an interrupted run left " + work +
-                                       "; pass --resume to continue it or remove it");
+    require(!fs::exists(work, ec),
+            "an interrupted run left " + work + "; pass --resume to continue it or remove it");
   }
   corpusFiles(p.corpusDir, "train");
   corpusFiles(p.corpusDir, "validation");
@@ -211,14 +210,14 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
     (prm.value().dim() >= 2 ? decay : noDecay).push_back(prm.value());
   }
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
-                                 torch::optim::AdamWOptions(p.learningRate)
-                                     .betas({0.9, 0.95})
-                                     .weight_decay(p.weightDecay)));
-  groups.emplace_back(noDecay, std::make_unique<torch::optim::AdamWOptions>(
-                                   torch::optim::AdamWOptions(p.learningRate)
-                                       .betas({0.9, 0.95})
-                                       .weight_decay(0.0)));
+  groups.emplace_back(
+      decay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(p.learningRate)
+                                                              .betas({0.9, 0.95})
+                                                              .weight_decay(p.weightDecay)));
+  groups.emplace_back(
+      noDecay,
+      std::make_unique<torch::optim::AdamWOptions>(
+          torch::optim::AdamWOptions(p.learningRate).betas({0.9, 0.95}).weight_decay(0.0)));
   torch::optim::AdamW optimizer(groups,
                                 torch::optim::AdamWOptions(p.learningRate).betas({0.9, 0.95}));
 
@@ -228,7 +227,9 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
   rp.maxPosition = p.context;
   const CosSinTable table = cosSinTable(rp, 0, p.context);
   auto toTensor = [&](const std::vector<double>& v) {
-    return torch::tensor(v, torch::kFloat64).view({p.context, rp.headDim}).to(device, torch::kFloat32);
+    return torch::tensor(v, torch::kFloat64)
+        .view({p.context, rp.headDim})
+        .to(device, torch::kFloat32);
   };
   const torch::Tensor cosT = toTensor(table.cos), sinT = toTensor(table.sin);
 
@@ -247,9 +248,9 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
   }
 
   struct Validation {
-    double loss = 0;            // nats per token on the validation windows
-    double passkeyLoss = 0;     // nats per key token on the validation passkey snippets
-    double passkeyAccuracy = 0; // share of snippets whose every key token is the argmax
+    double loss = 0;             // nats per token on the validation windows
+    double passkeyLoss = 0;      // nats per key token on the validation passkey snippets
+    double passkeyAccuracy = 0;  // share of snippets whose every key token is the argmax
   };
   auto logitsOf = [&](const std::vector<std::vector<int64_t>>& rows) {
     const auto batch = batchTensor(rows, device);
@@ -276,7 +277,8 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
     int64_t keyTokens = 0, copied = 0;
     for (size_t i = 0; i < validKeys.size(); i += 16) {
       std::vector<std::vector<int64_t>> rows;
-      for (size_t j = i; j < std::min(validKeys.size(), i + 16); ++j) rows.push_back(validKeys[j].ids);
+      for (size_t j = i; j < std::min(validKeys.size(), i + 16); ++j)
+        rows.push_back(validKeys[j].ids);
       const auto [logits, y] = logitsOf(rows);
       const auto logp = torch::log_softmax(logits.to(torch::kFloat64), -1).cpu();
       const auto best = logits.argmax(-1).cpu();
@@ -338,8 +340,8 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
       last = validate();
       lastValid = last.loss;
       pr.validationLoss = lastValid;
-      std::snprintf(line, sizeof line, "step %d validation loss %.4f ppl %.3f", pr.step,
-                    lastValid, std::exp(lastValid));
+      std::snprintf(line, sizeof line, "step %d validation loss %.4f ppl %.3f", pr.step, lastValid,
+                    std::exp(lastValid));
       log += line;
       if (!validKeys.empty()) {
         pr.passkeyLoss = last.passkeyLoss;

@@ -16,37 +16,37 @@
 namespace rope {
 
 struct TrainParams {
-  std::string corpusDir;        // a prepared corpus: train/, validation/ (.txt documents)
-  std::string outDir;           // must not exist
-  int context = 128;            // the "pretrained" window, also max_position_embeddings
+  std::string corpusDir;  // a prepared corpus: train/, validation/ (.txt documents)
+  std::string outDir;     // must not exist
+  int context = 128;      // the "pretrained" window, also max_position_embeddings
   int layers = 4;
   int hidden = 256;
-  int heads = 4;                // head_dim = hidden / heads
+  int heads = 4;  // head_dim = hidden / heads
   int kvHeads = 4;
   int intermediate = 688;
-  int vocab = 4096;             // SentencePiece pieces
+  int vocab = 4096;  // SentencePiece pieces
   double ropeBase = 10000.0;
   int steps = 3000;
-  int batch = 32;               // windows of context + 1 tokens per step
+  int batch = 32;  // windows of context + 1 tokens per step
   double learningRate = 2e-3;
   double minLearningRateRatio = 0.1;
   int warmupSteps = 100;
   double weightDecay = 0.1;
   double gradClip = 1.0;
-  double passkeyShare = 0.25;   // share of windows that are passkey snippets
+  double passkeyShare = 0.25;  // share of windows that are passkey snippets
   std::uint64_t seed = 1;
-  int evalEvery = 250;          // steps between validations (and checkpoints)
+  int evalEvery = 250;  // steps between validations (and checkpoints)
   int evalWindows = 64;
-  int threads = 0;              // CPU threads; 0: all
-  std::string device = "cpu";   // "cpu" or "cuda"
-  bool resume = false;          // continue OUT.partial
-  std::string command;          // the command line, recorded in the model folder
+  int threads = 0;             // CPU threads; 0: all
+  std::string device = "cpu";  // "cpu" or "cuda"
+  bool resume = false;         // continue OUT.partial
+  std::string command;         // the command line, recorded in the model folder
 };
 
 struct TrainProgress {
   int step = 0;
   int steps = 0;
-  double loss = 0;              // training loss of this step (nats/token)
+  double loss = 0;  // training loss of this step (nats/token)
   double learningRate = 0;
   double tokensPerSecond = 0;
   double etaSeconds = 0;
@@ -55,7 +55,7 @@ struct TrainProgress {
   // the share of them whose every key token is the model's top choice (greedy retrieval).
   std::optional<double> passkeyLoss;
   std::optional<double> passkeyAccuracy;
-  std::string message;          // "tokenizer trained", "checkpoint written", ...
+  std::string message;  // "tokenizer trained", "checkpoint written", ...
 };
 // Return false to stop; the last checkpoint stays in OUT.partial for --resume.
 using TrainProgressFn = std::function<bool(const TrainProgress&)>;

@@ -2,7 +2,6 @@
 // back, exit codes, and no output written on failure.
 #include <QTemporaryDir>
 #include <QtTest>
-
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -32,11 +31,35 @@ Run runRopeCli(const std::vector<std::string>& args) {
 }
 
 std::vector<std::string> tinySearch(const QTemporaryDir& dir) {
-  return {"search", "--model", kLlama, "--data", kData, "--target-length", "256",
-          "--original-window", "64", "--population", "6", "--parents", "3", "--mutations", "2",
-          "--crossovers", "2", "--generations", "2", "--samples", "1", "--seed", "3",
-          "--device", "cpu", "--threads", "1",
-          "--out", dir.filePath("best.json").toStdString()};
+  return {"search",
+          "--model",
+          kLlama,
+          "--data",
+          kData,
+          "--target-length",
+          "256",
+          "--original-window",
+          "64",
+          "--population",
+          "6",
+          "--parents",
+          "3",
+          "--mutations",
+          "2",
+          "--crossovers",
+          "2",
+          "--generations",
+          "2",
+          "--samples",
+          "1",
+          "--seed",
+          "3",
+          "--device",
+          "cpu",
+          "--threads",
+          "1",
+          "--out",
+          dir.filePath("best.json").toStdString()};
 }
 
 std::string lastLine(std::string text) {
@@ -100,17 +123,17 @@ void TestCliSearch::exitCodes_data() {
   QTest::newRow("unknown option") << QStringList{"--bogus", "1"} << 2 << "bogus";
   QTest::newRow("resume without checkpoint") << QStringList{"--resume"} << 2 << "--checkpoint";
   QTest::newRow("bad seed") << QStringList{"--seed", "x"} << 2 << "--seed";
-  QTest::newRow("target beyond the data") << QStringList{"--target-length", "400"} << 1
-                                          << "no document has at least 400";
+  QTest::newRow("target beyond the data")
+      << QStringList{"--target-length", "400"} << 1 << "no document has at least 400";
   QTest::newRow("population below parents") << QStringList{"--parents", "9"} << 1 << "parents";
-  QTest::newRow("bounds exclude seeds") << QStringList{"--lambda-max", "1.5"} << 1
-                                        << "exclude every seed";
+  QTest::newRow("bounds exclude seeds")
+      << QStringList{"--lambda-max", "1.5"} << 1 << "exclude every seed";
   QTest::newRow("unknown fitness") << QStringList{"--fitness", "bleu"} << 2 << "--fitness";
   QTest::newRow("needle fitness without a tokenizer")
       << QStringList{"--fitness", "needle", "--tokenizer", "/nonexistent/t.model"} << 1
       << "needs a tokenizer";
-  QTest::newRow("missing seeds file") << QStringList{"--seeds", "/nonexistent/s.json"} << 1
-                                      << "/nonexistent/s.json";
+  QTest::newRow("missing seeds file")
+      << QStringList{"--seeds", "/nonexistent/s.json"} << 1 << "/nonexistent/s.json";
 }
 
 void TestCliSearch::exitCodes() {

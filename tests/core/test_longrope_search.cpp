@@ -3,7 +3,6 @@
 // checkpoint of another model and bad input, and its stages compose.
 #include <QTemporaryDir>
 #include <QtTest>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -38,8 +37,11 @@ std::string writeData(const QTemporaryDir& dir) {
   std::vector<int64_t> both = ids;
   both.insert(both.end(), ids.rbegin(), ids.rend());
   const std::string path = dir.filePath("data.safetensors").toStdString();
-  writeSafetensors(path, {{"input_ids", DType::I64, {2, static_cast<int64_t>(ids.size())},
-                           both.data(), both.size() * sizeof(int64_t)}});
+  writeSafetensors(path, {{"input_ids",
+                           DType::I64,
+                           {2, static_cast<int64_t>(ids.size())},
+                           both.data(),
+                           both.size() * sizeof(int64_t)}});
   return path;
 }
 
@@ -284,17 +286,31 @@ void TestLongRopeSearch::badInput() {
   QTemporaryDir dir;
   longrope::Params p = tinyParams(writeData(dir));
   switch (which) {
-    case 0: p.targetLength = 400; break;
-    case 1: p.parents = 9; break;
-    case 2: p.lambdaMax = 1.5; break;
-    case 3: p.targetLength = 64; break;
+    case 0:
+      p.targetLength = 400;
+      break;
+    case 1:
+      p.parents = 9;
+      break;
+    case 2:
+      p.lambdaMax = 1.5;
+      break;
+    case 3:
+      p.targetLength = 64;
+      break;
     case 4:
       p.resume = true;
       p.checkpointPath = dir.filePath("none.ckpt").toStdString();
       break;
-    case 5: p.stage2Target = 256; break;
-    case 6: p.stage2Target = 512; break;
-    case 7: p.modelDir = dir.filePath("nothing").toStdString(); break;
+    case 5:
+      p.stage2Target = 256;
+      break;
+    case 6:
+      p.stage2Target = 512;
+      break;
+    case 7:
+      p.modelDir = dir.filePath("nothing").toStdString();
+      break;
   }
   int events = 0;
   const auto r = longrope::run(p, [&](const std::string&, const SearchEvent&) {
@@ -338,7 +354,6 @@ void TestLongRopeSearch::progressiveAndShortFactors() {
   for (size_t i = 0; i < sf.size(); ++i) QVERIFY(std::abs(r.best.shortFactors[i] - sf[i]) < 1e-9);
   QVERIFY(r.stages[2].search.best.fitness <= r.stages[2].seedPerplexities.front().second);
 }
-
 
 // LongRoPE2's needle-driven fitness on the demo model (it has a tokenizer): the search's best
 // fitness is the perplexity of the key tokens of needle samples built from the search

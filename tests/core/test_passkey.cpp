@@ -2,7 +2,6 @@
 // (greedy decoding, the teacher-forced shortcut, the first-integer rule), keys from a seed,
 // bad input, and an end-to-end run of the demo model (core and rope-cli).
 #include <QtTest>
-
 #include <cmath>
 #include <map>
 #include <memory>
@@ -162,8 +161,8 @@ void TestPasskey::promptLayout() {
   const PromptBuilder builder(byteCodec());
   const int key = 31415;
   const std::string keyText = keySentence(key);
-  const int fixed = 1 + int(std::string(kInstruction).size() + keyText.size() +
-                            std::string(kQuestion).size());
+  const int fixed =
+      1 + int(std::string(kInstruction).size() + keyText.size() + std::string(kQuestion).size());
   QCOMPARE(builder.minLength({key}), fixed);
   const Prompt p = builder.build(fixed + extra, depth, key);
 
@@ -179,7 +178,9 @@ void TestPasskey::promptLayout() {
   QCOMPARE(p.keyStart, 1 + int(std::string(kInstruction).size()) + p.fillerBefore);
   QVERIFY2(std::fabs(p.fillerBefore - depth * extra) <= 0.5,
            qPrintable(QString("filler before the key %1, requested %2 of %3")
-                          .arg(p.fillerBefore).arg(depth).arg(extra)));
+                          .arg(p.fillerBefore)
+                          .arg(depth)
+                          .arg(extra)));
   if (extra > 0) QCOMPARE(p.depth, double(p.fillerBefore) / extra);
   if (depth == 0) QCOMPARE(p.fillerBefore, 0);
   if (depth == 1) QCOMPARE(p.fillerBefore, extra);
@@ -236,8 +237,8 @@ void TestPasskey::needleLayout() {
 
   // Too short a document or a length with no room for it: errors that say so.
   try {
-    builder.needle(std::vector<int64_t>(document.begin(), document.begin() + haystack - 1),
-                   length, depth, key);
+    builder.needle(std::vector<int64_t>(document.begin(), document.begin() + haystack - 1), length,
+                   depth, key);
     QFAIL("a short document was accepted");
   } catch (const InputError& e) {
     QVERIFY2(std::string(e.what()).find("needs a document of") != std::string::npos, e.what());
@@ -251,13 +252,20 @@ void TestPasskey::firstIntegerRule_data() {
   QTest::addColumn<QString>("text");
   QTest::addColumn<QString>("integer");
   QTest::addColumn<bool>("complete");
-  QTest::newRow("plain") << " 4501." << "4501" << true;
-  QTest::newRow("unfinished") << " 45" << "45" << false;
-  QTest::newRow("none") << " the key" << "" << false;
-  QTest::newRow("leading zeros") << "007 is" << "7" << true;
-  QTest::newRow("zeros") << "000." << "0" << true;
-  QTest::newRow("first of two") << "key 12 and 4501" << "12" << true;
-  QTest::newRow("empty") << "" << "" << false;
+  QTest::newRow("plain") << " 4501."
+                         << "4501" << true;
+  QTest::newRow("unfinished") << " 45"
+                              << "45" << false;
+  QTest::newRow("none") << " the key"
+                        << "" << false;
+  QTest::newRow("leading zeros") << "007 is"
+                                 << "7" << true;
+  QTest::newRow("zeros") << "000."
+                         << "0" << true;
+  QTest::newRow("first of two") << "key 12 and 4501"
+                                << "12" << true;
+  QTest::newRow("empty") << ""
+                         << "" << false;
 }
 
 void TestPasskey::firstIntegerRule() {
@@ -380,9 +388,12 @@ void TestPasskey::badInput() {
     QVERIFY2(QString(e.what()).contains("shorter than the prompt's fixed parts"), e.what());
   }
   for (auto edit : std::vector<std::function<void(Params&)>>{
-           [](Params& q) { q.depths = {0.5, 1.5}; }, [](Params& q) { q.depths = {-1}; },
-           [](Params& q) { q.depths.clear(); }, [](Params& q) { q.lengths.clear(); },
-           [](Params& q) { q.trials = 0; }, [](Params& q) { q.maxNewTokens = 0; }}) {
+           [](Params& q) {
+             q.depths = {0.5, 1.5};
+           },
+           [](Params& q) { q.depths = {-1}; }, [](Params& q) { q.depths.clear(); },
+           [](Params& q) { q.lengths.clear(); }, [](Params& q) { q.trials = 0; },
+           [](Params& q) { q.maxNewTokens = 0; }}) {
     Params q = p;
     edit(q);
     QVERIFY_THROWS_EXCEPTION(InputError, validate(q, builder));
@@ -402,8 +413,9 @@ void TestPasskey::badInput() {
   QCOMPARE(cliRun({"passkey", "--model", noTok.modelDir, "--depths", "0,half"}).code, 2);
   QCOMPARE(cliRun({"passkey", "--model", noTok.modelDir, "--lengths", "128,-1"}).code, 2);
   QCOMPARE(cliRun({"passkey", "--model", noTok.modelDir, "--trials", "x"}).code, 2);
-  QCOMPARE(cliRun({"passkey", "--model", noTok.modelDir, "--rope", "f.csv", "--method", "yarn"}).code,
-           2);
+  QCOMPARE(
+      cliRun({"passkey", "--model", noTok.modelDir, "--rope", "f.csv", "--method", "yarn"}).code,
+      2);
   QCOMPARE(cliRun({"passkey", "--model", noTok.modelDir, "--trials-detail"}).code, 2);
   QCOMPARE(cliRun({"passkey", "extra"}).code, 2);
   // Usage is checked before the (default demo) model is looked for.
@@ -448,9 +460,8 @@ void TestPasskey::engineRowsFrom() {
   Transformer::Options o;
   o.threads = 1;
   Transformer model(dir, o);
-  const auto all = SafetensorsFile(dir + "/reference_short.safetensors")
-                       .tensor("input_ids")
-                       .toInt64s();
+  const auto all =
+      SafetensorsFile(dir + "/reference_short.safetensors").tensor("input_ids").toInt64s();
   const std::vector<int64_t> ids(all.begin(), all.begin() + std::min<size_t>(all.size(), 40));
   const int T = int(ids.size()), V = int(model.config().vocabSize);
   const std::vector<float> full = model.logits(ids);
@@ -533,8 +544,8 @@ void TestPasskey::demoModelEndToEnd() {
       QCOMPARE(s.correct, firstInteger(s.output) == std::to_string(s.key));
     }
   }
-  qInfo("demo model at %d and 128 tokens: %d of 24 keys; key log p per token %.3f at %d",
-        shortest, correct, r.cells[0].meanLogprob, shortest);
+  qInfo("demo model at %d and 128 tokens: %d of 24 keys; key log p per token %.3f at %d", shortest,
+        correct, r.cells[0].meanLogprob, shortest);
   // In its training layout the model expects the key's digits there: far more probability
   // than a uniform guess over the vocabulary (-ln V; a broken prompt or scoring lands there).
   const double uniform = -std::log(double(tok.vocabSize()));
@@ -568,8 +579,8 @@ void TestPasskey::demoModelCli() {
   const std::string dir = demoModel();
   if (dir.empty()) QSKIP("no demo model (resources/demo-model or $ROPE_DEMO_MODEL)");
   const CliRun c = cliRun({"passkey", "--model", dir, "--lengths", "128,256", "--depths", "0.5",
-                        "--trials", "2", "--seed", "3", "--method", "linear", "--factor", "2",
-                        "--threads", "1", "--json", "--trials-detail"});
+                           "--trials", "2", "--seed", "3", "--method", "linear", "--factor", "2",
+                           "--threads", "1", "--json", "--trials-detail"});
   QVERIFY2(c.code == 0, c.err.c_str());
   const auto j = nlohmann::json::parse(c.out);
   QCOMPARE(j["cells"].size(), size_t(2));

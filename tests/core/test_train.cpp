@@ -7,9 +7,9 @@
 #include <set>
 
 #include "data/tokenizer.h"
+#include "eval/passkey.h"
 #include "model/transformer.h"
 #include "train/kjv_corpus.h"
-#include "eval/passkey.h"
 #include "train/passkey_text.h"
 #include "train/train_data.h"
 #include "train/trainer.h"
@@ -23,8 +23,8 @@ namespace {
 
 std::string kjvLike(int books) {
   std::string t;
-  const char* names[] = {"Ge", "Exo", "Lev", "Num", "Deu", "Josh", "Jdgs", "Ruth", "1Sm", "2Sm",
-                         "1Ki", "2Ki", "1Chr", "2Chr"};
+  const char* names[] = {"Ge",   "Exo", "Lev", "Num", "Deu", "Josh", "Jdgs",
+                         "Ruth", "1Sm", "2Sm", "1Ki", "2Ki", "1Chr", "2Chr"};
   for (int b = 0; b < books; ++b) {
     for (int c = 1; c <= 2; ++c) {
       for (int v = 1; v <= 3; ++v) {
@@ -38,8 +38,9 @@ std::string kjvLike(int books) {
 
 // A small corpus with enough variety for a 120-piece tokenizer.
 void writeCorpus(const std::string& dir) {
-  const char* words[] = {"the", "lord", "said", "unto", "moses", "and", "people", "went", "out",
-                         "of", "land", "into", "city", "king", "house", "day", "water", "light"};
+  const char* words[] = {"the",    "lord", "said",  "unto", "moses", "and",
+                         "people", "went", "out",   "of",   "land",  "into",
+                         "city",   "king", "house", "day",  "water", "light"};
   uint32_t x = 12345;
   auto next = [&]() { return (x = x * 1103515245u + 12345u) >> 16; };
   for (const char* split : {"train", "validation"}) {
@@ -92,7 +93,7 @@ class TestTrain : public QObject {
 void TestTrain::kjvSplit() {
   const KjvCorpus c = parseKjv(kjvLike(14));
   QCOMPARE(int(c.train.size() + c.validation.size() + c.test.size()), 14);
-  QCOMPARE(c.test.front().name, std::string("Num"));     // book 3
+  QCOMPARE(c.test.front().name, std::string("Num"));         // book 3
   QCOMPARE(c.validation.front().name, std::string("Ruth"));  // book 7
   QCOMPARE(c.train.front().text.substr(0, 16), std::string("And it came to p"));
   QVERIFY(c.train.front().text.find('\n') != std::string::npos);  // chapters on lines

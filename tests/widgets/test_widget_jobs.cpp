@@ -3,6 +3,7 @@
 // < 50 ms); pause holds the search between candidates; cancel stops a running job within a
 // forward pass or so; closing the window during jobs leaves no worker thread behind.
 #include <QCheckBox>
+#include <QComboBox>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
@@ -14,7 +15,6 @@
 #include <QTableWidget>
 #include <QTimer>
 #include <QUndoStack>
-#include <QComboBox>
 #include <QtTest>
 #include <cmath>
 
