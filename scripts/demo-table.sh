@@ -34,6 +34,24 @@ ppl() {  # ppl LENGTH DATA [rope args...] -> perplexity
   echo "| validation | $(ppl "$window" "$validation") |"
   echo "| test | $(ppl "$window" demo) |"
   echo
+  echo "## Passkey retrieval inside the window"
+  echo
+  echo "LongRoPE's passkey prompt (\`rope-cli passkey\`, docs/passkey.md) at exactly $window tokens,"
+  echo "the model's own RoPE, keys at depths 0, 0.25, 0.5, 0.75 and 1, 20 random keys per depth"
+  echo "(seed 1), greedy decoding, correct when the first integer of the output is the key:"
+  echo
+  "$cli" passkey --model "$model" --lengths "$window" --depths 0,0.25,0.5,0.75,1 --trials 20 \
+    --seed 1 --threads 1 --json | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+c = sum(x["correct"] for x in r["cells"]); t = sum(x["trials"] for x in r["cells"])
+lp = sum(x["mean_logprob"] for x in r["cells"]) / len(r["cells"])
+print("| prompts | correct | accuracy | mean log p of a key token |")
+print("| --- | --- | --- | --- |")
+print(f"| {t} | {c} | {100 * c / t:.0f}% | {lp:.3f} nats |")
+print()
+print("By depth: " + ", ".join("%g: %d/%d" % (x["depth"], x["correct"], x["trials"]) for x in r["cells"]) + ".")'
+  echo
   echo "## Beyond the window (test split)"
   echo
   echo "Each method is set for the length it is evaluated at (scale s = length / $window)."
@@ -44,6 +62,7 @@ ppl() {  # ppl LENGTH DATA [rope args...] -> perplexity
   dyn() { echo --method dynamic --factor "$1"; }
   yarn() { echo --method yarn --factor "$1" --original-max "$window"; }
   searched() { echo --rope "resources/demo-factors/searched-$1x.json"; }
+  needle() { echo --rope "resources/demo-factors/needle-$1x.json"; }
   table() {  # table [extra ppl args...]: one row per method, columns 4x and 8x
     echo "| method | $((window * 4)) (4x) | $((window * 8)) (8x) |"
     echo "| --- | --- | --- |"
@@ -60,6 +79,9 @@ ppl() {  # ppl LENGTH DATA [rope args...] -> perplexity
     row "YaRN" yarn
     if [ -f resources/demo-factors/searched-4x.json ] && [ -f resources/demo-factors/searched-8x.json ]; then
       row "LongRoPE search (resources/demo-factors)" searched
+    fi
+    if [ -f resources/demo-factors/needle-4x.json ] && [ -f resources/demo-factors/needle-8x.json ]; then
+      row "LongRoPE search, needle fitness" needle
     fi
   }
   extra=()

@@ -31,15 +31,20 @@ method_args() {  # method_args METHOD S
     none) ;;
     pi) echo --method linear --factor "$s" ;;
     ntk) echo --method ntk --alpha "$s" ;;
+    dynamic) echo --method dynamic --factor "$s" ;;
     yarn) echo --method yarn --factor "$s" --original-max "$window" ;;
     searched)
       if [ -f "resources/demo-factors/searched-${s}x.json" ]; then
         echo --rope "resources/demo-factors/searched-${s}x.json"; else echo skip; fi ;;
+    needle)
+      if [ -f "resources/demo-factors/needle-${s}x.json" ]; then
+        echo --rope "resources/demo-factors/needle-${s}x.json"; else echo skip; fi ;;
   esac
 }
 
-methods=(none pi ntk yarn)
+methods=(none pi ntk dynamic yarn)
 ls resources/demo-factors/searched-*x.json > /dev/null 2>&1 && methods+=(searched)
+ls resources/demo-factors/needle-*x.json > /dev/null 2>&1 && methods+=(needle)
 IFS=, read -r -a lens <<< "$lengths"
 commands=()
 for m in "${methods[@]}"; do
@@ -68,7 +73,9 @@ import json, os, sys, datetime
 work, model, window, lengths, depths, trials, seed, cores = sys.argv[1:9]
 window = int(window); lengths = [int(x) for x in lengths.split(",")]
 names = {"none": "none (extrapolation)", "pi": "PI (linear, s)", "ntk": "NTK-aware (alpha = s)",
-         "yarn": "YaRN (s)", "searched": "LongRoPE search (resources/demo-factors)"}
+         "dynamic": "dynamic NTK (s)", "yarn": "YaRN (s)",
+         "searched": "LongRoPE search, perplexity fitness (searched-Mx.json)",
+         "needle": "LongRoPE search, needle fitness (needle-Mx.json)"}
 lines = [l.rstrip("\n").split("|", 1) for l in open(os.path.join(work, "commands.txt"))]
 res = {}
 for key, _ in lines:
@@ -80,6 +87,11 @@ for m in methods:  # within the window every method is the model's own RoPE
         if l <= window and ("none", l) in res: res.setdefault((m, l), res[("none", l)])
 elapsed = sum(r["elapsed_s"] for r in res.values())
 cfg = json.load(open(os.path.join(model, "config.json")))
+try:
+    share = json.load(open(os.path.join(model, "training.json")))["params"]["passkey_share"]
+    share = f"{100 * float(share):.0f}%"
+except (OSError, KeyError, ValueError):
+    share = "a share"
 p = print
 p("# Passkey retrieval on the demo model")
 p()
@@ -87,7 +99,7 @@ p(f"Measured by `scripts/passkey-table.sh` ({datetime.date.today()}, {cores} CPU
   f"other work, one torch thread per rope-cli process, float32; {elapsed:.0f} s of rope-cli time).")
 p(f"Model: `{model}` ({cfg['num_hidden_layers']} layers, hidden {cfg['hidden_size']}, "
   f"{cfg['num_attention_heads']} heads, head_dim {cfg.get('head_dim')}, vocab {cfg['vocab_size']}, "
-  f"trained on {window}-token windows, about 10% of them passkey snippets).")
+  f"trained on {window}-token windows, {share} of them passkey snippets).")
 p()
 p("The test is LongRoPE's (arXiv 2402.13753, after Mohtashami & Jaggi 2023): a prompt of exactly "
   "L tokens (BOS included) holds the instruction, filler (\"The grass is green. ...\") repeated and "
@@ -101,7 +113,9 @@ p("The test is LongRoPE's (arXiv 2402.13753, after Mohtashami & Jaggi 2023): a p
 p()
 p(f"Each method is set for the length it is tested at: s = L / {window}. At L = {window} (s = 1) "
   "every method is the model's own RoPE. The searched sets are LongRoPE searches of this model "
-  "for 4x and 8x (resources/demo-factors/searched-Mx.json; by perplexity, not by passkey).")
+  "for 4x and 8x on the validation split (resources/demo-factors/): searched-Mx.json by "
+  "perplexity (the paper's fitness), needle-Mx.json by LongRoPE2's needle-driven perplexity "
+  "(`rope-cli search --fitness needle`: the key tokens of pass keys hidden in real text).")
 p()
 def acc(r):
     c = sum(x["correct"] for x in r["cells"]); t = sum(x["trials"] for x in r["cells"])

@@ -3,7 +3,11 @@
 #  1. the searched factor sets at 4x and 8x the training window (resources/demo-factors/),
 #  2. the plain paper schedule against the workbench's schedule (batching, cheap-first screening,
 #     early stop), both scaled down, with evaluations and wall time to reach the plain
-#     schedule's final perplexity (BENCH=0 skips this part).
+#     schedule's final perplexity (BENCH=0 skips this part),
+#  3. the same searches with LongRoPE2's needle-driven fitness (resources/demo-factors/
+#     needle-Mx.json; NEEDLE=0 skips them),
+#  4. with PAPER=1, searches in the paper's own space (lambda within [1, 1.25 s], LongRoPE's
+#     attention factor) for comparison.
 # Searches use the validation split; scripts/demo-table.sh compares methods on the test split.
 # Usage: scripts/search-demo.sh [BUILD_DIR]   (default build; GENERATIONS=1 TEST_SAMPLES=1 for a
 # quick check of the script)
@@ -47,6 +51,22 @@ for m in 4 8; do
   wait
   cp "$out/searched-${m}x.factors.json" "resources/demo-factors/searched-${m}x.json"
 done
+if [ "${NEEDLE:-1}" = 1 ]; then
+  search needle-4x $((window * 4)) "${fast[@]}" --fitness needle &
+  search needle-8x $((window * 8)) "${fast[@]}" --fitness needle &
+  wait
+  for m in 4 8; do cp "$out/needle-${m}x.factors.json" "resources/demo-factors/needle-${m}x.json"; done
+fi
+if [ "${PAPER:-0}" = 1 ]; then
+  paper=(--population 16 --parents 8 --mutations 4 --crossovers 4 --generations "${GENERATIONS:-10}"
+         --samples 8 --seed 0 --threads 1 --device cpu)
+  for m in 4 8; do
+    "$cli" search --model "$model" --target-length $((window * m)) "${paper[@]}" "${fast[@]}" \
+      --out "$out/paper-${m}x.factors.json" --name "paper-${m}x" --json > "$out/paper-${m}x.log" &
+  done
+  wait
+  for m in 4 8; do tail -n 1 "$out/paper-${m}x.log" > "$out/paper-${m}x.json"; done
+fi
 
 # Test-split perplexity, each method set for the length it is evaluated at (s = length / window),
 # TEST_SAMPLES documents per length, each truncated to the length (as scripts/demo-table.sh).
@@ -70,12 +90,16 @@ ppl() {  # ppl LENGTH [rope args...]
   dyn() { echo --method dynamic --factor "$1"; }
   yarn() { echo --method yarn --factor "$1" --original-max "$window"; }
   searched() { echo --rope "resources/demo-factors/searched-$1x.json"; }
+  needle() { echo --rope "resources/demo-factors/needle-$1x.json"; }
+  paper() { echo --rope "$out/paper-$1x.factors.json"; }
   row "none (extrapolation)" none
   row "PI (linear)" pi
   row "NTK-aware (alpha = s)" ntk
   row "dynamic NTK (factor s)" dyn
   row "YaRN (factor s)" yarn
   row "LongRoPE search (this workbench)" searched
+  if [ "${NEEDLE:-1}" = 1 ]; then row "LongRoPE search, needle fitness" needle; fi
+  if [ "${PAPER:-0}" = 1 ]; then row "LongRoPE search, paper space (1.25 s)" paper; fi
 } > "$out/table.md"
 cat "$out/table.md"
 
