@@ -131,6 +131,12 @@ std::vector<int64_t> PromptBuilder::answerTokens(int key) const {
   return encodeNonEmpty(m_codec, std::to_string(key));
 }
 
+int PromptBuilder::needleMinLength(int key) const {
+  return static_cast<int>(encodeNonEmpty(m_codec, keySentence(key)).size() + m_question.size() +
+                          answerTokens(key).size()) +
+         1;
+}
+
 Prompt PromptBuilder::needle(const std::vector<int64_t>& document, int length, double depth,
                              int key) const {
   if (key < 1 || key > kMaxKey) throw InputError(keyRangeProblem(key));

@@ -84,6 +84,8 @@ class PromptBuilder {
   // shorter than the haystack needs, the length leaves no haystack token, or depth or key are
   // out of range.
   Prompt needle(const std::vector<int64_t>& document, int length, double depth, int key) const;
+  // The shortest needle sample for a key: key sentence, question, answer and one document token.
+  int needleMinLength(int key) const;
   const Codec& codec() const { return m_codec; }
 
  private:

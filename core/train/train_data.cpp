@@ -115,10 +115,21 @@ PasskeySnippet WindowSampler::passkeySnippet(std::mt19937_64& rng) const {
     throw InputError("a passkey snippet needs " + std::to_string(fixed + answer) +
                      " tokens, the window has " + std::to_string(window));
   }
-  const int length = fixed + static_cast<int>(rng() % static_cast<uint64_t>(longest - fixed + 1));
   const double depth = (rng() >> 11) * (1.0 / 9007199254740992.0);
-  const passkey::Prompt prompt = m_prompts->build(length, depth, key);
-
+  passkey::Prompt prompt;
+  if (rng() % 2 == 0) {
+    // The test's own prompt: instruction and filler, of a random length that fits.
+    const int length = fixed + static_cast<int>(rng() % static_cast<uint64_t>(longest - fixed + 1));
+    prompt = m_prompts->build(length, depth, key);
+  } else {
+    // A needle in corpus text (PromptBuilder::needle): no instruction, so the key can lie
+    // anywhere from next to the question to the far end of the window. Retrieval then does
+    // not hinge on one narrow distance.
+    const int shortest = m_prompts->needleMinLength(key);
+    const int length =
+        shortest + static_cast<int>(rng() % static_cast<uint64_t>(window - shortest + 1));
+    prompt = m_prompts->needle(corpusWindow(rng, window), length, depth, key);
+  }
   PasskeySnippet out;
   out.ids = prompt.ids;
   out.answerStart = static_cast<int>(out.ids.size());

@@ -41,11 +41,13 @@ class WindowSampler {
   std::vector<int64_t> sample(std::mt19937_64& rng) const;
   // Deterministic non-overlapping windows for validation (at most count).
   std::vector<std::vector<int64_t>> fixedWindows(int count) const;
-  // A passkey snippet: the passkey test's own prompt (eval/passkey.h: BOS, instruction,
-  // filler, the key sentence at a random depth, filler, the question) at a random length
-  // between its fixed parts and what the window leaves, then the key, then corpus text up to
-  // context + 1 tokens. Keys are random in 1..50000. Throws InputError when the window is too
-  // short for the prompt's fixed parts and a 5-digit key.
+  // A passkey snippet, key in 1..50000 at a random depth, one of two kinds with equal odds:
+  // the passkey test's own prompt (eval/passkey.h: BOS, instruction, filler, the key
+  // sentence, filler, the question) at a random length between its fixed parts and what the
+  // window leaves; or a needle in corpus text (PromptBuilder::needle: no instruction, so the
+  // distance from the key to the question spans most of the window). Then the key, then
+  // corpus text up to context + 1 tokens. Throws InputError when the window is too short for
+  // the prompt's fixed parts and a 5-digit key.
   PasskeySnippet passkeySnippet(std::mt19937_64& rng) const;
   // Whether the window holds a passkey snippet with any key.
   bool passkeyFits() const;

@@ -158,11 +158,16 @@ void TestTrain::trainExportsWhatTheEngineScores() {
   QVERIFY(withKeys.passkeyFits());
   std::mt19937_64 rng(3);
   std::set<int> starts;
-  for (int trial = 0; trial < 20; ++trial) {
+  int instructed = 0;
+  for (int trial = 0; trial < 40; ++trial) {
     const PasskeySnippet s = withKeys.passkeySnippet(rng);
     QCOMPARE(int(s.ids.size()), context + 1);
-    QCOMPARE(s.ids[0], int64_t(tok.bosId()));
-    QVERIFY(s.answerStart >= shortest - 6 && s.answerStart + s.answerTokens <= context + 1);
+    QVERIFY(s.answerStart + s.answerTokens <= context + 1);
+    // The test's prompt starts with BOS and the instruction; a needle starts in corpus text.
+    if (s.ids[0] == tok.bosId()) {
+      ++instructed;
+      QVERIFY(s.answerStart >= shortest - 6);
+    }
     const std::string answer = tok.decode(std::vector<int64_t>(
         s.ids.begin() + s.answerStart, s.ids.begin() + s.answerStart + s.answerTokens));
     const std::string prompt =
@@ -181,7 +186,8 @@ void TestTrain::trainExportsWhatTheEngineScores() {
              prompt.c_str());
     starts.insert(s.answerStart);
   }
-  QVERIFY2(starts.size() > 5, "snippet lengths vary");
+  QVERIFY2(starts.size() > 10, "snippet lengths vary");
+  QVERIFY2(instructed > 5 && instructed < 35, "both kinds of snippet occur");
 }
 
 void TestTrain::interruptedRunResumes() {
