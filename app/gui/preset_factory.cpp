@@ -87,6 +87,7 @@ Preset makePreset(const RopeParams& model, const PresetRequest& r) {
   }
   validateParams(p);
   Preset preset;
+  preset.request = r;
   preset.params = p;
   preset.seqLen = seqLen;
   preset.set = presetFactors(preset, name);

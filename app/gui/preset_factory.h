@@ -24,6 +24,7 @@ struct PresetRequest {
 };
 
 struct Preset {
+  PresetRequest request;  // what it was made from (sessions store it to remake the preset)
   FactorSet set;
   RopeParams params;  // the method's parameters (for resets and runtime command lines)
   int seqLen = 0;     // the length the set was evaluated at

@@ -24,6 +24,33 @@
 namespace rope {
 namespace {
 
+QJsonObject presetJson(const PresetRequest& r) {
+  return QJsonObject{{"method", QString::fromStdString(methodName(r.method))},
+                     {"target_window", r.targetWindow},
+                     {"dynamic_length", r.dynamicLength},
+                     {"beta_fast", r.betaFast},
+                     {"beta_slow", r.betaSlow},
+                     {"low_freq_factor", r.lowFreqFactor},
+                     {"high_freq_factor", r.highFreqFactor},
+                     {"longrope_file", QString::fromStdString(r.longRopeFile)},
+                     {"name", QString::fromStdString(r.name)}};
+}
+
+// Throws InputError for an unknown method.
+PresetRequest presetRequest(const QJsonObject& o) {
+  PresetRequest r;
+  r.method = parseMethod(o.value("method").toString().toStdString());
+  r.targetWindow = o.value("target_window").toInt(r.targetWindow);
+  r.dynamicLength = o.value("dynamic_length").toInt(r.dynamicLength);
+  r.betaFast = o.value("beta_fast").toDouble(r.betaFast);
+  r.betaSlow = o.value("beta_slow").toDouble(r.betaSlow);
+  r.lowFreqFactor = o.value("low_freq_factor").toDouble(r.lowFreqFactor);
+  r.highFreqFactor = o.value("high_freq_factor").toDouble(r.highFreqFactor);
+  r.longRopeFile = o.value("longrope_file").toString().toStdString();
+  r.name = o.value("name").toString().toStdString();
+  return r;
+}
+
 QString text(const std::exception& e) { return QString::fromUtf8(e.what()); }
 
 // The config.json a new HF export starts from: the model folder's, else the keys that
@@ -98,6 +125,16 @@ void WorkbenchSession::loadSession(const QString& path) {
       const QColor color(look.value("color").toString());
       if (color.isValid()) e.color = color;
       e.visible = look.value("visible").toBool(true);
+      // The preset it was made from, remade for this model: reset and the runtime command
+      // lines work again. A preset that no longer applies (its file moved, say) is dropped.
+      if (look.contains("preset")) {
+        try {
+          e.origin = makePreset(model.rope, presetRequest(look.value("preset").toObject()));
+          e.edited = look.value("edited").toBool(true);
+        } catch (const InputError&) {
+          e.origin.reset();
+        }
+      }
     }
     entries.push_back(std::move(e));
     target = std::max(target, sets[i].targetLength);
@@ -167,23 +204,27 @@ void WorkbenchSession::saveSession(const QString& path) const {
   QJsonArray looks;
   for (const FactorSetEntry& e : m_doc->sets()) {
     project.sets.push_back(e.set);
-    looks.append(QJsonObject{{"color", e.color.name()}, {"visible", e.visible}});
+    QJsonObject look{{"color", e.color.name()}, {"visible", e.visible}};
+    if (e.origin) {
+      look["preset"] = presetJson(e.origin->request);
+      look["edited"] = e.edited;
+    }
+    looks.append(look);
   }
   if (project.sets.empty()) throw InputError("there are no factor sets to save");
   // The workbench's state beside the sets: model, looks, active set, window, data, device.
   const DatasetInfo& data = m_doc->dataset();
   QJsonArray files;
   for (const std::string& f : data.files) files.append(QString::fromStdString(f));
-  const QJsonObject state{
-      {"model", m_doc->model().folder},
-      {"sets", looks},
-      {"active", m_doc->activeIndex()},
-      {"target_window", m_doc->targetWindow()},
-      {"dataset", QJsonObject{{"files", files},
-                              {"demo_test", data.demoTest},
-                              {"description", data.description}}},
-      {"device", m_doc->device()},
-      {"dtype", QString::fromStdString(computeDTypeName(m_doc->dtype()))}};
+  const QJsonObject state{{"model", m_doc->model().folder},
+                          {"sets", looks},
+                          {"active", m_doc->activeIndex()},
+                          {"target_window", m_doc->targetWindow()},
+                          {"dataset", QJsonObject{{"files", files},
+                                                  {"demo_test", data.demoTest},
+                                                  {"description", data.description}}},
+                          {"device", m_doc->device()},
+                          {"dtype", QString::fromStdString(computeDTypeName(m_doc->dtype()))}};
   project.session = QJsonDocument(state).toJson(QJsonDocument::Compact).toStdString();
   writeProjectFile(path.toStdString(), project);
 }
@@ -193,21 +234,22 @@ void WorkbenchSession::loadDataset(const QString& path) {
   const std::string file = path.toStdString();
   if (!info.exists()) throw InputError(file + ": no such file");
   if (!info.isFile()) {
-    throw InputError(file + ": not a file; choose a token file (.bin, .npy, .safetensors) or "
-                            "a text file (.txt, .md)");
+    throw InputError(file +
+                     ": not a file; choose a token file (.bin, .npy, .safetensors) or "
+                     "a text file (.txt, .md)");
   }
   const QString ext = info.suffix().toLower();
   const bool isText = ext == "txt" || ext == "md" || ext == "text";
   if (!isText && ext != "bin" && ext != "npy" && ext != "safetensors") {
-    throw InputError(file + ": not a dataset; use token ids (.bin, .npy, .safetensors) or "
-                            "text (.txt, .md) tokenized with the model's tokenizer.model");
+    throw InputError(file +
+                     ": not a dataset; use token ids (.bin, .npy, .safetensors) or "
+                     "text (.txt, .md) tokenized with the model's tokenizer.model");
   }
   TokenSource source;
   source.paths = {file};
   if (isText) {
     const ModelInfo& m = m_doc->model();
-    const std::string dir =
-        m.folder.isEmpty() ? resolveModel("demo") : m.folder.toStdString();
+    const std::string dir = m.folder.isEmpty() ? resolveModel("demo") : m.folder.toStdString();
     source.tokenizerPath = dir + "/tokenizer.model";
     if (!QFileInfo::exists(QString::fromStdString(source.tokenizerPath))) {
       throw InputError(file + ": text data needs the model's tokenizer.model, and " + dir +
@@ -222,8 +264,8 @@ void WorkbenchSession::loadDataset(const QString& path) {
     dataset.documents = static_cast<int>(data.documents.size());
     dataset.description = QString::fromStdString(data.description);
   } else {
-    dataset.description = QString("%1 MiB, loaded when a job uses it")
-                              .arg(info.size() / double(1 << 20), 0, 'f', 1);
+    dataset.description =
+        QString("%1 MiB, loaded when a job uses it").arg(info.size() / double(1 << 20), 0, 'f', 1);
   }
   m_doc->setDataset(dataset);
 }

@@ -19,15 +19,15 @@
 #include "gui_test_fakes.h"
 #include "io/factor_files.h"
 #include "main_window.h"
+#include "model/transformer.h"
 #include "preset_box.h"
 #include "rope/factor_set.h"
 #include "scientific_plot.h"
+#include "train/demo_assets.h"
+#include "util/files.h"
 #include "workbench_actions.h"
 #include "workbench_document.h"
 #include "workbench_session.h"
-#include "model/transformer.h"
-#include "util/files.h"
-#include "train/demo_assets.h"
 
 using namespace rope;
 
@@ -234,6 +234,16 @@ class TestWidgetGuiWorkbench : public QObject {
     QCOMPARE(int(before.size()), doc()->setCount());
     for (int i = 0; i < doc()->setCount(); ++i) QCOMPARE(doc()->entry(i).set.factors, before[i]);
     QVERIFY(m_window->actions()->recentFiles().contains(m_dialogs->answer));
+    // The presets come back too: the scaled set is still edited and resets to its preset;
+    // an untouched preset set is not edited.
+    QVERIFY(doc()->entry(1).origin.has_value());
+    QVERIFY(doc()->entry(1).edited);
+    QVERIFY(doc()->entry(0).origin.has_value());
+    QVERIFY(!doc()->entry(0).edited);
+    doc()->setActiveIndex(1);
+    doc()->resetActiveToPreset();
+    QCOMPARE(doc()->entry(1).set.factors, doc()->entry(1).origin->set.factors);
+    QVERIFY(doc()->entry(1).set.factors != before[1]);
   }
 
   // A session reopens the workbench as it was: model, looks, active set, window, data, dtype.
