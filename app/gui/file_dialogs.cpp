@@ -13,6 +13,11 @@ QString QtFileDialogs::openFile(const QString& title, const QString& startDir,
   return QFileDialog::getOpenFileName(m_parent, title, startDir, filter);
 }
 
+QStringList QtFileDialogs::openFiles(const QString& title, const QString& startDir,
+                                     const QString& filter) {
+  return QFileDialog::getOpenFileNames(m_parent, title, startDir, filter);
+}
+
 QString QtFileDialogs::saveFile(const QString& title, const QString& suggestedPath,
                                 const QString& filter) {
   return QFileDialog::getSaveFileName(m_parent, title, suggestedPath, filter);

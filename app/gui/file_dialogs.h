@@ -4,6 +4,7 @@
 // the user cancelled.
 
 #include <QString>
+#include <QStringList>
 
 class QWidget;
 
@@ -15,6 +16,12 @@ class FileDialogs {
   virtual QString openDirectory(const QString& title, const QString& startDir) = 0;
   virtual QString openFile(const QString& title, const QString& startDir,
                            const QString& filter) = 0;
+  // One or more files; empty when cancelled. By default one file through openFile.
+  virtual QStringList openFiles(const QString& title, const QString& startDir,
+                                const QString& filter) {
+    const QString file = openFile(title, startDir, filter);
+    return file.isEmpty() ? QStringList{} : QStringList{file};
+  }
   virtual QString saveFile(const QString& title, const QString& suggestedPath,
                            const QString& filter) = 0;
 };
@@ -24,6 +31,8 @@ class QtFileDialogs : public FileDialogs {
   explicit QtFileDialogs(QWidget* parent) : m_parent(parent) {}
   QString openDirectory(const QString& title, const QString& startDir) override;
   QString openFile(const QString& title, const QString& startDir, const QString& filter) override;
+  QStringList openFiles(const QString& title, const QString& startDir,
+                        const QString& filter) override;
   QString saveFile(const QString& title, const QString& suggestedPath,
                    const QString& filter) override;
 

@@ -90,11 +90,11 @@ void WorkbenchActions::importFactors() {
 }
 
 void WorkbenchActions::openDataset() {
-  const QString path = m_dialogs->openFile(
-      "Open dataset", startDirectory(),
+  const QStringList paths = m_dialogs->openFiles(
+      "Open dataset (one or more files)", startDirectory(),
       "Datasets (*.bin *.npy *.safetensors *.txt *.md);;Token ids (*.bin *.npy *.safetensors);;"
       "Text (*.txt *.md)");
-  if (!path.isEmpty()) m_session->openDataset(path);
+  if (!paths.isEmpty()) m_session->openDataset(paths);
 }
 
 void WorkbenchActions::exportFactors(FactorFormat format) {
@@ -190,15 +190,17 @@ QStringList WorkbenchActions::recentDatasets() const {
   return QSettings().value(settings::kRecentDatasets).toStringList();
 }
 
-void WorkbenchActions::rememberDataset(const QString& path) {
+void WorkbenchActions::rememberDataset(const QStringList& paths) {
   QSettings store;
   QStringList recent = store.value(settings::kRecentDatasets).toStringList();
-  const QString absolute = QFileInfo(path).absoluteFilePath();
-  recent.removeAll(absolute);
-  recent.prepend(absolute);
+  QStringList absolute;
+  for (const QString& p : paths) absolute << QFileInfo(p).absoluteFilePath();
+  const QString entry = absolute.join('\n');
+  recent.removeAll(entry);
+  recent.prepend(entry);
   while (recent.size() > settings::kMaxRecentFiles) recent.removeLast();
   store.setValue(settings::kRecentDatasets, recent);
-  store.setValue(settings::kLastDirectory, QFileInfo(absolute).absolutePath());
+  store.setValue(settings::kLastDirectory, QFileInfo(absolute.front()).absolutePath());
   rebuildRecentMenu();
 }
 
@@ -206,8 +208,13 @@ void WorkbenchActions::rebuildRecentMenu() {
   if (m_recentDatasets) {
     m_recentDatasets->clear();
     const QStringList datasets = recentDatasets();
-    for (const QString& path : datasets) {
-      m_recentDatasets->addAction(path, this, [this, path] { m_session->openDataset(path); });
+    for (const QString& entry : datasets) {
+      const QStringList paths = entry.split('\n', Qt::SkipEmptyParts);
+      if (paths.isEmpty()) continue;
+      const QString label = paths.size() == 1
+                                ? paths.front()
+                                : QString("%1 (+%2 more)").arg(paths.front()).arg(paths.size() - 1);
+      m_recentDatasets->addAction(label, this, [this, paths] { m_session->openDataset(paths); });
     }
     m_recentDatasets->setEnabled(!datasets.isEmpty());
   }

@@ -49,7 +49,8 @@ class WorkbenchActions : public QObject {
  private:
   void remember(const QString& path);
   void rebuildRecentMenu();
-  void rememberDataset(const QString& path);
+  // Several files are one recent entry (their absolute paths joined by newlines).
+  void rememberDataset(const QStringList& paths);
   QString startDirectory() const;
 
   WorkbenchDocument* m_doc;

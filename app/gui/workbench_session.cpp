@@ -229,55 +229,69 @@ void WorkbenchSession::saveSession(const QString& path) const {
   writeProjectFile(path.toStdString(), project);
 }
 
-void WorkbenchSession::loadDataset(const QString& path) {
-  const QFileInfo info(path);
-  const std::string file = path.toStdString();
-  if (!info.exists()) throw InputError(file + ": no such file");
-  if (!info.isFile()) {
-    throw InputError(file +
-                     ": not a file; choose a token file (.bin, .npy, .safetensors) or "
-                     "a text file (.txt, .md)");
-  }
-  const QString ext = info.suffix().toLower();
-  const bool isText = ext == "txt" || ext == "md" || ext == "text";
-  if (!isText && ext != "bin" && ext != "npy" && ext != "safetensors") {
-    throw InputError(file +
-                     ": not a dataset; use token ids (.bin, .npy, .safetensors) or "
-                     "text (.txt, .md) tokenized with the model's tokenizer.model");
-  }
+void WorkbenchSession::loadDataset(const QStringList& paths) {
+  if (paths.isEmpty()) throw InputError("no dataset file given");
   TokenSource source;
-  source.paths = {file};
-  if (isText) {
+  qint64 bytes = 0;
+  int textFiles = 0;
+  for (const QString& path : paths) {
+    const QFileInfo info(path);
+    const std::string file = path.toStdString();
+    if (!info.exists()) throw InputError(file + ": no such file");
+    if (!info.isFile()) {
+      throw InputError(file +
+                       ": not a file; choose a token file (.bin, .npy, .safetensors) or "
+                       "a text file (.txt, .md)");
+    }
+    const QString ext = info.suffix().toLower();
+    const bool isText = ext == "txt" || ext == "md" || ext == "text";
+    if (!isText && ext != "bin" && ext != "npy" && ext != "safetensors") {
+      throw InputError(file +
+                       ": not a dataset; use token ids (.bin, .npy, .safetensors) or "
+                       "text (.txt, .md) tokenized with the model's tokenizer.model");
+    }
+    textFiles += isText ? 1 : 0;
+    bytes += info.size();
+    source.paths.push_back(file);
+  }
+  if (textFiles != 0 && textFiles != paths.size()) {
+    throw InputError("a dataset is text files or token files, not both; open them separately");
+  }
+  if (textFiles > 0) {
     const ModelInfo& m = m_doc->model();
     const std::string dir = m.folder.isEmpty() ? resolveModel("demo") : m.folder.toStdString();
     source.tokenizerPath = dir + "/tokenizer.model";
     if (!QFileInfo::exists(QString::fromStdString(source.tokenizerPath))) {
-      throw InputError(file + ": text data needs the model's tokenizer.model, and " + dir +
+      throw InputError(source.paths.front() +
+                       ": text data needs the model's tokenizer.model, and " + dir +
                        " has none; use token ids (.bin, .npy, .safetensors) instead");
     }
   }
   DatasetInfo dataset;
-  dataset.files = {file};
-  if (info.size() <= kDatasetLoadBytes) {
+  dataset.files = source.paths;
+  if (bytes <= kDatasetLoadBytes) {
     const TokenDataset data = loadTokens(source);
-    if (data.totalTokens() == 0) throw InputError(file + ": holds no tokens");
+    if (data.totalTokens() == 0) {
+      throw InputError(source.paths.front() + (paths.size() > 1 ? " and the others" : "") +
+                       ": hold no tokens");
+    }
     dataset.documents = static_cast<int>(data.documents.size());
     dataset.description = QString::fromStdString(data.description);
   } else {
     dataset.description =
-        QString("%1 MiB, loaded when a job uses it").arg(info.size() / double(1 << 20), 0, 'f', 1);
+        QString("%1 MiB, loaded when a job uses it").arg(bytes / double(1 << 20), 0, 'f', 1);
   }
   m_doc->setDataset(dataset);
 }
 
-bool WorkbenchSession::openDataset(const QString& path) {
+bool WorkbenchSession::openDataset(const QStringList& paths) {
   try {
-    loadDataset(path);
+    loadDataset(paths);
   } catch (const std::exception& e) {
     m_reporter->error("Open dataset", text(e));
     return false;
   }
-  emit datasetUsed(path);
+  emit datasetUsed(paths);
   return true;
 }
 

@@ -1,12 +1,13 @@
 #pragma once
 // WorkbenchSession: what the workbench reads and writes: model folders, factor files
 // (import/export through core/io), sessions (the project JSON with the workbench's state
-// beside the sets: writeProjectFile / readProjectFile) and the runtime command lines of a set. The load*/save* functions throw
-// InputError and leave the document untouched on failure; the open*/import*/export*
-// functions catch, report ONE message through the Reporter and return false.
+// beside the sets: writeProjectFile / readProjectFile) and the runtime command lines of a set. The
+// load*/save* functions throw InputError and leave the document untouched on failure; the
+// open*/import*/export* functions catch, report ONE message through the Reporter and return false.
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 #include "io/factor_files.h"
 
@@ -29,7 +30,9 @@ class WorkbenchSession : public QObject {
   // kDatasetLoadBytes is loaded with core now (fast) and gives its document count, a bigger
   // one is loaded by the job that uses it (the GUI never waits on it).
   static constexpr qint64 kDatasetLoadBytes = 8 << 20;
-  void loadDataset(const QString& path);
+  // Several files (all text or all token ids) are one dataset, their documents in order.
+  void loadDataset(const QStringList& paths);
+  void loadDataset(const QString& path) { loadDataset(QStringList{path}); }
   // Returns the writer's warnings (what the format cannot hold).
   QStringList saveActive(const QString& path, FactorFormat format) const;
   void saveSession(const QString& path) const;
@@ -38,7 +41,8 @@ class WorkbenchSession : public QObject {
   bool openModel(const QString& path);
   bool openSession(const QString& path);
   bool importFactors(const QString& path);
-  bool openDataset(const QString& path);
+  bool openDataset(const QStringList& paths);
+  bool openDataset(const QString& path) { return openDataset(QStringList{path}); }
   bool exportActive(const QString& path, FactorFormat format);
   bool writeSession(const QString& path);
   // A dropped or recent path: a folder or config.json opens a model, a project JSON a
@@ -52,7 +56,7 @@ class WorkbenchSession : public QObject {
   // A file was opened or written successfully (for the recent-files list).
   void fileUsed(const QString& path);
   // A dataset was opened successfully (for the recent-datasets list).
-  void datasetUsed(const QString& path);
+  void datasetUsed(const QStringList& paths);
 
  private:
   WorkbenchDocument* m_doc;

@@ -16,6 +16,13 @@ class FakeDialogs : public FileDialogs {
   QString openDirectory(const QString&, const QString&) override { return next(); }
   QString openFile(const QString&, const QString&, const QString&) override { return next(); }
   QString saveFile(const QString&, const QString&, const QString&) override { return next(); }
+  // Several files when `answers` is set, else `answer` alone.
+  QStringList answers;
+  QStringList openFiles(const QString& t, const QString& d, const QString& f) override {
+    if (answers.isEmpty()) return FileDialogs::openFiles(t, d, f);
+    ++asked;
+    return answers;
+  }
 
  private:
   QString next() {

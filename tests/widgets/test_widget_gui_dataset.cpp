@@ -122,6 +122,33 @@ class TestWidgetGuiDataset : public QObject {
     QCOMPARE(p->data.paths, std::vector<std::string>{tokens().toStdString()});
   }
 
+  // Several files are one dataset, their documents in order; a mix of text and token files
+  // is refused and changes nothing.
+  void severalFilesAreOneDataset() {
+    const QString second = m_dir.filePath("more.bin");
+    writeTokens(second, 200);
+    m_dialogs->answers = {tokens(), second};
+    m_window->actions()->openDataset();
+    QVERIFY2(m_reporter->errors.isEmpty(), qPrintable(m_reporter->errors.join("\n")));
+    const DatasetInfo& d = doc()->dataset();
+    QCOMPARE(d.files, (std::vector<std::string>{tokens().toStdString(), second.toStdString()}));
+    QCOMPARE(d.documents, 2);
+    QVERIFY(dock()->datasetLabel()->text().contains("500 tokens"));
+    QCOMPARE(m_window->actions()->recentDatasets().front(), tokens() + "\n" + second);
+    const auto r = m_window->perplexityPanel()->request();
+    QVERIFY(r);
+    QCOMPARE(r->data, d.files);
+
+    const QString text = m_dir.filePath("words.txt");
+    writeBytes(text, "in the beginning");
+    m_dialogs->answers = {tokens(), text};
+    m_window->actions()->openDataset();
+    QCOMPARE(m_reporter->errors.size(), 1);
+    QVERIFY(m_reporter->errors.front().contains("not both"));
+    QCOMPARE(doc()->dataset().files.size(), size_t(2));
+    m_dialogs->answers.clear();
+  }
+
   void badDatasetChangesNothingAndReportsOnce_data() {
     QTest::addColumn<QString>("name");
     QTest::newRow("missing") << "missing.bin";
