@@ -24,4 +24,12 @@ echo "== demo model: rope-cli logits vs transformers"
 timeout 120 python3 "$T/src/scripts/device/check_demo_hf.py" "$CLI" "$T/src/resources/demo-model"
 echo "== throughput: transformers (SDPA, bf16) vs rope-bench on the same checkpoints"
 timeout 300 python3 "$T/src/scripts/device/hf_bench.py" "$T/build/bin/rope-bench"
+echo "== LongRoPE search of the demo model at 4x on CUDA: candidates batched (auto) vs one per pass"
+DATA=$(ls "$T"/validation/*.txt | paste -sd,)
+for b in 1 0; do
+  timeout 150 "$CLI" search --model "$T/src/resources/demo-model" --data "$DATA" --target-length 512 \
+    --population 16 --parents 8 --mutations 4 --crossovers 4 --generations 4 --samples 8 \
+    --lambda-max-scale 8 --search-attention --seed 0 --device cuda --batch "$b" \
+    --out "$OUT/search-batch$b.json" --json | tail -n 1 | python3 -c 'import json,sys; d=json.load(sys.stdin); print("batch %d: best %.4f, %d evaluations, %.1f s on %s" % (d["batch"], d["best_ppl"], d["evaluations"], d["seconds"], ",".join(d["devices"])))'
+done
 echo "done in $(( $(date +%s) - start )) s"
