@@ -4,7 +4,7 @@
 # on the test split, all measured by rope-cli. Usage: scripts/demo-table.sh [OUT.md]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cli=build/bin/rope-cli
+cli=${ROPE_CLI:-build/bin/rope-cli}
 out=${1:-docs/demo-model.md}
 model=$(python3 -c 'import sys; print(sys.argv[1])' "${ROPE_DEMO_MODEL:-resources/demo-model}")
 window=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["max_position_embeddings"])' "$model/config.json")

@@ -23,12 +23,14 @@ const char* kTrainUsage =
     R"(usage: rope-cli train --out DIR [--corpus DIR|kjv] [--context 128] [--layers 4]
                       [--hidden 256] [--heads 4] [--kv-heads 4] [--intermediate 688]
                       [--vocab 4096] [--steps 3000] [--batch 32] [--lr 0.002] [--warmup 100]
-                      [--weight-decay 0.1] [--passkey-share 0.25] [--eval-every 250]
+                      [--weight-decay 0.1] [--passkey-share 0.25]
+                      [--passkey-needles 0] [--eval-every 250]
                       [--eval-windows 64] [--seed 1] [--threads N] [--device cpu|cuda] [--resume]
 
 Trains a Llama-architecture model with plain RoPE (base 10000) at a short window on the corpus
 (default: the KJV corpus, prepared on first use), with a share of passkey snippets inside the
-window. AdamW, warm-up then cosine decay; every --eval-every steps a checkpoint and a validation:
+window (--passkey-share; the passkey test's prompt, or for a --passkey-needles share of them a
+key hidden in corpus text without the instruction). AdamW, warm-up then cosine decay; every --eval-every steps a checkpoint and a validation:
 perplexity, and passkey copying (key loss, share of keys retrieved greedily) on validation text.
 The result is a Hugging Face folder (config.json, model.safetensors in float16,
 tokenizer.model, training_log.txt, training.json). Work happens in DIR.partial; DIR appears
@@ -53,9 +55,10 @@ std::string joined(const std::vector<std::string>& argv) {
 int runTrain(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   const Args a(
       argv, {"resume"},
-      {"out",           "corpus",     "context",      "layers", "hidden",  "heads",  "kv-heads",
-       "intermediate",  "vocab",      "steps",        "batch",  "lr",      "warmup", "weight-decay",
-       "passkey-share", "eval-every", "eval-windows", "seed",   "threads", "device"});
+      {"out",      "corpus",       "context",       "layers",          "hidden",     "heads",
+       "kv-heads", "intermediate", "vocab",         "steps",           "batch",      "lr",
+       "warmup",   "weight-decay", "passkey-share", "passkey-needles", "eval-every", "eval-windows",
+       "seed",     "threads",      "device"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   TrainParams p;
   p.outDir = a.require("out");
@@ -74,6 +77,7 @@ int runTrain(const std::vector<std::string>& argv, std::ostream& out, std::ostre
   p.warmupSteps = a.intValue("warmup").value_or(p.warmupSteps);
   p.weightDecay = a.doubleValue("weight-decay").value_or(p.weightDecay);
   p.passkeyShare = a.doubleValue("passkey-share").value_or(p.passkeyShare);
+  p.passkeyNeedles = a.doubleValue("passkey-needles").value_or(p.passkeyNeedles);
   p.evalEvery = a.intValue("eval-every").value_or(p.evalEvery);
   p.evalWindows = a.intValue("eval-windows").value_or(p.evalWindows);
   p.seed = static_cast<std::uint64_t>(a.intValue("seed").value_or(1));
@@ -83,7 +87,7 @@ int runTrain(const std::vector<std::string>& argv, std::ostream& out, std::ostre
   p.command = joined(argv);
   const TrainResult r = train(p, [&](const TrainProgress& pr) {
     if (!pr.message.empty() && pr.step == 0) err << pr.message << "\n";
-    if (pr.step % 10 == 0 || pr.validationLoss) {
+    if (pr.step > 0 && (pr.step % 10 == 0 || pr.validationLoss)) {
       err << "step " << pr.step << "/" << pr.steps << "  loss " << std::fixed
           << std::setprecision(4) << pr.loss << "  lr " << std::scientific << std::setprecision(2)
           << pr.learningRate << std::fixed << std::setprecision(0) << "  " << pr.tokensPerSecond

@@ -11,8 +11,8 @@ namespace fs = std::filesystem;
 
 std::string demoModelDir() {
   const char* env = std::getenv("ROPE_DEMO_MODEL");
-  const fs::path dir = env && *env ? fs::path(env)
-                                   : fs::path(ROPE_SOURCE_DIR) / "resources" / "demo-model";
+  const fs::path dir =
+      env && *env ? fs::path(env) : fs::path(ROPE_SOURCE_DIR) / "resources" / "demo-model";
   std::error_code ec;
   if (!fs::exists(dir / "config.json", ec)) {
     throw InputError("the demo model is not at " + dir.string() +

@@ -56,11 +56,12 @@ std::string trainTokenizer(const std::vector<std::string>& files, const std::str
 }
 
 WindowSampler::WindowSampler(std::vector<std::vector<int64_t>> docs, const Tokenizer& tokenizer,
-                             int context, double passkeyShare)
+                             int context, double passkeyShare, double needleShare)
     : m_docs(std::move(docs)),
       m_tokenizer(tokenizer),
       m_context(context),
-      m_passkeyShare(passkeyShare) {
+      m_passkeyShare(passkeyShare),
+      m_needleShare(needleShare) {
   for (const auto& d : m_docs) {
     m_total += std::max<int64_t>(0, static_cast<int64_t>(d.size()) - context);
     m_cumulative.push_back(m_total);
@@ -115,20 +116,23 @@ PasskeySnippet WindowSampler::passkeySnippet(std::mt19937_64& rng) const {
     throw InputError("a passkey snippet needs " + std::to_string(fixed + answer) +
                      " tokens, the window has " + std::to_string(window));
   }
-  const double depth = (rng() >> 11) * (1.0 / 9007199254740992.0);
+  auto uniform = [&rng] { return (rng() >> 11) * (1.0 / 9007199254740992.0); };
   passkey::Prompt prompt;
-  if (rng() % 2 == 0) {
-    // The test's own prompt: instruction and filler, of a random length that fits.
-    const int length = fixed + static_cast<int>(rng() % static_cast<uint64_t>(longest - fixed + 1));
-    prompt = m_prompts->build(length, depth, key);
-  } else {
+  // (No draw decides the kind when there are no needles: the snippets of a run without them
+  // stay what they were.)
+  if (m_needleShare > 0 && uniform() < m_needleShare) {
     // A needle in corpus text (PromptBuilder::needle): no instruction, so the key can lie
-    // anywhere from next to the question to the far end of the window. Retrieval then does
-    // not hinge on one narrow distance.
+    // anywhere from next to the question to the far end of the window.
+    const double depth = uniform();
     const int shortest = m_prompts->needleMinLength(key);
     const int length =
         shortest + static_cast<int>(rng() % static_cast<uint64_t>(window - shortest + 1));
     prompt = m_prompts->needle(corpusWindow(rng, window), length, depth, key);
+  } else {
+    // The test's own prompt: instruction and filler, of a random length that fits.
+    const int length = fixed + static_cast<int>(rng() % static_cast<uint64_t>(longest - fixed + 1));
+    const double depth = uniform();
+    prompt = m_prompts->build(length, depth, key);
   }
   PasskeySnippet out;
   out.ids = prompt.ids;

@@ -35,16 +35,16 @@ class WindowSampler {
   // docs: token ids per document (each starts with BOS). Throws InputError when no document
   // is longer than the window (context + 1 tokens).
   WindowSampler(std::vector<std::vector<int64_t>> docs, const Tokenizer& tokenizer, int context,
-                double passkeyShare);
+                double passkeyShare, double needleShare = 0.0);
   ~WindowSampler();
   // context + 1 token ids.
   std::vector<int64_t> sample(std::mt19937_64& rng) const;
   // Deterministic non-overlapping windows for validation (at most count).
   std::vector<std::vector<int64_t>> fixedWindows(int count) const;
-  // A passkey snippet, key in 1..50000 at a random depth, one of two kinds with equal odds:
-  // the passkey test's own prompt (eval/passkey.h: BOS, instruction, filler, the key
-  // sentence, filler, the question) at a random length between its fixed parts and what the
-  // window leaves; or a needle in corpus text (PromptBuilder::needle: no instruction, so the
+  // A passkey snippet, key in 1..50000 at a random depth: the passkey test's own prompt
+  // (eval/passkey.h: BOS, instruction, filler, the key sentence, filler, the question) at a
+  // random length between its fixed parts and what the window leaves, or, for a needleShare
+  // of the snippets, a needle in corpus text (PromptBuilder::needle: no instruction, so the
   // distance from the key to the question spans most of the window). Then the key, then
   // corpus text up to context + 1 tokens. Throws InputError when the window is too short for
   // the prompt's fixed parts and a 5-digit key.
@@ -65,6 +65,7 @@ class WindowSampler {
   const Tokenizer& m_tokenizer;
   int m_context;
   double m_passkeyShare;
+  double m_needleShare;
   std::unique_ptr<passkey::PromptBuilder> m_prompts;
 };
 

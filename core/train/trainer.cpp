@@ -92,6 +92,7 @@ Json paramsJson(const TrainParams& p) {
   j["weight_decay"] = p.weightDecay;
   j["grad_clip"] = p.gradClip;
   j["passkey_share"] = p.passkeyShare;
+  if (p.passkeyNeedles > 0) j["passkey_needles"] = p.passkeyNeedles;
   j["seed"] = std::to_string(p.seed);
   return j;
 }
@@ -150,6 +151,7 @@ void validateTrainParams(const TrainParams& p) {
   require(p.steps >= 1 && p.batch >= 1, "--steps and --batch must be positive");
   require(p.learningRate > 0 && std::isfinite(p.learningRate), "--lr must be positive");
   require(p.passkeyShare >= 0 && p.passkeyShare <= 1, "--passkey-share must be in [0, 1]");
+  require(p.passkeyNeedles >= 0 && p.passkeyNeedles <= 1, "--passkey-needles must be in [0, 1]");
   require(p.evalEvery >= 1 && p.evalWindows >= 1, "--eval-every must be positive");
   require(!p.outDir.empty(), "--out is required");
   std::error_code ec;
@@ -188,9 +190,9 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
   const Tokenizer tokenizer(tokenizerPath);
   const int vocab = tokenizer.vocabSize();
   const WindowSampler trainData(tokenize(corpusFiles(p.corpusDir, "train"), tokenizerPath),
-                                tokenizer, p.context, p.passkeyShare);
+                                tokenizer, p.context, p.passkeyShare, p.passkeyNeedles);
   const WindowSampler validData(tokenize(corpusFiles(p.corpusDir, "validation"), tokenizerPath),
-                                tokenizer, p.context, 0.0);
+                                tokenizer, p.context, 0.0, p.passkeyNeedles);
   const auto validWindows = validData.fixedWindows(p.evalWindows);
   // Passkey snippets from validation text with fixed keys: does the model copy the key?
   // (None when the window is too short for the prompt.)

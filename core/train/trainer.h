@@ -34,6 +34,7 @@ struct TrainParams {
   double weightDecay = 0.1;
   double gradClip = 1.0;
   double passkeyShare = 0.25;  // share of windows that are passkey snippets
+  double passkeyNeedles = 0;   // share of those that are needles in corpus text
   std::uint64_t seed = 1;
   int evalEvery = 250;  // steps between validations (and checkpoints)
   int evalWindows = 64;

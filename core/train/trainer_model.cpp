@@ -89,15 +89,15 @@ LlamaBodyImpl::LlamaBodyImpl(int vocab, int hidden, int nLayers, int heads, int 
 
 TinyLlamaImpl::TinyLlamaImpl(int vocab, int hidden, int layers, int heads, int kvHeads,
                              int intermediate, double eps) {
-  model = register_module("model",
-                          LlamaBody(vocab, hidden, layers, heads, kvHeads, intermediate, eps));
+  model =
+      register_module("model", LlamaBody(vocab, hidden, layers, heads, kvHeads, intermediate, eps));
 }
 
 torch::Tensor TinyLlamaImpl::forward(const torch::Tensor& ids, const torch::Tensor& cos,
                                      const torch::Tensor& sin) {
   const int64_t t = ids.size(1);
-  const auto mask = torch::ones({t, t}, torch::TensorOptions().dtype(torch::kBool).device(ids.device()))
-                        .triu(1);
+  const auto mask =
+      torch::ones({t, t}, torch::TensorOptions().dtype(torch::kBool).device(ids.device())).triu(1);
   auto h = model->embed_tokens(ids);
   for (const auto& layer : *model->layers) {
     h = layer->as<DecoderLayer>()->forward(h, cos, sin, mask);

@@ -56,7 +56,8 @@ struct TinyLlamaImpl : torch::nn::Module {
   TinyLlamaImpl(int vocab, int hidden, int layers, int heads, int kvHeads, int intermediate,
                 double eps);
   // ids [B, T] -> logits [B, T, vocab]
-  torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& cos, const torch::Tensor& sin);
+  torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& cos,
+                        const torch::Tensor& sin);
   LlamaBody model{nullptr};
 };
 TORCH_MODULE(TinyLlama);

@@ -154,7 +154,7 @@ void TestTrain::trainExportsWhatTheEngineScores() {
   const passkey::PromptBuilder prompts(passkey::codecFor(tok));
   const int shortest = prompts.minLength({passkey::kMaxKey});
   const int context = shortest + 40;
-  const WindowSampler withKeys(docs, tok, context, 1.0);
+  const WindowSampler withKeys(docs, tok, context, 1.0, 0.5);
   QVERIFY(withKeys.passkeyFits());
   std::mt19937_64 rng(3);
   std::set<int> starts;
