@@ -36,21 +36,24 @@ ppl() {  # ppl LENGTH DATA [rope args...] -> perplexity
   echo
   echo "## Passkey retrieval inside the window"
   echo
-  echo "LongRoPE's passkey prompt (\`rope-cli passkey\`, docs/passkey.md) at exactly $window tokens,"
-  echo "the model's own RoPE, keys at depths 0, 0.25, 0.5, 0.75 and 1, 20 random keys per depth"
-  echo "(seed 1), greedy decoding, correct when the first integer of the output is the key:"
+  echo "LongRoPE's passkey prompt (\`rope-cli passkey\`, docs/passkey.md) of exactly L tokens, the"
+  echo "model's own RoPE, keys at depths 0, 0.25, 0.5, 0.75 and 1, 20 random keys per depth"
+  echo "(seed 1), greedy decoding, correct when the first integer of the output is the key. At"
+  echo "L = $((window - 8)) the prompt and a 5-digit answer fit in the $window trained positions; at"
+  echo "L = $window the answer is generated at positions $window and beyond."
   echo
-  "$cli" passkey --model "$model" --lengths "$window" --depths 0,0.25,0.5,0.75,1 --trials 20 \
-    --seed 1 --threads 1 --json | python3 -c '
+  "$cli" passkey --model "$model" --lengths "$((window - 8)),$window" --depths 0,0.25,0.5,0.75,1 \
+    --trials 20 --seed 1 --threads 1 --json | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
-c = sum(x["correct"] for x in r["cells"]); t = sum(x["trials"] for x in r["cells"])
-lp = sum(x["mean_logprob"] for x in r["cells"]) / len(r["cells"])
-print("| prompts | correct | accuracy | mean log p of a key token |")
-print("| --- | --- | --- | --- |")
-print(f"| {t} | {c} | {100 * c / t:.0f}% | {lp:.3f} nats |")
-print()
-print("By depth: " + ", ".join("%g: %d/%d" % (x["depth"], x["correct"], x["trials"]) for x in r["cells"]) + ".")'
+print("| L | correct | accuracy | by depth (0, 0.25, 0.5, 0.75, 1) | mean log p of a key token |")
+print("| --- | --- | --- | --- | --- |")
+for length in sorted({x["length"] for x in r["cells"]}):
+    cells = [x for x in r["cells"] if x["length"] == length]
+    c = sum(x["correct"] for x in cells); t = sum(x["trials"] for x in cells)
+    lp = sum(x["mean_logprob"] for x in cells) / len(cells)
+    depth = ", ".join("%d/%d" % (x["correct"], x["trials"]) for x in cells)
+    print("| %d | %d/%d | %.0f%% | %s | %.3f nats |" % (length, c, t, 100.0 * c / t, depth, lp))'
   echo
   echo "## Beyond the window (test split)"
   echo
