@@ -2,6 +2,7 @@
 # Regenerates docs/demo-model.md: the demo model's perplexity at its training window and, like
 # Table 1 of the LongRoPE paper in miniature, each method's perplexity at 4x and 8x that window
 # on the test split, all measured by rope-cli. Usage: scripts/demo-table.sh [OUT.md]
+# (notes below the marker line of OUT.md are kept)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cli=${ROPE_CLI:-build/bin/rope-cli}
@@ -93,12 +94,19 @@ for length in sorted({x["length"] for x in r["cells"]}):
   echo "## Only the tokens beyond the window (test split)"
   echo
   echo "The same evaluation scoring only positions >= $window (\`--score-from $window\`): what"
-  echo "each method does where the model never saw positions in training. Position Interpolation"
-  echo "helps there but, without fine-tuning, costs more inside the window than it gains beyond"
-  echo "it at 8x (the table above)."
+  echo "each method does where the model never saw positions in training. Compared with the"
+  echo "table above it separates what a method gains beyond the window from what it costs inside"
+  echo "it (Position Interpolation, without fine-tuning, shrinks every distance s-fold, the"
+  echo "distances inside the window included)."
   echo
   extra=(--score-from "$window")
   table
 } > "$out.tmp"
+# Hand-written notes below the marker in the previous output survive regeneration.
+marker='<!-- notes: kept by scripts/demo-table.sh -->'
+{
+  echo; echo "$marker"
+  if [ -f "$out" ]; then awk -v m="$marker" 'f { print } $0 == m { f = 1 }' "$out"; fi
+} >> "$out.tmp"
 mv "$out.tmp" "$out"
 echo "wrote $out"
