@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "factor_ops.h"
+#include "io/factor_files.h"
 #include "rope/rope_math.h"
 #include "train/demo_assets.h"
 #include "undo_commands.h"
@@ -13,6 +14,27 @@
 
 namespace rope {
 namespace {
+
+// The bundled demo model's searched set for a target (resources/demo-factors/searched-Mx.json,
+// M = target / window), when the model is the demo model's folder and the file is there.
+std::optional<FactorSet> demoSearchedSet(const ModelInfo& model, int target) {
+  if (model.builtIn || model.folder.isEmpty() || target % model.trainingWindow() != 0) {
+    return std::nullopt;
+  }
+  try {
+    const QString demo = QFileInfo(QString::fromStdString(demoModelDir())).canonicalFilePath();
+    if (demo.isEmpty() || QFileInfo(model.folder).canonicalFilePath() != demo) return std::nullopt;
+    const std::string file = demoFactorsDir() + "/searched-" +
+                             std::to_string(target / model.trainingWindow()) + "x.json";
+    if (!QFileInfo::exists(QString::fromStdString(file))) return std::nullopt;
+    FactorSet set = readFactorFile(file);
+    validateFactorSet(set, model.pairs(), false);
+    set.name = "LongRoPE searched " + std::to_string(target / model.trainingWindow()) + "x";
+    return set;
+  } catch (const std::exception&) {
+    return std::nullopt;  // an optional extra: the workbench opens without it
+  }
+}
 
 // Distinguishable on white and in print (Tableau 10).
 const QColor kPalette[] = {{31, 119, 180},  {255, 127, 14}, {44, 160, 44},   {214, 39, 40},
@@ -81,6 +103,10 @@ void WorkbenchDocument::resetToModel(const ModelInfo& model) {
        standardPresets(model.rope, static_cast<double>(target) / model.trainingWindow())) {
     FactorSet set = p.set;
     sets.push_back(makeEntry(set, std::move(p)));
+  }
+  // On the bundled demo model, its LongRoPE search for this target beside the fixed methods.
+  if (std::optional<FactorSet> searched = demoSearchedSet(model, target)) {
+    sets.push_back(makeEntry(*searched, std::nullopt));
   }
   reset(model, target, std::move(sets));
 }

@@ -21,6 +21,13 @@ std::string demoModelDir() {
   return dir.string();
 }
 
+std::string demoFactorsDir() {
+  const fs::path dir = fs::path(demoModelDir()).parent_path() / "demo-factors";
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw InputError("no demo factor sets at " + dir.string());
+  return dir.string();
+}
+
 std::string resolveModel(const std::string& arg) {
   return arg.empty() || arg == "demo" ? demoModelDir() : arg;
 }

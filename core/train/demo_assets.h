@@ -11,6 +11,10 @@ namespace rope {
 // tree this build came from. Throws InputError when it holds no config.json.
 std::string demoModelDir();
 
+// The LongRoPE searches of the bundled demo model (searched-4x.json, ...): demo-factors beside
+// the demo model folder. Throws InputError when there is no such folder.
+std::string demoFactorsDir();
+
 // "demo" or empty gives demoModelDir(); anything else is returned as it is.
 std::string resolveModel(const std::string& arg);
 

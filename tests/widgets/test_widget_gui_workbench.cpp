@@ -24,6 +24,7 @@
 #include "rope/factor_set.h"
 #include "scientific_plot.h"
 #include "train/demo_assets.h"
+#include "util/error.h"
 #include "util/files.h"
 #include "workbench_actions.h"
 #include "workbench_document.h"
@@ -354,6 +355,29 @@ class TestWidgetGuiWorkbench : public QObject {
     // The model's own LongRoPE factors first, then the standard methods.
     QCOMPARE(doc()->entry(0).set.factors, doc()->model().rope.longFactor);
     QCOMPARE(doc()->setCount(), 6);
+  }
+
+  // The bundled demo model opens with its LongRoPE search for the 4x target beside the fixed
+  // methods; another model does not get it.
+  void demoModelOpensWithItsSearchedSet() {
+    std::string file;
+    try {
+      file = demoFactorsDir() + "/searched-4x.json";
+      m_window->session()->loadModel(QString::fromStdString(demoModelDir()));
+    } catch (const InputError& e) {
+      QSKIP(e.what());
+    }
+    QCOMPARE(doc()->targetWindow(), 512);
+    QCOMPARE(doc()->setCount(), 6);
+    const FactorSetEntry& searched = doc()->entry(5);
+    QCOMPARE(searched.set.name, std::string("LongRoPE searched 4x"));
+    QCOMPARE(searched.set.factors, readFactorFile(file).factors);
+    QVERIFY(!searched.origin.has_value());
+    const QString folder = QString(ROPE_SHARED_DIR) + "/fixtures/hf-tiny/llama_default";
+    m_window->session()->loadModel(folder);
+    for (int i = 0; i < doc()->setCount(); ++i) {
+      QVERIFY(doc()->entry(i).set.name.find("searched") == std::string::npos);
+    }
   }
 
   void runtimeOptionsForPresets() {
