@@ -15,15 +15,24 @@
 namespace rope {
 namespace {
 
+// Whether a model folder is the bundled demo model's folder.
+bool isDemoFolder(const QString& folder) {
+  try {
+    const QString demo = QFileInfo(QString::fromStdString(demoModelDir())).canonicalFilePath();
+    return !demo.isEmpty() && QFileInfo(folder).canonicalFilePath() == demo;
+  } catch (const std::exception&) {
+    return false;  // no demo model here
+  }
+}
+
 // The bundled demo model's searched set for a target (resources/demo-factors/searched-Mx.json,
 // M = target / window), when the model is the demo model's folder and the file is there.
 std::optional<FactorSet> demoSearchedSet(const ModelInfo& model, int target) {
-  if (model.builtIn || model.folder.isEmpty() || target % model.trainingWindow() != 0) {
+  if (model.builtIn || model.folder.isEmpty() || target % model.trainingWindow() != 0 ||
+      !isDemoFolder(model.folder)) {
     return std::nullopt;
   }
   try {
-    const QString demo = QFileInfo(QString::fromStdString(demoModelDir())).canonicalFilePath();
-    if (demo.isEmpty() || QFileInfo(model.folder).canonicalFilePath() != demo) return std::nullopt;
     const std::string file = demoFactorsDir() + "/searched-" +
                              std::to_string(target / model.trainingWindow()) + "x.json";
     if (!QFileInfo::exists(QString::fromStdString(file))) return std::nullopt;
@@ -140,13 +149,7 @@ void WorkbenchDocument::setEnforceMonotone(bool enforce) {
 }
 
 bool WorkbenchDocument::modelIsDemo() const {
-  if (m_model.builtIn || m_model.folder.isEmpty()) return true;
-  try {
-    const QString demo = QFileInfo(QString::fromStdString(demoModelDir())).canonicalFilePath();
-    return !demo.isEmpty() && QFileInfo(m_model.folder).canonicalFilePath() == demo;
-  } catch (const std::exception&) {
-    return false;  // no demo model here
-  }
+  return m_model.builtIn || m_model.folder.isEmpty() || isDemoFolder(m_model.folder);
 }
 
 void WorkbenchDocument::setDataset(const DatasetInfo& dataset) {
