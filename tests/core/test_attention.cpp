@@ -22,7 +22,7 @@ using namespace rope;
 
 namespace {
 
-const std::string kFixtures = ROPE_SHARED_DIR "/fixtures/hf-tiny";
+const std::string kFixtures = ROPE_FIXTURES_DIR "/hf-tiny";
 
 int runCli(const std::vector<std::string>& args, std::string* err = nullptr) {
   std::ostringstream o, e;

@@ -12,7 +12,7 @@ using namespace rope;
 
 namespace {
 
-const std::string kFixtures = ROPE_SHARED_DIR "/fixtures/hf-tiny";
+const std::string kFixtures = ROPE_FIXTURES_DIR "/hf-tiny";
 
 struct Run {
   int code;

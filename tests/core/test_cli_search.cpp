@@ -15,7 +15,7 @@ using namespace rope;
 
 namespace {
 
-const std::string kLlama = ROPE_SHARED_DIR "/fixtures/hf-tiny/llama_default";
+const std::string kLlama = ROPE_FIXTURES_DIR "/hf-tiny/llama_default";
 const std::string kData = kLlama + "/reference_long.safetensors";
 
 struct Run {

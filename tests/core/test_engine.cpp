@@ -15,7 +15,7 @@ using namespace rope;
 
 namespace {
 
-const std::string kFixtures = ROPE_SHARED_DIR "/fixtures/hf-tiny";
+const std::string kFixtures = ROPE_FIXTURES_DIR "/hf-tiny";
 
 // max |a - b| / max |b|
 double relativeError(const std::vector<float>& a, const std::vector<float>& b) {

@@ -23,7 +23,7 @@ using namespace rope;
 
 namespace {
 
-const std::string kFixtures = ROPE_SHARED_DIR "/fixtures/hf-tiny";
+const std::string kFixtures = ROPE_FIXTURES_DIR "/hf-tiny";
 const std::string kLlama = kFixtures + "/llama_default";
 const std::string kPhi3 = kFixtures + "/phi3_longrope";
 

@@ -401,7 +401,7 @@ void TestPasskey::badInput() {
 
   // A model folder without tokenizer.model: a failed result that says so, not a crash.
   Params noTok;
-  noTok.modelDir = ROPE_SHARED_DIR "/fixtures/hf-tiny/llama_default";
+  noTok.modelDir = ROPE_FIXTURES_DIR "/hf-tiny/llama_default";
   const Result r = run(noTok);
   QVERIFY(!r.valid);
   QCOMPARE(int(r.status), int(Status::Failed));
@@ -456,7 +456,7 @@ void TestPasskey::tokenizerDecode() {
 
 void TestPasskey::engineRowsFrom() {
   // Transformer::logits(ids, firstRow): the same rows as the full projection, no others.
-  const std::string dir = ROPE_SHARED_DIR "/fixtures/hf-tiny/llama_default";
+  const std::string dir = ROPE_FIXTURES_DIR "/hf-tiny/llama_default";
   Transformer::Options o;
   o.threads = 1;
   Transformer model(dir, o);

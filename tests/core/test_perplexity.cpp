@@ -15,7 +15,7 @@ using namespace rope;
 
 namespace {
 
-const std::string kFixtures = ROPE_SHARED_DIR "/fixtures/hf-tiny";
+const std::string kFixtures = ROPE_FIXTURES_DIR "/hf-tiny";
 const std::string kPhi3 = kFixtures + "/phi3_longrope";
 
 // Mean next-token NLL of ids[from..n-1] from HF's reference logits (first n positions).

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kFixtures = ROPE_SHARED_DIR "/fixtures/hf-tiny";
+const std::string kFixtures = ROPE_FIXTURES_DIR "/hf-tiny";
 
 // A file with the given header text and data bytes.
 std::string rawFile(const std::string& header, size_t dataBytes, uint64_t lengthField = 0) {

@@ -26,7 +26,7 @@ using namespace rope;
 
 namespace {
 
-const QString kModel = ROPE_SHARED_DIR "/fixtures/hf-tiny/llama_default";
+const QString kModel = ROPE_FIXTURES_DIR "/hf-tiny/llama_default";
 const QString kTokens = kModel + "/reference_long.safetensors";
 
 void setUp(WorkbenchDocument& doc, AttentionPanel& panel, int tokens) {

@@ -58,7 +58,7 @@ class TestWidgetGuiScreenshot : public QObject {
   }
 
   void rendersAModelFolder() {
-    const QString folder = QString(ROPE_SHARED_DIR) + "/fixtures/hf-tiny/llama_default";
+    const QString folder = QString(ROPE_FIXTURES_DIR) + "/hf-tiny/llama_default";
     if (!QFileInfo::exists(folder + "/config.json"))
       QSKIP("fixture hf-tiny/llama_default not found");
     const QString path = m_dir.filePath("model.png");

@@ -345,7 +345,7 @@ class TestWidgetGuiWorkbench : public QObject {
   }
 
   void opensAModelFolder() {
-    const QString folder = QString(ROPE_SHARED_DIR) + "/fixtures/hf-tiny/phi3_longrope";
+    const QString folder = QString(ROPE_FIXTURES_DIR) + "/hf-tiny/phi3_longrope";
     if (!QFile::exists(folder + "/config.json")) QSKIP("fixture hf-tiny/phi3_longrope not found");
     m_dialogs->answer = folder;
     m_window->actions()->openModelFolder();
@@ -373,7 +373,7 @@ class TestWidgetGuiWorkbench : public QObject {
     QCOMPARE(searched.set.name, std::string("LongRoPE searched 4x"));
     QCOMPARE(searched.set.factors, readFactorFile(file).factors);
     QVERIFY(!searched.origin.has_value());
-    const QString folder = QString(ROPE_SHARED_DIR) + "/fixtures/hf-tiny/llama_default";
+    const QString folder = QString(ROPE_FIXTURES_DIR) + "/hf-tiny/llama_default";
     m_window->session()->loadModel(folder);
     for (int i = 0; i < doc()->setCount(); ++i) {
       QVERIFY(doc()->entry(i).set.name.find("searched") == std::string::npos);
