@@ -3,14 +3,15 @@
 #include <dlfcn.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "util/error.h"
+#include "util/install_paths.h"
 
 namespace rope {
 namespace {
 
-// The sentencepiece module (see sentencepiece_shim.cpp for why it is not linked directly):
-// $ROPE_SENTENCEPIECE_SHIM, else the path the build recorded.
+// The loaded SentencePiece module and its functions (Tokenizer::modulePath says which file).
 struct Shim {
   void* lib = nullptr;
   std::string error;
@@ -29,15 +30,11 @@ struct Shim {
 const Shim& shim() {
   static const Shim s = [] {
     Shim s;
-    const char* env = std::getenv("ROPE_SENTENCEPIECE_SHIM");
-#ifdef ROPE_SENTENCEPIECE_SHIM
-    const std::string path = env ? env : ROPE_SENTENCEPIECE_SHIM;
-#else
-    const std::string path = env ? env : "";
-#endif
+    const std::string path = Tokenizer::modulePath();
     if (path.empty()) {
-      s.error = "this build has no SentencePiece support (install libsentencepiece-dev and "
-                "rebuild, or give pre-tokenized .bin/.npy/.safetensors data)";
+      s.error =
+          "this build has no SentencePiece support (install libsentencepiece-dev and "
+          "rebuild, or give pre-tokenized .bin/.npy/.safetensors data)";
       return s;
     }
     s.lib = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
@@ -67,6 +64,21 @@ const Shim& shim() {
 }
 
 }  // namespace
+
+// The sentencepiece module (see sentencepiece_shim.cpp for why it is not linked directly).
+std::string Tokenizer::modulePath() {
+  if (const char* env = std::getenv("ROPE_SENTENCEPIECE_SHIM")) return env;
+#ifdef ROPE_SENTENCEPIECE_SHIM
+  if (const std::string dir = installedModuleDir(); !dir.empty()) {
+    const auto installed = std::filesystem::path(dir) / ROPE_SENTENCEPIECE_MODULE_NAME;
+    std::error_code ec;
+    if (std::filesystem::exists(installed, ec)) return installed.string();
+  }
+  return ROPE_SENTENCEPIECE_SHIM;
+#else
+  return {};
+#endif
+}
 
 struct Tokenizer::Impl {
   void* handle = nullptr;

@@ -11,8 +11,12 @@ namespace rope {
 
 class Tokenizer {
  public:
-  // True when this build links libsentencepiece.
+  // True when the SentencePiece module loads (modulePath()).
   static bool available();
+  // Where the SentencePiece module is loaded from: $ROPE_SENTENCEPIECE_SHIM when set, else the
+  // installed copy beside the executable (<exe>/../lib/rope-workbench), else the build's own;
+  // empty when this build has none (no libsentencepiece-dev when it was configured).
+  static std::string modulePath();
 
   // Loads a tokenizer.model file. Throws InputError when it cannot be read or parsed.
   explicit Tokenizer(const std::string& path);

@@ -7,8 +7,20 @@
 
 namespace rope {
 
-// The demo model folder: $ROPE_DEMO_MODEL when set, else resources/demo-model of the source
-// tree this build came from. Throws InputError when it holds no config.json.
+// Where the demo model is, looked for in this order:
+//   1. $ROPE_DEMO_MODEL when set: an explicit choice, used alone (when it holds no model there
+//      is no demo model, rather than a silent fallback);
+//   2. the installed copy beside the executable, <exe>/../share/rope-workbench/demo-model;
+//   3. resources/demo-model of the source tree this build came from.
+// A folder counts when it holds a config.json. Never throws.
+struct DemoModelLocation {
+  std::string dir;                 // the folder found; empty when there is none
+  std::string origin;              // how: "ROPE_DEMO_MODEL", "installed" or "source tree"
+  std::vector<std::string> tried;  // every folder looked at, in order
+};
+DemoModelLocation locateDemoModel();
+
+// locateDemoModel()'s folder. Throws InputError naming the folders tried when there is none.
 std::string demoModelDir();
 
 // The LongRoPE searches of the bundled demo model (searched-4x.json, ...): demo-factors beside
