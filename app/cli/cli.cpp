@@ -15,7 +15,7 @@ void printToolHelp(std::ostream& out) {
     out << "  " << c.name << std::string(c.name.size() < 10 ? 10 - c.name.size() : 1, ' ')
         << c.summary << "\n";
   }
-  out << "\nrope-cli COMMAND --help shows a command's options.\n"
+  out << "\nrope-cli COMMAND --help shows a command's options; rope-cli --version the version.\n"
          "Exit codes: 0 success, 2 usage error, 1 any other error.\n";
 }
 
@@ -29,10 +29,9 @@ bool wantsHelp(const std::vector<std::string>& args) {
 }  // namespace
 
 const std::vector<Command>& commands() {
-  static const std::vector<Command> all = {ropeCommand(), convertCommand(), logitsCommand(),
-                                            pplCommand(),  corpusCommand(),  trainCommand(),
-                                            passkeyCommand(),
-                                            attentionCommand(), searchCommand()};
+  static const std::vector<Command> all = {
+      ropeCommand(),  convertCommand(), logitsCommand(),    pplCommand(),    corpusCommand(),
+      trainCommand(), passkeyCommand(), attentionCommand(), searchCommand(), pathsCommand()};
   return all;
 }
 
@@ -42,6 +41,10 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     return 2;
   }
   const std::string& name = args.front();
+  if (name == "--version") {
+    out << "rope-cli " << ROPE_VERSION << "\n";
+    return 0;
+  }
   if (name == "--help" || name == "-h" || name == "help") {
     if (args.size() > 1) {
       for (const auto& c : commands()) {

@@ -32,5 +32,6 @@ Command trainCommand();
 Command passkeyCommand();
 Command attentionCommand();
 Command searchCommand();
+Command pathsCommand();
 
 }  // namespace rope::cli
