@@ -3,6 +3,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QEventLoop>
+#include <QFileInfo>
 #include <QMessageBox>
 #include <QPixmap>
 #include <QTimer>
@@ -24,10 +25,22 @@ void printError(const QString& message) {
   std::fprintf(stderr, "rope-workbench: %s\n", qPrintable(message));
 }
 
+bool wantsHelp(const QStringList& arguments) {
+  return arguments.contains("--help") || arguments.contains("-h") ||
+         arguments.contains("--help-all");
+}
+
+bool hasDisplay() {
+  return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+}
+
 }  // namespace
 
 std::optional<LaunchOptions> parseLaunchOptions(const QStringList& arguments, QString* error) {
   QCommandLineParser parser;
+  // Without a QCoreApplication (prepareLaunch) Qt's usage line names no program.
+  const QString program =
+      arguments.isEmpty() ? QString("rope-workbench") : QFileInfo(arguments.front()).fileName();
   parser.setApplicationDescription(
       "RoPE Workbench: explore how to extend the context window of RoPE language models.");
   parser.addHelpOption();
@@ -38,17 +51,17 @@ std::optional<LaunchOptions> parseLaunchOptions(const QStringList& arguments, QS
   const QCommandLineOption tab(
       "tab", "Tab for --screenshot: " + MainWindow::tabNames().join(", ") + ".", "NAME", "factors");
   parser.addOptions({model, session, screenshot, tab});
+  auto usage = [&] { return parser.helpText().replace("<executable_name>", program); };
   if (!parser.parse(arguments)) {
-    *error = parser.errorText() + "\n" + parser.helpText();
+    *error = parser.errorText() + "\n" + usage();
     return std::nullopt;
   }
-  if (parser.isSet("help")) {
-    *error = parser.helpText();
+  if (parser.isSet("help") || parser.isSet("help-all")) {
+    *error = usage();
     return std::nullopt;
   }
   if (!parser.positionalArguments().isEmpty()) {
-    *error =
-        "unexpected argument '" + parser.positionalArguments().front() + "'\n" + parser.helpText();
+    *error = "unexpected argument '" + parser.positionalArguments().front() + "'\n" + usage();
     return std::nullopt;
   }
   LaunchOptions o;
@@ -88,12 +101,36 @@ bool saveScreenshot(MainWindow& window, const QString& path, QString* error) {
   return true;
 }
 
+QStringList argumentsOf(int argc, char** argv) {
+  QStringList arguments;
+  for (int i = 0; i < argc; ++i) arguments << QString::fromLocal8Bit(argv[i]);
+  return arguments;
+}
+
+std::optional<int> prepareLaunch(const QStringList& arguments) {
+  QString error;
+  const auto options = parseLaunchOptions(arguments, &error);
+  if (!options && wantsHelp(arguments)) {
+    std::fprintf(stdout, "%s", qPrintable(error));
+    return 0;
+  }
+  if (!options && !hasDisplay()) {
+    printError(error);
+    return 1;
+  }
+  if (options && !options->screenshot.isEmpty() && !hasDisplay() &&
+      qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
+    qputenv("QT_QPA_PLATFORM", "offscreen");
+  }
+  return std::nullopt;
+}
+
 int runWorkbench(const QStringList& arguments) {
   QString error;
   const auto options = parseLaunchOptions(arguments, &error);
   if (!options) {
     printError(error);
-    return arguments.contains("--help") || arguments.contains("-h") ? 0 : 1;
+    return wantsHelp(arguments) ? 0 : 1;
   }
   const bool screenshot = !options->screenshot.isEmpty();
   MainWindow window;

@@ -2,7 +2,7 @@
 // The rope-workbench command line and what it does, shared by main() and the tests:
 //   rope-workbench [--model DIR|config.json] [--session FILE] [--screenshot FILE [--tab NAME]]
 // Errors (bad options, a model or session that does not load) print one message and give
-// exit code 1.
+// exit code 1. --help prints without a display, and --screenshot needs none.
 
 #include <QString>
 #include <QStringList>
@@ -20,8 +20,19 @@ struct LaunchOptions {
 };
 
 // arguments as QCoreApplication::arguments() (program name first). --help prints usage into
-// *error and returns nullopt too.
+// *error and returns nullopt too. Needs no QApplication.
 std::optional<LaunchOptions> parseLaunchOptions(const QStringList& arguments, QString* error);
+
+// argv as QCoreApplication::arguments() gives it, before there is one.
+QStringList argumentsOf(int argc, char** argv);
+
+// What main() does before QApplication exists. Returns the exit code when the program is done:
+// --help (usage on stdout, 0), or a usage error while there is no display to start Qt on (1).
+// Otherwise returns nullopt, having chosen Qt's offscreen platform for --screenshot when there
+// is no display ($DISPLAY, $WAYLAND_DISPLAY) and $QT_QPA_PLATFORM is not set; main() then
+// creates QApplication and calls runWorkbench(QApplication::arguments()), which reads the
+// options again once Qt has taken its own (-platform, -style, ...) out.
+std::optional<int> prepareLaunch(const QStringList& arguments);
 
 // Loads the model, then the session, into the window. Throws InputError.
 void applyLaunchOptions(MainWindow& window, const LaunchOptions& options);

@@ -5,8 +5,12 @@
 #include "settings_keys.h"
 
 int main(int argc, char** argv) {
+  // Before QApplication: --help needs no display, --screenshot may choose the offscreen one.
+  if (const auto done = rope::prepareLaunch(rope::argumentsOf(argc, argv))) return *done;
   QApplication app(argc, argv);
   QApplication::setOrganizationName(rope::settings::kOrganization);
   QApplication::setApplicationName(rope::settings::kApplication);
+  // The installed desktop entry (packaging/), so that shells show its name and icon.
+  QApplication::setDesktopFileName("io.github.ropeworkbench.RopeWorkbench");
   return rope::runWorkbench(QApplication::arguments());
 }
