@@ -8,7 +8,8 @@
 namespace rope::cli {
 namespace {
 
-const char* kUsage = R"(usage: rope-cli convert IN OUT [--to hf-config|longrope-csv|project] [--name NAME]
+const char* kUsage =
+    R"(usage: rope-cli convert IN OUT [--to hf-config|longrope-csv|project] [--name NAME]
 
 Converts a factor file. IN: a project JSON, a LongRoPE CSV (one factor per line or a
 layers x pairs matrix), a Hugging Face config.json or a model folder. Without --to, the
@@ -30,7 +31,7 @@ FactorFormat outputFormat(const Args& a, const std::string& out) {
   if (ext == ".json") {
     if (fs::exists(out, ec)) return detectFormat(out);
     return fs::path(out).filename() == "config.json" ? FactorFormat::HfConfig
-                                                      : FactorFormat::Project;
+                                                     : FactorFormat::Project;
   }
   throw UsageError("cannot tell the output format from '" + out + "'; give --to");
 }
@@ -52,6 +53,8 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
 
 }  // namespace
 
-Command convertCommand() { return {"convert", "convert factor files between formats", kUsage, run}; }
+Command convertCommand() {
+  return {"convert", "convert factor files between formats", kUsage, run};
+}
 
 }  // namespace rope::cli

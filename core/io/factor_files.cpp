@@ -78,8 +78,8 @@ FactorSet setFromJson(const Json& j, const std::string& source) {
   if (auto it = j.find("layer_factors"); it != j.end() && !it->is_null()) {
     if (!it->is_array()) throw InputError(source + ": 'layer_factors' must be a list of lists");
     for (size_t l = 0; l < it->size(); ++l) {
-      s.layerFactors.push_back(ju::numbers((*it)[l], "layer_factors[" + std::to_string(l) + "]",
-                                           source));
+      s.layerFactors.push_back(
+          ju::numbers((*it)[l], "layer_factors[" + std::to_string(l) + "]", source));
     }
   }
   s.nHat = nonNegativeInt(j, "n_hat", source);
@@ -104,9 +104,12 @@ FactorSet setFromJson(const Json& j, const std::string& source) {
 
 std::string formatName(FactorFormat f) {
   switch (f) {
-    case FactorFormat::HfConfig: return "hf-config";
-    case FactorFormat::LongRopeCsv: return "longrope-csv";
-    case FactorFormat::Project: return "project";
+    case FactorFormat::HfConfig:
+      return "hf-config";
+    case FactorFormat::LongRopeCsv:
+      return "longrope-csv";
+    case FactorFormat::Project:
+      return "project";
   }
   return "project";
 }
@@ -289,7 +292,8 @@ std::vector<FactorSet> readFactorFiles(const std::string& path) {
       if (sets.empty()) throw InputError(path + ": the project holds no factor sets");
       return sets;
     }
-    case FactorFormat::LongRopeCsv: return {parseLongRopeCsv(readFile(path), path)};
+    case FactorFormat::LongRopeCsv:
+      return {parseLongRopeCsv(readFile(path), path)};
     case FactorFormat::HfConfig: {
       const std::string file = configPath(path);
       const RopeParams p = readRopeParams(file);
@@ -313,8 +317,12 @@ FactorSet readFactorFile(const std::string& path, const std::string& name) {
 void writeFactorFile(const std::string& path, const FactorSet& set, FactorFormat format,
                      std::vector<std::string>* warnings) {
   switch (format) {
-    case FactorFormat::Project: writeProject(path, {set}); return;
-    case FactorFormat::LongRopeCsv: writeFileAtomic(path, formatLongRopeCsv(set, warnings)); return;
+    case FactorFormat::Project:
+      writeProject(path, {set});
+      return;
+    case FactorFormat::LongRopeCsv:
+      writeFileAtomic(path, formatLongRopeCsv(set, warnings));
+      return;
     case FactorFormat::HfConfig: {
       const std::string file = configPath(path);
       std::error_code ec;

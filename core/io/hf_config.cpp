@@ -23,11 +23,11 @@ const Json* ropeBlock(const Json& cfg, const std::string& source, RopeSpelling& 
       throw InputError(source + ": '" + key + "' must be an object, got " + ju::typeName(*it));
     }
     spelling = std::string(key) == "rope_parameters" ? RopeSpelling::RopeParameters
-                                                      : RopeSpelling::RopeScaling;
+                                                     : RopeSpelling::RopeScaling;
     return &*it;
   }
-  spelling = cfg.contains("rope_parameters") ? RopeSpelling::RopeParameters
-                                             : RopeSpelling::RopeScaling;
+  spelling =
+      cfg.contains("rope_parameters") ? RopeSpelling::RopeParameters : RopeSpelling::RopeScaling;
   return nullptr;
 }
 
@@ -83,7 +83,8 @@ RopeParams ropeFromJson(const Json& cfg, const std::string& source, RopeSpelling
       p.attentionPolicy = LongRopeAttention::Yarn;
     }
     if (type == "ntk") {
-      throw InputError(source + ": RoPE type 'ntk' is not a Hugging Face type (supported: default, "
+      throw InputError(source +
+                       ": RoPE type 'ntk' is not a Hugging Face type (supported: default, "
                        "linear, dynamic, yarn, llama3, longrope, su)");
     }
     try {
@@ -114,10 +115,12 @@ RopeParams ropeFromJson(const Json& cfg, const std::string& source, RopeSpelling
         p.longFactor = *longF;
         break;
       }
-      default: break;
+      default:
+        break;
     }
     if ((p.method == RopeMethod::Linear || p.method == RopeMethod::Dynamic ||
-         p.method == RopeMethod::Llama3) && !p.factor) {
+         p.method == RopeMethod::Llama3) &&
+        !p.factor) {
       throw InputError(source + ": " + type + " RoPE scaling needs 'factor'");
     }
   }
@@ -214,11 +217,11 @@ std::string patchHfConfig(const std::string& configText, const FactorSet& set,
     }
   }
 
-  const int window = set.originalMaxPosition > 0
-                         ? set.originalMaxPosition
-                         : blockOrTopInt(cfg, oldBlock, "original_max_position_embeddings", source)
-                               .value_or(ju::optPositiveInt(cfg, "max_position_embeddings", source)
-                                             .value_or(0));
+  const int window =
+      set.originalMaxPosition > 0
+          ? set.originalMaxPosition
+          : blockOrTopInt(cfg, oldBlock, "original_max_position_embeddings", source)
+                .value_or(ju::optPositiveInt(cfg, "max_position_embeddings", source).value_or(0));
   const int target = set.targetLength > 0
                          ? set.targetLength
                          : ju::optPositiveInt(cfg, "max_position_embeddings", source).value_or(0);
@@ -265,8 +268,9 @@ std::string patchHfConfig(const std::string& configText, const FactorSet& set,
                           " cannot be expressed in a Hugging Face config and was not written");
     }
     if (!set.layerFactors.empty()) {
-      warnings->push_back("per-layer factors cannot be expressed in a Hugging Face config; "
-                          "only the shared factors were written");
+      warnings->push_back(
+          "per-layer factors cannot be expressed in a Hugging Face config; "
+          "only the shared factors were written");
     }
   }
   return ju::dump(cfg);

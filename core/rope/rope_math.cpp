@@ -72,10 +72,14 @@ double longRopeScale(const RopeParams& p) {
 bool longRopeUsesLong(const RopeParams& p, int seqLen) {
   const int window = originalWindow(p);
   switch (p.switchRule) {
-    case LongRopeSwitch::SequenceLength: return seqLen > window;
-    case LongRopeSwitch::ContextLength: return p.contextLength > window;
-    case LongRopeSwitch::AlwaysLong: return true;
-    case LongRopeSwitch::AlwaysShort: return false;
+    case LongRopeSwitch::SequenceLength:
+      return seqLen > window;
+    case LongRopeSwitch::ContextLength:
+      return p.contextLength > window;
+    case LongRopeSwitch::AlwaysLong:
+      return true;
+    case LongRopeSwitch::AlwaysShort:
+      return false;
   }
   return false;
 }
@@ -90,7 +94,8 @@ std::vector<double> ntkInvFreq(double base, double x, int d) {
 }  // namespace
 
 int rotaryDim(const RopeParams& p) {
-  if (p.headDim <= 0) throw InputError("head_dim must be positive, got " + std::to_string(p.headDim));
+  if (p.headDim <= 0)
+    throw InputError("head_dim must be positive, got " + std::to_string(p.headDim));
   if (!std::isfinite(p.partialRotaryFactor) || p.partialRotaryFactor <= 0 ||
       p.partialRotaryFactor > 1) {
     throw InputError("partial_rotary_factor must be in (0, 1], got " + num(p.partialRotaryFactor));
@@ -125,10 +130,15 @@ void validateParams(const RopeParams& p) {
   if (p.attentionFactor) requireFinitePositive(*p.attentionFactor, "attention_factor");
   if (p.nHat < 0) throw InputError("n_hat must be >= 0, got " + std::to_string(p.nHat));
   switch (p.method) {
-    case RopeMethod::Default: break;
+    case RopeMethod::Default:
+      break;
     case RopeMethod::Linear:
-    case RopeMethod::Dynamic: requireFactor(p); break;
-    case RopeMethod::NtkStatic: requireFinitePositive(p.alpha, "alpha"); break;
+    case RopeMethod::Dynamic:
+      requireFactor(p);
+      break;
+    case RopeMethod::NtkStatic:
+      requireFinitePositive(p.alpha, "alpha");
+      break;
     case RopeMethod::Yarn:
       requireFinitePositive(yarnFactor(p), "factor");
       if (!std::isfinite(p.betaFast) || !std::isfinite(p.betaSlow) || p.betaFast <= 0 ||
@@ -177,7 +187,8 @@ double attentionFactor(const RopeParams& p, int /*seqLen*/) {
       if (p.attentionPolicy == LongRopeAttention::Yarn) return 0.1 * std::log(s) + 1.0;
       return std::sqrt(1.0 + std::log(s) / std::log(static_cast<double>(originalWindow(p))));
     }
-    default: return 1.0;
+    default:
+      return 1.0;
   }
 }
 
@@ -191,14 +202,18 @@ RopeFrequencies computeFrequencies(const RopeParams& p, int seqLen, int layer) {
   std::vector<double>& inv = out.invFreq;
 
   switch (p.method) {
-    case RopeMethod::Default: inv = f; break;
+    case RopeMethod::Default:
+      inv = f;
+      break;
     case RopeMethod::Linear: {
       const double s = *p.factor;
       inv.resize(half);
       for (int i = 0; i < half; ++i) inv[i] = f[i] / s;
       break;
     }
-    case RopeMethod::NtkStatic: inv = ntkInvFreq(p.base, p.alpha, d); break;
+    case RopeMethod::NtkStatic:
+      inv = ntkInvFreq(p.base, p.alpha, d);
+      break;
     case RopeMethod::Dynamic: {
       // HF _compute_dynamic_ntk_parameters: n = max(T, M); b' = b (s n / M - (s - 1))^(d/(d-2)).
       const double s = *p.factor;

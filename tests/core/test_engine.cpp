@@ -1,7 +1,6 @@
 // The engine against Hugging Face transformers: logits of the hf-tiny fixtures (Llama with GQA,
 // Phi-3 with longrope, short and long inputs) in float32 on CPU, plus RoPE swapping and the NLL.
 #include <QtTest>
-
 #include <algorithm>
 #include <cmath>
 

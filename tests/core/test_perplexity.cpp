@@ -1,7 +1,6 @@
 // Perplexity evaluation and token data: the NLL against Hugging Face's logits, sliding windows,
 // every token file format giving the same documents, cancellation and bad data.
 #include <QtTest>
-
 #include <cmath>
 #include <cstring>
 
