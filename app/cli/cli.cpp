@@ -4,6 +4,7 @@
 
 #include "cli/cli_args.h"
 #include "util/error.h"
+#include "util/warnings.h"
 
 namespace rope::cli {
 namespace {
@@ -70,6 +71,9 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     out << cmd->usage;
     return 0;
   }
+  // Warnings about the user's files go to this command's error stream, each once.
+  const ScopedWarningSink warnings(
+      [&err](const std::string& m) { err << "warning: " << m << "\n"; });
   try {
     return cmd->run(rest, out, err);
   } catch (const UsageError& e) {

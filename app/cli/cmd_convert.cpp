@@ -8,8 +8,7 @@
 namespace rope::cli {
 namespace {
 
-const char* kUsage =
-    R"(usage: rope-cli convert IN OUT [--to hf-config|longrope-csv|project] [--name NAME]
+const char* kUsage = R"(usage: rope-cli convert IN OUT [--to FORMAT] [--name NAME] [--modernise]
 
 Converts a factor file. IN: a project JSON, a LongRoPE CSV (one factor per line or a
 layers x pairs matrix), a Hugging Face config.json or a model folder. Without --to, the
@@ -18,7 +17,13 @@ an existing config.json or a folder). Writing an HF config into an existing conf
 changes only its RoPE keys. The output is written atomically. What the output format cannot
 hold (n_hat, per-layer factors, ...) is reported on stderr as a warning.
 
+  --to FORMAT   hf-config, longrope-csv, longrope-n-csv (LongRoPE's dim_mono_n layout: n_hat,
+                then the factors) or project
   --name NAME   the factor set to take from a project holding several
+  --modernise   write an April Phi-3 config's `su` RoPE type as `longrope`
+
+Writing into a config.json rewrites every RoPE spelling it holds (rope_scaling and
+rope_parameters) with the same RoPE; short factors the input lacks are kept from the config.
 )";
 
 FactorFormat outputFormat(const Args& a, const std::string& out) {
@@ -37,14 +42,14 @@ FactorFormat outputFormat(const Args& a, const std::string& out) {
 }
 
 int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  const Args a(argv, {}, {"to", "name"});
+  const Args a(argv, {"modernise"}, {"to", "name"});
   if (a.positional().size() != 2) throw UsageError("convert needs IN and OUT");
   const std::string& in = a.positional()[0];
   const std::string& dst = a.positional()[1];
   const FactorFormat format = outputFormat(a, dst);
   const FactorSet set = readFactorFile(in, a.value("name").value_or(""));
   std::vector<std::string> warnings;
-  writeFactorFile(dst, set, format, &warnings);
+  writeFactorFile(dst, set, format, &warnings, a.has("modernise"));
   for (const auto& w : warnings) err << "warning: " << w << "\n";
   out << "wrote " << dst << " (" << formatName(format) << ", " << set.factors.size()
       << " factors)\n";

@@ -181,9 +181,6 @@ void writeOutputs(const Args& a, const longrope::Params& p, const FactorSet& bes
     const std::string from =
         std::filesystem::exists(*cfg) ? configPath(*cfg) : configPath(p.modelDir);
     hfText = patchHfConfig(readFile(from), best, from, &warnings);
-    if (best.shortFactors.empty()) {
-      warnings.push_back("no --short-factors: the exported short_factor equals long_factor");
-    }
   }
   writeProject(out, {best});
   if (auto cfg = a.value("export-hf")) {

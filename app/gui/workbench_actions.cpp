@@ -52,6 +52,8 @@ void WorkbenchActions::addMenus(QMenuBar* bar) {
                         [this] { exportFactors(FactorFormat::HfConfig); });
   exportMenu->addAction("LongRoPE CSV…", this,
                         [this] { exportFactors(FactorFormat::LongRopeCsv); });
+  exportMenu->addAction("LongRoPE CSV with n_hat (dim_mono_n)…", this,
+                        [this] { exportFactors(FactorFormat::LongRopeNCsv); });
   exportMenu->addAction("Project JSON…", this, [this] { exportFactors(FactorFormat::Project); });
   exportMenu->addAction("llama.cpp / vLLM options…", this, &WorkbenchActions::showRuntimeOptions);
   file->addAction("Export current &plot (PNG, SVG, PDF)…", this, &WorkbenchActions::exportPlot);
@@ -114,6 +116,10 @@ void WorkbenchActions::exportFactors(FactorFormat format) {
     case FactorFormat::LongRopeCsv:
       name += ".csv";
       filter = "LongRoPE CSV (*.csv)";
+      break;
+    case FactorFormat::LongRopeNCsv:
+      name += "-n.csv";
+      filter = "LongRoPE CSV with n_hat (*.csv)";
       break;
     case FactorFormat::Project:
       name += ".rope.json";

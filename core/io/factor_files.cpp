@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include "io/hf_config.h"
@@ -108,6 +109,8 @@ std::string formatName(FactorFormat f) {
       return "hf-config";
     case FactorFormat::LongRopeCsv:
       return "longrope-csv";
+    case FactorFormat::LongRopeNCsv:
+      return "longrope-n-csv";
     case FactorFormat::Project:
       return "project";
   }
@@ -117,9 +120,10 @@ std::string formatName(FactorFormat f) {
 FactorFormat parseFormat(const std::string& name) {
   if (name == "hf-config") return FactorFormat::HfConfig;
   if (name == "longrope-csv" || name == "csv") return FactorFormat::LongRopeCsv;
+  if (name == "longrope-n-csv") return FactorFormat::LongRopeNCsv;
   if (name == "project") return FactorFormat::Project;
   throw InputError("unknown factor file format '" + name +
-                   "' (supported: hf-config, longrope-csv, project)");
+                   "' (supported: hf-config, longrope-csv, longrope-n-csv, project)");
 }
 
 FactorFormat detectFormat(const std::string& path) {
@@ -139,22 +143,69 @@ FactorFormat detectFormat(const std::string& path) {
                    "' (expected .csv, .txt, a project .json, a config.json or a model folder)");
 }
 
+namespace {
+
+// The cells of one CSV line: comma-separated, or whitespace-separated as numpy.savetxt writes
+// by default (microsoft/LongRoPE's scale files).
+std::vector<std::string> splitCells(const std::string& line) {
+  std::vector<std::string> cells;
+  std::string cell;
+  std::istringstream in(line);
+  if (line.find(',') != std::string::npos) {
+    while (std::getline(in, cell, ',')) cells.push_back(trim(cell));
+  } else {
+    while (in >> cell) cells.push_back(cell);
+  }
+  return cells;
+}
+
+// The first line this project writes, so that its own files never depend on the guess below.
+constexpr const char* kCsvLayoutPlain = "# layout: factors";
+constexpr const char* kCsvLayoutNHat = "# layout: n_hat, factors";
+
+bool isCount(double v) { return v >= 0 && v <= 1e9 && v == std::floor(v); }
+
+// LongRoPE's dim_mono_n layout puts n_hat before the d/2 factors: an odd count (real rotary
+// dims give an even number of pairs) led by a whole number, the same in every row. Returns
+// n_hat and strips it, or returns -1 and leaves the rows alone.
+int takeNHat(std::vector<std::vector<double>>& rows) {
+  const bool column = rows.front().size() == 1 && rows.size() > 1;
+  if (column) {
+    if (rows.size() < 3 || rows.size() % 2 == 0 || !isCount(rows.front()[0])) return -1;
+    const int nHat = static_cast<int>(rows.front()[0]);
+    rows.erase(rows.begin());
+    return nHat;
+  }
+  const double first = rows.front()[0];
+  if (rows.front().size() < 3 || rows.front().size() % 2 == 0 || !isCount(first)) return -1;
+  for (const auto& r : rows) {
+    if (r[0] != first) return -1;
+  }
+  for (auto& r : rows) r.erase(r.begin());
+  return static_cast<int>(first);
+}
+
+}  // namespace
+
 FactorSet parseLongRopeCsv(const std::string& text, const std::string& source) {
   std::vector<std::vector<double>> rows;
   std::istringstream in(text);
   std::string line;
   int lineNo = 0;
+  std::optional<bool> layoutHasNHat;  // from the layout comment this project writes
   while (std::getline(in, line)) {
     ++lineNo;
     const std::string t = trim(line);
+    if (t.rfind(kCsvLayoutPlain, 0) == 0) layoutHasNHat = false;
+    if (t.rfind(kCsvLayoutNHat, 0) == 0) layoutHasNHat = true;
     if (t.empty() || t[0] == '#') continue;
+    if (t.back() == ',') {
+      throw InputError(source + ":" + std::to_string(lineNo) + ": trailing comma");
+    }
     std::vector<double> row;
-    std::string cell;
-    std::istringstream cells(t);
     int col = 0;
-    while (std::getline(cells, cell, ',')) {
+    for (const std::string& c : splitCells(t)) {
       ++col;
-      const std::string c = trim(cell);
       double v = 0;
       auto r = std::from_chars(c.data(), c.data() + c.size(), v);
       if (c.empty() || r.ec != std::errc() || r.ptr != c.data() + c.size()) {
@@ -167,9 +218,6 @@ FactorSet parseLongRopeCsv(const std::string& text, const std::string& source) {
       }
       row.push_back(v);
     }
-    if (!t.empty() && t.back() == ',') {
-      throw InputError(source + ":" + std::to_string(lineNo) + ": trailing comma");
-    }
     if (!rows.empty() && row.size() != rows.front().size()) {
       throw InputError(source + ":" + std::to_string(lineNo) + ": " + std::to_string(row.size()) +
                        " values, the lines above have " + std::to_string(rows.front().size()));
@@ -180,6 +228,15 @@ FactorSet parseLongRopeCsv(const std::string& text, const std::string& source) {
   FactorSet s;
   s.name = stem(source);
   s.method = "longrope";
+  if (layoutHasNHat.value_or(true)) {
+    const int nHat = takeNHat(rows);
+    if (layoutHasNHat && nHat < 0) {
+      throw InputError(source +
+                       ": the file says it starts with n_hat, but its first value is "
+                       "not a whole number before an even count of factors");
+    }
+    s.nHat = std::max(0, nHat);
+  }
   if (rows.front().size() == 1) {
     for (const auto& r : rows) s.factors.push_back(r[0]);
   } else if (rows.size() == 1) {
@@ -193,19 +250,25 @@ FactorSet parseLongRopeCsv(const std::string& text, const std::string& source) {
   return s;
 }
 
-std::string formatLongRopeCsv(const FactorSet& set, std::vector<std::string>* warnings) {
+std::string formatLongRopeCsv(const FactorSet& set, std::vector<std::string>* warnings,
+                              bool withNHat) {
   validateFactorSet(set, 0, false);
-  std::string out;
+  std::string out = std::string(withNHat ? kCsvLayoutNHat : kCsvLayoutPlain) + "\n";
+  const std::string nHat = withNHat ? shortest(set.nHat) : std::string();
   if (set.layerFactors.empty()) {
+    if (withNHat) out += nHat + "\n";
     for (double v : set.factors) out += shortest(v) + "\n";
   } else {
     for (const auto& row : set.layerFactors) {
+      if (withNHat) out += nHat + ",";
       for (size_t i = 0; i < row.size(); ++i) out += (i ? "," : "") + shortest(row[i]);
       out += "\n";
     }
   }
   if (warnings) {
-    if (set.nHat > 0) warnings->push_back("n_hat is not stored in a LongRoPE CSV");
+    if (set.nHat > 0 && !withNHat) {
+      warnings->push_back("n_hat is not stored in a LongRoPE CSV (longrope-n-csv stores it)");
+    }
     if (set.attentionFactor && *set.attentionFactor != 1.0) {
       warnings->push_back("the attention factor is not stored in a LongRoPE CSV");
     }
@@ -293,6 +356,7 @@ std::vector<FactorSet> readFactorFiles(const std::string& path) {
       return sets;
     }
     case FactorFormat::LongRopeCsv:
+    case FactorFormat::LongRopeNCsv:
       return {parseLongRopeCsv(readFile(path), path)};
     case FactorFormat::HfConfig: {
       const std::string file = configPath(path);
@@ -315,19 +379,20 @@ FactorSet readFactorFile(const std::string& path, const std::string& name) {
 }
 
 void writeFactorFile(const std::string& path, const FactorSet& set, FactorFormat format,
-                     std::vector<std::string>* warnings) {
+                     std::vector<std::string>* warnings, bool modernise) {
   switch (format) {
     case FactorFormat::Project:
       writeProject(path, {set});
       return;
     case FactorFormat::LongRopeCsv:
-      writeFileAtomic(path, formatLongRopeCsv(set, warnings));
+    case FactorFormat::LongRopeNCsv:
+      writeFileAtomic(path, formatLongRopeCsv(set, warnings, format == FactorFormat::LongRopeNCsv));
       return;
     case FactorFormat::HfConfig: {
       const std::string file = configPath(path);
       std::error_code ec;
       const std::string existing = fs::exists(file, ec) ? readFile(file) : std::string();
-      writeFileAtomic(file, patchHfConfig(existing, set, file, warnings));
+      writeFileAtomic(file, patchHfConfig(existing, set, file, warnings, modernise));
       return;
     }
   }

@@ -1,6 +1,7 @@
 #pragma once
 // Reading and writing factor sets: Hugging Face config.json (both spellings), the LongRoPE
-// search CSV (one factor per line, or a layers x pairs matrix) and the workbench's own
+// search CSV (one factor per line, or a layers x pairs matrix; comma- or space-separated;
+// optionally led by n_hat as LongRoPE's dim_mono_n files are) and the workbench's own
 // versioned project JSON. Writers are atomic: a failed write leaves the old file intact.
 
 #include <string>
@@ -10,9 +11,12 @@
 
 namespace rope {
 
-enum class FactorFormat { HfConfig, LongRopeCsv, Project };
+// LongRopeNCsv writes LongRoPE's dim_mono_n layout (n_hat, then the factors); both CSV
+// layouts are read as LongRopeCsv.
+enum class FactorFormat { HfConfig, LongRopeCsv, LongRopeNCsv, Project };
 
-std::string formatName(FactorFormat format);  // "hf-config", "longrope-csv", "project"
+// "hf-config", "longrope-csv", "longrope-n-csv", "project"
+std::string formatName(FactorFormat format);
 FactorFormat parseFormat(const std::string& name);
 
 // The project JSON's format tag and the newest version this build reads and writes.
@@ -31,15 +35,23 @@ FactorSet readFactorFile(const std::string& path, const std::string& name = {});
 std::vector<FactorSet> readFactorFiles(const std::string& path);
 
 // Text forms, used by the writers and the tests. source names the text in messages.
+// A CSV whose values per row (or whose single column) are odd in count and led by the same
+// whole number is LongRoPE's dim_mono_n layout: that number is n_hat. (A plain file of an odd
+// number of pairs whose first factor is whole would read the same way; no real rotary dim
+// gives an odd number of pairs.) The files this project writes say their layout on a first
+// comment line, which the reader follows instead of guessing.
 FactorSet parseLongRopeCsv(const std::string& text, const std::string& source);
-std::string formatLongRopeCsv(const FactorSet& set, std::vector<std::string>* warnings);
+// withNHat: the dim_mono_n layout (n_hat on the first line, or leading each layer's row).
+std::string formatLongRopeCsv(const FactorSet& set, std::vector<std::string>* warnings,
+                              bool withNHat = false);
 std::vector<FactorSet> parseProject(const std::string& text, const std::string& source);
 std::string formatProject(const std::vector<FactorSet>& sets);
 
 // Writes set to path in format. For an HF config, an existing config.json (or folder) is
-// patched: only its RoPE keys change. warnings receives what the format cannot hold.
+// patched: only its RoPE keys change (see patchHfConfig; modernise renames a `su` type to
+// longrope). warnings receives what the format cannot hold.
 void writeFactorFile(const std::string& path, const FactorSet& set, FactorFormat format,
-                     std::vector<std::string>* warnings = nullptr);
+                     std::vector<std::string>* warnings = nullptr, bool modernise = false);
 void writeProject(const std::string& path, const std::vector<FactorSet>& sets);
 
 // A project file as the workbench saves a session: the factor sets and the GUI's own state

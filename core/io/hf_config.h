@@ -2,7 +2,11 @@
 // Hugging Face config.json: the model shape and its RoPE, in both spellings:
 // transformers 4.x (`rope_scaling` with `type` or `rope_type`, top-level `rope_theta`,
 // `partial_rotary_factor`, `original_max_position_embeddings`; Phi-3's legacy `su`/`yarn`)
-// and transformers 5.x (`rope_parameters` holding those keys).
+// and transformers 5.x (`rope_parameters` holding those keys). Where a config holds both,
+// rope_scaling is what transformers reads (5.x: rope_parameters = rope_scaling or
+// rope_parameters), so it wins here too, with a warning when the two disagree. The rotary
+// dimension comes from head_dim (or hidden_size / num_attention_heads) or DeepSeek's
+// qk_rope_head_dim; a config sizing it by another key is refused.
 
 #include <string>
 #include <vector>
@@ -46,11 +50,16 @@ ModelConfig parseModelConfig(const std::string& text, const std::string& source)
 // config.json inside a folder, or the path itself.
 std::string configPath(const std::string& path);
 
-// Returns configText with only the RoPE keys replaced by the set as a LongRoPE block (in the
-// spelling the config already uses; every other key kept). An empty configText gives a new
-// minimal config with rope_scaling. warnings receives what an HF config cannot express
-// (n_hat, per-layer factors).
+// Returns configText with only the RoPE keys replaced by the set as a LongRoPE block, in every
+// spelling the config holds (rope_scaling and rope_parameters alike, so that transformers 4.x
+// and 5.x read one RoPE); every other key is kept. Short factors come from the set, else from
+// the config's own LongRoPE block, else equal the long factors (with a warning). An April
+// Phi-3 `su` type keeps its name unless modernise. The result is read back and checked before
+// it is returned. An empty configText gives a new minimal config with rope_scaling.
+// warnings receives what an HF config cannot express (n_hat, per-layer factors) and what was
+// chosen for the user.
 std::string patchHfConfig(const std::string& configText, const FactorSet& set,
-                          const std::string& source, std::vector<std::string>* warnings);
+                          const std::string& source, std::vector<std::string>* warnings,
+                          bool modernise = false);
 
 }  // namespace rope

@@ -96,6 +96,12 @@ std::vector<double> ntkInvFreq(double base, double x, int d) {
 int rotaryDim(const RopeParams& p) {
   if (p.headDim <= 0)
     throw InputError("head_dim must be positive, got " + std::to_string(p.headDim));
+  // Far beyond any real model (128-256); keeps a hostile config from sizing gigabyte tables.
+  constexpr int kMaxHeadDim = 1 << 16;
+  if (p.headDim > kMaxHeadDim) {
+    throw InputError("head_dim " + std::to_string(p.headDim) + " is larger than " +
+                     std::to_string(kMaxHeadDim));
+  }
   if (!std::isfinite(p.partialRotaryFactor) || p.partialRotaryFactor <= 0 ||
       p.partialRotaryFactor > 1) {
     throw InputError("partial_rotary_factor must be in (0, 1], got " + num(p.partialRotaryFactor));
@@ -166,6 +172,13 @@ void validateParams(const RopeParams& p) {
         requireFactors(p.layerFactors[l], d / 2, "layer " + std::to_string(l) + " factors");
       }
       requireFinitePositive(longRopeScale(p), "scale M/L");
+      if (!p.attentionFactor && p.attentionPolicy == LongRopeAttention::Su &&
+          longRopeScale(p) > 1.0 && originalWindow(p) < 2) {
+        throw InputError(
+            "original_max_position_embeddings must be at least 2: LongRoPE's "
+            "attention factor sqrt(1 + ln(s) / ln(L)) divides by ln(L), got L = " +
+            std::to_string(originalWindow(p)));
+      }
       break;
   }
 }

@@ -212,8 +212,8 @@ void TestFactorFiles::csvRoundTrip() {
   QCOMPARE(b.factors, a.factors);  // bit-exact
   QCOMPARE(b.name, std::string("f"));
   // A single row of comma-separated values, comments and blank lines.
-  const FactorSet c = parseLongRopeCsv("# searched\n\n1.0, 1.5,2\n", "row.csv");
-  QCOMPARE(c.factors, (std::vector<double>{1.0, 1.5, 2.0}));
+  const FactorSet c = parseLongRopeCsv("# searched\n\n1.0, 1.5,2, 2.5\n", "row.csv");
+  QCOMPARE(c.factors, (std::vector<double>{1.0, 1.5, 2.0, 2.5}));
 }
 
 void TestFactorFiles::csvMatrix() {
