@@ -1,5 +1,6 @@
 // The engine against Hugging Face transformers: logits of the hf-tiny fixtures (Llama with GQA,
-// Phi-3 with longrope, short and long inputs) in float32 on CPU, plus RoPE swapping and the NLL.
+// Phi-3 with longrope, Mistral, Qwen2 with q/k/v biases; short and long inputs) in float32 on CPU,
+// plus RoPE swapping and the NLL.
 #include <QtTest>
 #include <algorithm>
 #include <cmath>
@@ -48,7 +49,7 @@ class TestEngine : public QObject {
   void matchesHuggingFace_data() {
     QTest::addColumn<QString>("model");
     QTest::addColumn<QString>("input");
-    for (const char* m : {"llama_default", "phi3_longrope"}) {
+    for (const char* m : {"llama_default", "phi3_longrope", "mistral_default", "qwen2_default"}) {
       for (const char* in : {"reference_short", "reference_long"}) {
         QTest::newRow((std::string(m) + "/" + in).c_str()) << QString(m) << QString(in);
       }

@@ -65,6 +65,29 @@ class TestPerplexity : public QObject {
     QCOMPARE(r.warnings.size(), size_t{2});  // one document, 4 samples asked
   }
 
+  // Every architecture's perplexity is the mean NLL of transformers' logits.
+  void matchesEveryArchitecture_data() {
+    QTest::addColumn<QString>("model");
+    for (const char* m : {"llama_default", "mistral_default", "qwen2_default"}) {
+      QTest::newRow(m) << QString(m);
+    }
+  }
+
+  void matchesEveryArchitecture() {
+    QFETCH(QString, model);
+    const std::string dir = kFixtures + "/" + model.toStdString();
+    perplexity::Params p;
+    p.modelDir = dir;
+    p.data.paths = {dir + "/reference_long.safetensors"};
+    p.lengths = {300};
+    const perplexity::Result r = perplexity::run(p);
+    QVERIFY2(r.valid, r.error.c_str());
+    QCOMPARE(r.results[0].tokens, int64_t{299});
+    const double want = referenceMeanNll(dir + "/reference_long.safetensors", 300);
+    qInfo("%s: ppl %.6f, transformers %.6f", qPrintable(model), r.results[0].ppl, std::exp(want));
+    QVERIFY(std::abs(r.results[0].nll - want) <= 1e-4 * want);
+  }
+
   void slidingWindow() {
     auto p = params({100});
     p.stride = 50;
