@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages RoPE Workbench needs. Idempotent: packages that are
 # already installed are skipped, and nothing is downloaded when all are present.
-# Works as root or through sudo.
+# Works as root or through sudo. dpkg-dev computes the Debian package's dependencies (cpack -G
+# DEB); appstream and desktop-file-utils validate the installed metadata (tests/install).
 set -euo pipefail
 
 packages=(
@@ -12,6 +13,7 @@ packages=(
   libsentencepiece-dev sentencepiece
   xvfb xauth
   bible-kjv python3
+  dpkg-dev appstream desktop-file-utils
 )
 
 missing=()
