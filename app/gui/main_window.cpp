@@ -35,6 +35,11 @@ MainWindow::MainWindow(std::unique_ptr<FileDialogs> dialogs, std::unique_ptr<Rep
     : QMainWindow(parent), m_dialogs(std::move(dialogs)), m_reporter(std::move(reporter)) {
   if (!m_dialogs) m_dialogs = std::make_unique<QtFileDialogs>(this);
   if (!m_reporter) m_reporter = std::make_unique<MessageBoxReporter>(this);
+  m_warnings = std::make_unique<ScopedWarningSink>([this](const std::string& message) {
+    QMetaObject::invokeMethod(
+        this, [this, m = QString::fromStdString(message)] { m_reporter->info("Warning", m); },
+        Qt::QueuedConnection);
+  });
   setWindowIcon(workbenchIcon());
   setAcceptDrops(true);
 

@@ -8,6 +8,7 @@
 
 #include "file_dialogs.h"
 #include "reporter.h"
+#include "util/warnings.h"
 
 class QTabWidget;
 
@@ -64,6 +65,8 @@ class MainWindow : public QMainWindow {
 
   std::unique_ptr<FileDialogs> m_dialogs;
   std::unique_ptr<Reporter> m_reporter;
+  // Core's warnings about the user's files (from any thread), shown by the reporter.
+  std::unique_ptr<ScopedWarningSink> m_warnings;
   WorkbenchDocument* m_doc = nullptr;
   WorkbenchSession* m_session = nullptr;
   WorkbenchActions* m_actions = nullptr;

@@ -14,8 +14,8 @@ using WarningSink = std::function<void(const std::string& message)>;
 // Reports message unless the current sink has already seen it. Thread-safe.
 void warnOnce(const std::string& message);
 
-// Routes warnings to sink while it lives (rope-cli's error stream, the workbench's log).
-// Restores the previous sink on destruction; not meant to be nested across threads.
+// Routes warnings to sink while it lives (rope-cli's error stream, the workbench's window).
+// The newest live sink receives them; sinks may end in any order.
 class ScopedWarningSink {
  public:
   explicit ScopedWarningSink(WarningSink sink);
@@ -27,7 +27,6 @@ class ScopedWarningSink {
   friend void warnOnce(const std::string& message);
   WarningSink m_sink;
   std::set<std::string> m_seen;
-  ScopedWarningSink* m_previous;
 };
 
 }  // namespace rope

@@ -12,6 +12,7 @@
 #include <QTest>
 #include <QUndoStack>
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "factor_editor_panel.h"
 #include "factor_plot.h"
@@ -355,6 +356,27 @@ class TestWidgetGuiWorkbench : public QObject {
     // The model's own LongRoPE factors first, then the standard methods.
     QCOMPARE(doc()->entry(0).set.factors, doc()->model().rope.longFactor);
     QCOMPARE(doc()->setCount(), 6);
+  }
+
+  // A config whose two RoPE blocks disagree opens with rope_scaling's RoPE, as transformers
+  // reads it, and the window says so once.
+  void warnsOfDisagreeingRopeBlocks() {
+    QTemporaryDir dir;
+    const QString source = QString(ROPE_FIXTURES_DIR) + "/hf-tiny/llama_default";
+    for (const char* f : {"config.json", "model.safetensors"}) {
+      QVERIFY(QFile::copy(source + "/" + f, dir.filePath(f)));
+    }
+    auto cfg = nlohmann::json::parse(readFile(dir.filePath("config.json").toStdString()));
+    cfg["rope_scaling"] = {{"rope_type", "linear"}, {"factor", 2.0}};
+    cfg["rope_parameters"]["rope_type"] = "linear";
+    cfg["rope_parameters"]["factor"] = 4.0;
+    writeFileAtomic(dir.filePath("config.json").toStdString(), cfg.dump());
+    m_reporter->infos.clear();
+    m_window->session()->loadModel(dir.path());
+    QCOMPARE(*doc()->model().rope.factor, 2.0);
+    QTRY_COMPARE(m_reporter->infos.size(), 1);
+    QVERIFY2(m_reporter->infos[0].contains("factor 2 (rope_scaling) vs 4 (rope_parameters)"),
+             qPrintable(m_reporter->infos[0]));
   }
 
   // The bundled demo model opens with its LongRoPE search for the 4x target beside the fixed
