@@ -54,8 +54,10 @@ std::string binDTypeOf(const std::string& path, const std::string& given) {
     const std::string sidecar = path + ".json";
     std::error_code ec;
     if (!fs::exists(sidecar, ec)) {
-      throw InputError(path + ": raw token file needs its dtype: give uint16 or uint32, or write "
-                       "a sidecar " + sidecar + " {\"dtype\": \"uint16\"}");
+      throw InputError(path +
+                       ": raw token file needs its dtype: give uint16 or uint32, or write "
+                       "a sidecar " +
+                       sidecar + " {\"dtype\": \"uint16\"}");
     }
     try {
       const auto j = nlohmann::json::parse(readFile(sidecar));
@@ -74,8 +76,8 @@ std::vector<int64_t> readBin(const std::string& path, const std::string& dtype) 
   const std::string bytes = readFile(path);
   const size_t width = dtype == "uint16" ? 2 : 4;
   if (bytes.size() % width != 0) {
-    throw InputError(path + ": " + std::to_string(bytes.size()) + " bytes is not a whole number of " +
-                     dtype + " tokens (wrong dtype?)");
+    throw InputError(path + ": " + std::to_string(bytes.size()) +
+                     " bytes is not a whole number of " + dtype + " tokens (wrong dtype?)");
   }
   std::vector<int64_t> ids(bytes.size() / width);
   for (size_t i = 0; i < ids.size(); ++i) {
@@ -95,7 +97,8 @@ std::vector<int64_t> readBin(const std::string& path, const std::string& dtype) 
 // NumPy .npy v1-v3: magic, version, header length, a Python dict literal, then C-order data.
 std::vector<std::vector<int64_t>> readNpy(const std::string& path) {
   const std::string b = readFile(path);
-  if (b.size() < 10 || b.compare(0, 6, "\x93NUMPY") != 0) throw InputError(path + ": not a .npy file");
+  if (b.size() < 10 || b.compare(0, 6, "\x93NUMPY") != 0)
+    throw InputError(path + ": not a .npy file");
   const int major = static_cast<unsigned char>(b[6]);
   size_t headerLen = 0, offset = 0;
   if (major == 1) {
@@ -148,8 +151,16 @@ std::vector<std::vector<int64_t>> readNpy(const std::string& path) {
       const char* p = b.data() + data + (r * cols + c) * width;
       int64_t v = 0;
       if (width == 1) v = isSigned ? int64_t{static_cast<int8_t>(*p)} : static_cast<uint8_t>(*p);
-      if (width == 2) { uint16_t u; std::memcpy(&u, p, 2); v = isSigned ? int16_t(u) : u; }
-      if (width == 4) { uint32_t u; std::memcpy(&u, p, 4); v = isSigned ? int32_t(u) : int64_t{u}; }
+      if (width == 2) {
+        uint16_t u;
+        std::memcpy(&u, p, 2);
+        v = isSigned ? int16_t(u) : u;
+      }
+      if (width == 4) {
+        uint32_t u;
+        std::memcpy(&u, p, 4);
+        v = isSigned ? int32_t(u) : int64_t{u};
+      }
       if (width == 8) std::memcpy(&v, p, 8);
       docs[r][c] = v;
     }
@@ -161,13 +172,15 @@ std::vector<std::vector<int64_t>> readSafetensorsIds(const std::string& path) {
   const SafetensorsFile f(path);
   const TensorView& t = f.tensor("input_ids");
   if (t.shape.empty() || t.shape.size() > 2) {
-    throw InputError(path + ": input_ids must be [N] or [documents, N], got " + shapeString(t.shape));
+    throw InputError(path + ": input_ids must be [N] or [documents, N], got " +
+                     shapeString(t.shape));
   }
   const std::vector<int64_t> all = t.toInt64s();
   const size_t rows = t.shape.size() == 2 ? t.shape[0] : 1;
   const size_t cols = t.shape.back();
   std::vector<std::vector<int64_t>> docs;
-  for (size_t r = 0; r < rows; ++r) docs.emplace_back(all.begin() + r * cols, all.begin() + (r + 1) * cols);
+  for (size_t r = 0; r < rows; ++r)
+    docs.emplace_back(all.begin() + r * cols, all.begin() + (r + 1) * cols);
   return docs;
 }
 
@@ -264,11 +277,20 @@ TokenDataset loadTokens(const TokenSource& src) {
   for (const auto& path : src.paths) {
     std::vector<std::vector<int64_t>> docs;
     switch (formatOf(path, src.format)) {
-      case TokenFormat::Bin: docs = split(readBin(path, binDTypeOf(path, src.binDType)), src.separatorToken); break;
-      case TokenFormat::Npy: docs = readNpy(path); break;
-      case TokenFormat::Safetensors: docs = readSafetensorsIds(path); break;
-      case TokenFormat::Text: docs = readText(path, src, tokenizer); break;
-      case TokenFormat::Auto: break;
+      case TokenFormat::Bin:
+        docs = split(readBin(path, binDTypeOf(path, src.binDType)), src.separatorToken);
+        break;
+      case TokenFormat::Npy:
+        docs = readNpy(path);
+        break;
+      case TokenFormat::Safetensors:
+        docs = readSafetensorsIds(path);
+        break;
+      case TokenFormat::Text:
+        docs = readText(path, src, tokenizer);
+        break;
+      case TokenFormat::Auto:
+        break;
     }
     if (src.separatorToken >= 0 && formatOf(path, src.format) != TokenFormat::Bin) {
       std::vector<std::vector<int64_t>> parts;

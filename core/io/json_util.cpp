@@ -9,8 +9,8 @@
 namespace rope::json_util {
 namespace {
 
-[[noreturn]] void wrongType(const std::string& source, const std::string& key,
-                            const char* expected, const Json& got) {
+[[noreturn]] void wrongType(const std::string& source, const std::string& key, const char* expected,
+                            const Json& got) {
   throw InputError(source + ": '" + key + "' must be " + expected + ", got " + typeName(got));
 }
 
@@ -52,7 +52,8 @@ std::string typeName(const Json& j) {
   return "null";
 }
 
-std::optional<double> optNumber(const Json& obj, const std::string& key, const std::string& source) {
+std::optional<double> optNumber(const Json& obj, const std::string& key,
+                                const std::string& source) {
   const Json* v = find(obj, key);
   if (!v) return std::nullopt;
   if (!v->is_number()) wrongType(source, key, "a number", *v);
@@ -61,7 +62,8 @@ std::optional<double> optNumber(const Json& obj, const std::string& key, const s
   return d;
 }
 
-std::optional<long long> optInt(const Json& obj, const std::string& key, const std::string& source) {
+std::optional<long long> optInt(const Json& obj, const std::string& key,
+                                const std::string& source) {
   const Json* v = find(obj, key);
   if (!v) return std::nullopt;
   if (v->is_number_integer()) return v->get<long long>();

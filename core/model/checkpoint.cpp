@@ -32,9 +32,10 @@ Checkpoint::Checkpoint(const std::string& folder) {
     std::map<std::string, std::string> placed;
     std::vector<std::string> shards;
     for (const auto& [name, file] : j["weight_map"].items()) {
-      if (!file.is_string()) throw InputError(source + ": weight_map['" + name + "'] must be a file name");
+      if (!file.is_string())
+        throw InputError(source + ": weight_map['" + name + "'] must be a file name");
       const std::string f = file.get<std::string>();
-      if (f.find('/') != std::string::npos || f == ".." ) {
+      if (f.find('/') != std::string::npos || f == "..") {
         throw InputError(source + ": shard '" + f + "' must be a file in the model folder");
       }
       placed[name] = f;
@@ -51,7 +52,8 @@ Checkpoint::Checkpoint(const std::string& folder) {
   } else if (fs::exists(single, ec)) {
     add(single.string());
   } else {
-    throw InputError(folder + ": no model.safetensors or model.safetensors.index.json "
+    throw InputError(folder +
+                     ": no model.safetensors or model.safetensors.index.json "
                      "(only safetensors checkpoints are supported)");
   }
 }

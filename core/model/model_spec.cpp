@@ -144,8 +144,8 @@ void checkWeights(const ModelSpec& spec, const Checkpoint& ckpt) {
   for (const auto& [name, t] : ckpt.tensors()) {
     if (expected.count(name) || endsWith(name, "rotary_emb.inv_freq")) continue;
     if (name == "lm_head.weight" && spec.config.tieWordEmbeddings) continue;
-    throw InputError("tensor " + name + " (shape " + shapeString(t->shape) +
-                     ") is not part of a " + spec.config.architecture + " with this config");
+    throw InputError("tensor " + name + " (shape " + shapeString(t->shape) + ") is not part of a " +
+                     spec.config.architecture + " with this config");
   }
 }
 

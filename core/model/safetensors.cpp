@@ -27,11 +27,11 @@ struct DTypeInfo {
 };
 
 constexpr DTypeInfo kDTypes[] = {
-    {DType::F64, "F64", 8},    {DType::F32, "F32", 4},       {DType::F16, "F16", 2},
-    {DType::BF16, "BF16", 2},  {DType::I64, "I64", 8},       {DType::I32, "I32", 4},
-    {DType::I16, "I16", 2},    {DType::I8, "I8", 1},         {DType::U64, "U64", 8},
-    {DType::U32, "U32", 4},    {DType::U16, "U16", 2},       {DType::U8, "U8", 1},
-    {DType::Bool, "BOOL", 1},  {DType::F8E4M3, "F8_E4M3", 1}, {DType::F8E5M2, "F8_E5M2", 1},
+    {DType::F64, "F64", 8},   {DType::F32, "F32", 4},        {DType::F16, "F16", 2},
+    {DType::BF16, "BF16", 2}, {DType::I64, "I64", 8},        {DType::I32, "I32", 4},
+    {DType::I16, "I16", 2},   {DType::I8, "I8", 1},          {DType::U64, "U64", 8},
+    {DType::U32, "U32", 4},   {DType::U16, "U16", 2},        {DType::U8, "U8", 1},
+    {DType::Bool, "BOOL", 1}, {DType::F8E4M3, "F8_E4M3", 1}, {DType::F8E5M2, "F8_E5M2", 1},
 };
 
 const DTypeInfo& info(DType d) {
@@ -120,13 +120,27 @@ std::vector<int64_t> TensorView::toInt64s() const {
   std::vector<int64_t> out(n);
   for (size_t i = 0; i < n; ++i) {
     switch (dtype) {
-      case DType::I64: out[i] = load<int64_t>(data + 8 * i); break;
-      case DType::I32: out[i] = load<int32_t>(data + 4 * i); break;
-      case DType::I16: out[i] = load<int16_t>(data + 2 * i); break;
-      case DType::I8: out[i] = load<int8_t>(data + i); break;
-      case DType::U32: out[i] = load<uint32_t>(data + 4 * i); break;
-      case DType::U16: out[i] = load<uint16_t>(data + 2 * i); break;
-      case DType::U8: out[i] = data[i]; break;
+      case DType::I64:
+        out[i] = load<int64_t>(data + 8 * i);
+        break;
+      case DType::I32:
+        out[i] = load<int32_t>(data + 4 * i);
+        break;
+      case DType::I16:
+        out[i] = load<int16_t>(data + 2 * i);
+        break;
+      case DType::I8:
+        out[i] = load<int8_t>(data + i);
+        break;
+      case DType::U32:
+        out[i] = load<uint32_t>(data + 4 * i);
+        break;
+      case DType::U16:
+        out[i] = load<uint16_t>(data + 2 * i);
+        break;
+      case DType::U8:
+        out[i] = data[i];
+        break;
       case DType::U64: {
         const uint64_t v = load<uint64_t>(data + 8 * i);
         if (v > static_cast<uint64_t>(INT64_MAX)) {
@@ -194,7 +208,8 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : m_path(path) {
       throw InputError(fail(path, std::string("header is not valid JSON (") + e.what() + ")"));
     }
     if (!header.is_object()) throw InputError(fail(path, "header is not a JSON object"));
-    if (!duplicate.empty()) throw InputError(fail(path, "tensor '" + duplicate + "' appears twice"));
+    if (!duplicate.empty())
+      throw InputError(fail(path, "tensor '" + duplicate + "' appears twice"));
 
     const uint8_t* dataArea = base + 8 + headerLen;
     const uint64_t dataSize = m_size - 8 - headerLen;
@@ -211,7 +226,9 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : m_path(path) {
         continue;
       }
       const std::string where = "tensor " + name;
-      auto bad = [&](const std::string& what) { return InputError(fail(path, where + ": " + what)); };
+      auto bad = [&](const std::string& what) {
+        return InputError(fail(path, where + ": " + what));
+      };
       if (!entry.is_object()) throw bad("entry must be an object");
       auto dt = entry.find("dtype");
       auto sh = entry.find("shape");
@@ -242,8 +259,8 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : m_path(path) {
       }
       const uint64_t begin = (*off)[0].get<uint64_t>();
       const uint64_t end = (*off)[1].get<uint64_t>();
-      if (begin > end) throw bad("data_offsets begin " + std::to_string(begin) + " > end " +
-                                 std::to_string(end));
+      if (begin > end)
+        throw bad("data_offsets begin " + std::to_string(begin) + " > end " + std::to_string(end));
       if (end > dataSize) {
         throw bad("data_offsets end " + std::to_string(end) + " is past the data area of " +
                   std::to_string(dataSize) + " bytes (truncated file?)");
@@ -325,8 +342,8 @@ std::string formatSafetensors(const std::vector<TensorBlob>& tensors,
   if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t offset = 0;
   for (const auto& t : tensors) {
-    if (header.contains(t.name)) throw InputError("safetensors writer: tensor '" + t.name +
-                                                  "' given twice");
+    if (header.contains(t.name))
+      throw InputError("safetensors writer: tensor '" + t.name + "' given twice");
     int64_t n = 1;
     for (int64_t d : t.shape) {
       if (d < 0) throw InputError("safetensors writer: tensor " + t.name + " has a negative dim");

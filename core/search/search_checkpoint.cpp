@@ -125,8 +125,11 @@ std::string formatCheckpoint(const EvolutionParams& params, const State& st) {
   j["screening_scores"] = scoresJson(st.scores.cheap);
   Json hist = Json::array();
   for (const auto& h : st.history) {
-    hist.push_back({{"generation", h.generation}, {"best", score(h.best)}, {"mean", score(h.mean)},
-                    {"evaluations", h.evaluations}, {"best_factors", h.bestFactors}});
+    hist.push_back({{"generation", h.generation},
+                    {"best", score(h.best)},
+                    {"mean", score(h.mean)},
+                    {"evaluations", h.evaluations},
+                    {"best_factors", h.bestFactors}});
   }
   j["history"] = hist;
   j["evaluations"] = st.evaluations;
@@ -158,9 +161,9 @@ State parseCheckpoint(const EvolutionParams& params, const std::string& text,
   }
   for (auto it = expected.begin(); it != expected.end(); ++it) {
     if (!got.contains(it.key()) || got[it.key()] != it.value()) {
-      throw InputError(source + ": the checkpoint was made with another '" + it.key() +
-                       "' (" + (got.contains(it.key()) ? got[it.key()].dump() : "missing") +
-                       ", now " + it.value().dump() + ")");
+      throw InputError(source + ": the checkpoint was made with another '" + it.key() + "' (" +
+                       (got.contains(it.key()) ? got[it.key()].dump() : "missing") + ", now " +
+                       it.value().dump() + ")");
     }
   }
   try {
