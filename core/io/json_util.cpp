@@ -21,6 +21,26 @@ const Json* find(const Json& obj, const std::string& key) {
   return &*it;
 }
 
+// v as a long long when it is an integer that fits one; 4096.0 counts (an integer written as a
+// float). An unsigned above LLONG_MAX must not go through get<long long>(), which wraps.
+std::optional<long long> integerValue(const Json& v) {
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<unsigned long long>();
+    if (u > static_cast<unsigned long long>(std::numeric_limits<long long>::max())) {
+      return std::nullopt;
+    }
+    return static_cast<long long>(u);
+  }
+  if (v.is_number_integer()) return v.get<long long>();
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) {
+      return static_cast<long long>(d);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Json parse(const std::string& text, const std::string& source) {
@@ -66,15 +86,35 @@ std::optional<long long> optInt(const Json& obj, const std::string& key,
                                 const std::string& source) {
   const Json* v = find(obj, key);
   if (!v) return std::nullopt;
-  if (v->is_number_integer()) return v->get<long long>();
-  // 4096.0 is an integer written as a float; accept it.
-  if (v->is_number_float()) {
-    const double d = v->get<double>();
-    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) {
-      return static_cast<long long>(d);
-    }
-  }
+  if (auto i = integerValue(*v)) return i;
+  if (v->is_number_integer())
+    throw InputError(source + ": '" + key + "' is too large: " + v->dump());
   wrongType(source, key, "an integer", *v);
+}
+
+long long intIn(const Json& v, const std::string& what, const std::string& source, long long lo,
+                long long hi) {
+  const auto i = integerValue(v);
+  if (!i || *i < lo || *i > hi) {
+    throw InputError(source + ": " + what + " must be an integer from " + std::to_string(lo) +
+                     " to " + std::to_string(hi) + ", got " +
+                     (v.is_number() ? v.dump() : typeName(v)));
+  }
+  return *i;
+}
+
+std::optional<long long> optIntIn(const Json& obj, const std::string& key,
+                                  const std::string& source, long long lo, long long hi) {
+  const Json* v = find(obj, key);
+  if (!v) return std::nullopt;
+  return intIn(*v, "'" + key + "'", source, lo, hi);
+}
+
+long long requireIntIn(const Json& obj, const std::string& key, const std::string& source,
+                       long long lo, long long hi) {
+  auto v = optIntIn(obj, key, source, lo, hi);
+  if (!v) throw InputError(source + ": missing key '" + key + "'");
+  return *v;
 }
 
 std::optional<bool> optBool(const Json& obj, const std::string& key, const std::string& source) {

@@ -30,6 +30,15 @@ std::optional<std::vector<double>> optNumbers(const Json& obj, const std::string
 double requireNumber(const Json& obj, const std::string& key, const std::string& source);
 long long requireInt(const Json& obj, const std::string& key, const std::string& source);
 std::string requireString(const Json& obj, const std::string& key, const std::string& source);
+// An integer from lo to hi inclusive: "SOURCE: 'key' must be an integer from LO to HI, got V".
+// The checked way to turn a JSON number into an int (a bare get<int>() wraps or is UB).
+std::optional<long long> optIntIn(const Json& obj, const std::string& key,
+                                  const std::string& source, long long lo, long long hi);
+long long requireIntIn(const Json& obj, const std::string& key, const std::string& source,
+                       long long lo, long long hi);
+// The same for a JSON value that is not under a key (a list element); what names it.
+long long intIn(const Json& v, const std::string& what, const std::string& source, long long lo,
+                long long hi);
 // An int that must fit an int and be > 0.
 int requirePositiveInt(const Json& obj, const std::string& key, const std::string& source);
 std::optional<int> optPositiveInt(const Json& obj, const std::string& key,

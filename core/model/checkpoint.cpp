@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <set>
 
+#include "io/json_util.h"
 #include "util/error.h"
-#include "util/files.h"
 
 namespace rope {
 
@@ -20,12 +19,8 @@ Checkpoint::Checkpoint(const std::string& folder) {
   const fs::path index = dir / "model.safetensors.index.json";
   if (fs::exists(index, ec)) {
     const std::string source = index.string();
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(readFile(source));
-    } catch (const nlohmann::json::parse_error& e) {
-      throw InputError(source + ": not valid JSON (" + e.what() + ")");
-    }
+    // json_util turns every nlohmann error (a number like 1e999, too) into an InputError.
+    const json_util::Json j = json_util::parseFile(source);
     if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object()) {
       throw InputError(source + ": 'weight_map' must be an object {tensor: file}");
     }

@@ -84,14 +84,23 @@ std::string shapeString(const std::vector<int64_t>& shape) {
 }
 
 int64_t TensorView::numel() const {
+  // An empty tensor may have huge other dims ([2^32, 2^32, 0] is valid): zero first, and a
+  // checked product for views that were not made by SafetensorsFile.
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape) {
+    if (d < 0 || __builtin_mul_overflow(n, d, &n)) {
+      throw InputError("tensor " + name + ": shape " + shapeString(shape) +
+                       " has no valid element count");
+    }
+  }
   return n;
 }
 
 std::vector<float> TensorView::toFloats() const {
   const size_t n = static_cast<size_t>(numel());
   std::vector<float> out(n);
+  if (n == 0) return out;  // memcpy from or to nullptr is undefined even for 0 bytes
   switch (dtype) {
     case DType::F32:
       std::memcpy(out.data(), data, n * 4);
@@ -204,7 +213,8 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : m_path(path) {
     nlohmann::json header;
     try {
       header = nlohmann::json::parse(text, onKey);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+      // parse_error, and out_of_range for a number beyond a double ("1e999").
       throw InputError(fail(path, std::string("header is not valid JSON (") + e.what() + ")"));
     }
     if (!header.is_object()) throw InputError(fail(path, "header is not a JSON object"));
