@@ -1,14 +1,15 @@
 #include "data/token_data.h"
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <memory>
-#include <nlohmann/json.hpp>
-#include <regex>
 #include <sstream>
 
 #include "data/tokenizer.h"
+#include "io/json_util.h"
 #include "model/safetensors.h"
 #include "util/error.h"
 #include "util/files.h"
@@ -59,12 +60,7 @@ std::string binDTypeOf(const std::string& path, const std::string& given) {
                        "a sidecar " +
                        sidecar + " {\"dtype\": \"uint16\"}");
     }
-    try {
-      const auto j = nlohmann::json::parse(readFile(sidecar));
-      dtype = j.at("dtype").get<std::string>();
-    } catch (const nlohmann::json::exception& e) {
-      throw InputError(sidecar + ": needs {\"dtype\": \"uint16\" | \"uint32\"} (" + e.what() + ")");
-    }
+    dtype = json_util::requireString(json_util::parseFile(sidecar), "dtype", sidecar);
   }
   if (dtype != "uint16" && dtype != "uint32") {
     throw InputError(path + ": raw token dtype must be uint16 or uint32, got '" + dtype + "'");
@@ -94,6 +90,84 @@ std::vector<int64_t> readBin(const std::string& path, const std::string& dtype) 
   return ids;
 }
 
+// The dict literal of a .npy header, e.g. {'descr': '<i8', 'fortran_order': False,
+// 'shape': (3, 128), }. Parsed by hand in one pass: std::regex recursed per character and
+// overflowed the stack on a long shape tuple.
+struct NpyHeader {
+  std::string descr;
+  bool fortranOrder = false;
+  bool hasShape = false;
+  std::vector<uint64_t> shape;
+};
+
+NpyHeader parseNpyHeader(const std::string& h, const std::string& path) {
+  size_t i = 0;
+  auto bad = [&](const std::string& what) {
+    return InputError(path + ": .npy header: " + what + " at byte " + std::to_string(i));
+  };
+  auto peek = [&]() -> char {
+    while (i < h.size() && std::isspace(static_cast<unsigned char>(h[i]))) ++i;
+    return i < h.size() ? h[i] : '\0';
+  };
+  auto expect = [&](char c) {
+    if (peek() != c) throw bad(std::string("expected '") + c + "'");
+    ++i;
+  };
+  auto quoted = [&] {
+    const char q = peek();
+    if (q != '\'' && q != '"') throw bad("expected a quoted string");
+    const size_t end = h.find(q, ++i);
+    if (end == std::string::npos) throw bad("unterminated string");
+    std::string text = h.substr(i, end - i);
+    i = end + 1;
+    return text;
+  };
+  NpyHeader out;
+  expect('{');
+  while (peek() != '}') {
+    const std::string key = quoted();
+    expect(':');
+    if (key == "descr") {
+      out.descr = quoted();
+    } else if (key == "fortran_order") {
+      peek();
+      const size_t b = i;
+      while (i < h.size() && std::isalpha(static_cast<unsigned char>(h[i]))) ++i;
+      const std::string word = h.substr(b, i - b);
+      if (word != "True" && word != "False") throw bad("'fortran_order' must be True or False");
+      out.fortranOrder = word == "True";
+    } else if (key == "shape") {
+      expect('(');
+      out.hasShape = true;
+      while (peek() != ')') {
+        uint64_t v = 0;
+        const auto r = std::from_chars(h.data() + i, h.data() + h.size(), v);
+        if (r.ec == std::errc::result_out_of_range) throw bad("shape entry too large");
+        if (r.ec != std::errc()) throw bad("shape entries must be non-negative integers");
+        i = static_cast<size_t>(r.ptr - h.data());
+        if (i < h.size() && h[i] == 'L') ++i;  // Python 2 wrote longs as 3L
+        out.shape.push_back(v);
+        if (peek() == ',') {
+          ++i;
+        } else if (peek() != ')') {
+          throw bad("expected ',' or ')' in the shape");
+        }
+      }
+      ++i;
+    } else {
+      throw bad("unknown key '" + key + "' (numpy writes descr, fortran_order, shape)");
+    }
+    if (peek() == ',') {
+      ++i;
+    } else if (peek() != '}') {
+      throw bad("expected ',' or '}'");
+    }
+  }
+  if (out.descr.empty()) throw InputError(path + ": .npy header has no dtype ('descr')");
+  if (!out.hasShape) throw InputError(path + ": .npy header has no shape");
+  return out;
+}
+
 // NumPy .npy v1-v3: magic, version, header length, a Python dict literal, then C-order data.
 std::vector<std::vector<int64_t>> readNpy(const std::string& path) {
   const std::string b = readFile(path);
@@ -114,39 +188,47 @@ std::vector<std::vector<int64_t>> readNpy(const std::string& path) {
     throw InputError(path + ": unsupported .npy version " + std::to_string(major));
   }
   if (offset + headerLen > b.size()) throw InputError(path + ": truncated .npy header");
-  const std::string header = b.substr(offset, headerLen);
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([<|>]?)([uif])(\d))"))) {
-    throw InputError(path + ": .npy header has no dtype");
+  const NpyHeader header = parseNpyHeader(b.substr(offset, headerLen), path);
+
+  // descr: byte order (< little, > big, | not applicable, = native), kind, width in bytes.
+  std::string dtype = header.descr;
+  char order = '=';
+  if (std::string("<>|=").find(dtype[0]) != std::string::npos) {
+    order = dtype[0];
+    dtype.erase(0, 1);
   }
-  if (m[1] == ">") throw InputError(path + ": big-endian .npy is not supported");
-  if (m[2] == "f") throw InputError(path + ": .npy holds floats, token ids must be integers");
-  const bool isSigned = m[2] == "i";
-  const size_t width = std::stoul(m[3]);
-  if (width != 1 && width != 2 && width != 4 && width != 8) {
-    throw InputError(path + ": unsupported integer width " + std::to_string(width));
+  const char kind = dtype.empty() ? '?' : dtype[0];
+  const std::string widthText = dtype.empty() ? "" : dtype.substr(1);
+  if (kind == 'f') throw InputError(path + ": .npy holds floats, token ids must be integers");
+  if ((kind != 'i' && kind != 'u') ||
+      (widthText != "1" && widthText != "2" && widthText != "4" && widthText != "8")) {
+    throw InputError(path + ": .npy dtype '" + header.descr +
+                     "' is not supported (integers of 1, 2, 4 or 8 bytes)");
   }
-  if (std::regex_search(header, std::regex(R"('fortran_order'\s*:\s*True)"))) {
+  const bool isSigned = kind == 'i';
+  const size_t width = static_cast<size_t>(widthText[0] - '0');
+  if (order == '>' && width > 1) throw InputError(path + ": big-endian .npy is not supported");
+  if (header.fortranOrder) {
     throw InputError(path + ": Fortran-order .npy is not supported (save with C order)");
   }
-  if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))"))) {
-    throw InputError(path + ": .npy header has no shape");
+  const auto& shape = header.shape;
+  if (shape.empty() || shape.size() > 2) {
+    throw InputError(path + ": .npy must be 1-D or 2-D, the shape has " +
+                     std::to_string(shape.size()) + " dimensions");
   }
-  std::vector<size_t> shape;
-  std::stringstream dims(m[1].str());
-  for (std::string d; std::getline(dims, d, ',');) {
-    d.erase(std::remove_if(d.begin(), d.end(), ::isspace), d.end());
-    if (!d.empty()) shape.push_back(std::stoull(d));
-  }
-  if (shape.empty() || shape.size() > 2) throw InputError(path + ": .npy must be 1-D or 2-D");
   const size_t rows = shape.size() == 2 ? shape[0] : 1;
   const size_t cols = shape.back();
+  // No tokens: a huge other dimension must neither allocate nor loop.
+  if (rows == 0 || cols == 0) return {};
   const size_t data = offset + headerLen;
-  if (b.size() - data < rows * cols * width) {
-    throw InputError(path + ": .npy data is shorter than its shape says (truncated?)");
+  // rows * cols * width <= available, by division so that a huge shape cannot wrap around.
+  if (cols > (b.size() - data) / width / rows) {
+    throw InputError(path + ": .npy data is shorter than its shape (" + std::to_string(rows) +
+                     ", " + std::to_string(cols) + ") says (truncated?)");
   }
-  std::vector<std::vector<int64_t>> docs(rows, std::vector<int64_t>(cols));
+  std::vector<std::vector<int64_t>> docs(rows);
   for (size_t r = 0; r < rows; ++r) {
+    docs[r].resize(cols);
     for (size_t c = 0; c < cols; ++c) {
       const char* p = b.data() + data + (r * cols + c) * width;
       int64_t v = 0;
@@ -175,6 +257,9 @@ std::vector<std::vector<int64_t>> readSafetensorsIds(const std::string& path) {
     throw InputError(path + ": input_ids must be [N] or [documents, N], got " +
                      shapeString(t.shape));
   }
+  // Checked before the rows are made: [2^63-1, 0] is a valid header but 2^63 empty documents.
+  if (t.numel() == 0)
+    throw InputError(path + ": input_ids is empty, shape " + shapeString(t.shape));
   const std::vector<int64_t> all = t.toInt64s();
   const size_t rows = t.shape.size() == 2 ? t.shape[0] : 1;
   const size_t cols = t.shape.back();
