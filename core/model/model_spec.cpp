@@ -1,14 +1,22 @@
 #include "model/model_spec.h"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
+#include <limits>
 #include <set>
 
+#include "io/json_util.h"
 #include "util/error.h"
 #include "util/files.h"
 
 namespace rope {
 namespace {
+
+using json_util::Json;
+namespace ju = json_util;
+
+// Far above any released model (Llama 3.1 405B has 126 layers), low enough that the per-layer
+// tables of a corrupt config (2^31 - 1 layers) are not gigabytes.
+constexpr int kMaxLayers = 4096;
 
 bool endsWith(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
@@ -16,20 +24,18 @@ bool endsWith(const std::string& s, const std::string& tail) {
 
 // HF: layer_types when given; Qwen2 slides only with use_sliding_window and from layer
 // max_window_layers on; Mistral and Phi-3 slide in every layer when sliding_window is set.
-std::vector<int> slidingWindows(const nlohmann::json& cfg, const ModelConfig& m,
-                                const std::string& source) {
+// The keys go through json_util: a wrong type (null, "x", 1e300) is an InputError, never a
+// json exception or a float cast out of range.
+std::vector<int> slidingWindows(const Json& cfg, const ModelConfig& m, const std::string& source) {
   std::vector<int> w(m.numLayers, 0);
   const bool slides = m.architecture != "LlamaForCausalLM";
-  int window = 0;
-  if (auto it = cfg.find("sliding_window"); it != cfg.end() && !it->is_null()) {
-    if (!it->is_number_integer() || it->get<long long>() <= 0) {
-      throw InputError(source + ": 'sliding_window' must be a positive integer or null");
-    }
-    window = static_cast<int>(std::min<long long>(it->get<long long>(), 1 << 30));
-  }
+  constexpr long long kIntMax = std::numeric_limits<int>::max();
+  // A window beyond any context is full attention; the cap leaves room for position sums.
+  const int window = static_cast<int>(
+      std::min(ju::optIntIn(cfg, "sliding_window", source, 1, kIntMax).value_or(0), 1LL << 30));
   if (!slides || window == 0) return w;
   if (auto lt = cfg.find("layer_types"); lt != cfg.end() && lt->is_array()) {
-    if (static_cast<int>(lt->size()) != m.numLayers) {
+    if (lt->size() != static_cast<size_t>(m.numLayers)) {
       throw InputError(source + ": 'layer_types' has " + std::to_string(lt->size()) +
                        " entries, num_hidden_layers is " + std::to_string(m.numLayers));
     }
@@ -39,12 +45,12 @@ std::vector<int> slidingWindows(const nlohmann::json& cfg, const ModelConfig& m,
     return w;
   }
   if (m.architecture == "Qwen2ForCausalLM") {
-    const bool use = cfg.value("use_sliding_window", false);
-    const int from = cfg.value("max_window_layers", 28);
+    const bool use = ju::optBool(cfg, "use_sliding_window", source).value_or(false);
+    const long long from = ju::optIntIn(cfg, "max_window_layers", source, 0, kIntMax).value_or(28);
     for (int l = 0; l < m.numLayers; ++l) w[l] = (use && l >= from) ? window : 0;
     return w;
   }
-  const bool use = cfg.value("use_sliding_window", true);
+  const bool use = ju::optBool(cfg, "use_sliding_window", source).value_or(true);
   for (int l = 0; l < m.numLayers; ++l) w[l] = use ? window : 0;
   return w;
 }
@@ -68,7 +74,11 @@ ModelSpec parseModelSpec(const std::string& text, const std::string& source) {
     throw InputError(source + ": architecture '" + m.architecture +
                      "' is not supported (supported: " + list + ")");
   }
-  const nlohmann::json cfg = nlohmann::json::parse(text);  // parseModelConfig validated it
+  if (m.numLayers > kMaxLayers) {
+    throw InputError(source + ": 'num_hidden_layers' is " + std::to_string(m.numLayers) +
+                     "; at most " + std::to_string(kMaxLayers) + " layers are supported");
+  }
+  const Json cfg = ju::parse(text, source);  // parseModelConfig validated it
   s.fusedQkv = s.fusedGateUp = m.architecture == "Phi3ForCausalLM";
   s.qkvBias = m.architecture == "Qwen2ForCausalLM" ||
               (m.architecture == "LlamaForCausalLM" && m.attentionBias);
