@@ -17,6 +17,7 @@ namespace ju = json_util;
 
 constexpr const char* kTag = "rope-workbench-search-checkpoint";
 constexpr int kVersion = 1;
+constexpr long long kIntMax = std::numeric_limits<int>::max();
 
 // Scores may be +inf (a candidate whose perplexity overflowed); JSON has no inf.
 Json score(double v) { return std::isfinite(v) ? Json(v) : Json("inf"); }
@@ -63,23 +64,36 @@ Json genomeJson(const Genome& g) {
   return j;
 }
 
+// The largest grid index of [lo, hi] in steps (as the search computes it).
+long long gridSize(double lo, double hi, double step) { return std::llround((hi - lo) / step); }
+
+// A genome of the checkpoint, checked against the space: the search indexes nHatChoices with
+// n_hat and draws between neighbouring k, so an index off the grid or a decreasing curve in a
+// corrupt file would read out of bounds or divide by zero later.
 Genome genomeFrom(const Json& j, const EvolutionParams& p, const std::string& source) {
   if (!j.is_object()) throw InputError(source + ": a population entry must be an object");
   Genome g;
   auto k = j.find("k");
   if (k == j.end() || !k->is_array()) throw InputError(source + ": population entry without 'k'");
+  const long long maxK = gridSize(p.space.lambdaMin, p.space.lambdaMax, p.space.step);
   for (const auto& v : *k) {
-    if (!v.is_number_integer()) throw InputError(source + ": grid indices must be integers");
-    g.k.push_back(v.get<int>());
+    const long long lo = g.k.empty() ? 0 : g.k.back();  // monotone non-decreasing
+    g.k.push_back(static_cast<int>(ju::intIn(v, "a grid index in 'k'", source, lo, maxK)));
   }
   if (static_cast<int>(g.k.size()) != p.space.pairs) {
     throw InputError(source + ": a genome has " + std::to_string(g.k.size()) + " pairs, expected " +
                      std::to_string(p.space.pairs));
   }
-  g.nHat = static_cast<int>(ju::requireInt(j, "n_hat", source));
-  g.attention = static_cast<int>(ju::requireInt(j, "attention", source));
+  const long long maxNHat =
+      p.space.searchNHat ? static_cast<long long>(p.space.nHatChoices.size()) - 1 : 0;
+  g.nHat = static_cast<int>(ju::requireIntIn(j, "n_hat", source, 0, maxNHat));
+  const long long maxAttention =
+      p.space.searchAttention
+          ? gridSize(p.space.attentionMin, p.space.attentionMax, p.space.attentionStep)
+          : -1;
+  g.attention = static_cast<int>(ju::requireIntIn(j, "attention", source, -1, maxAttention));
   g.fitness = readScore(j.at("fitness"), source);
-  g.generation = static_cast<int>(ju::requireInt(j, "generation", source));
+  g.generation = static_cast<int>(ju::requireIntIn(j, "generation", source, 0, kIntMax));
   g.origin = ju::requireString(j, "origin", source);
   return g;
 }
@@ -95,6 +109,74 @@ std::map<std::string, double> scoresFrom(const Json& j, const std::string& sourc
   std::map<std::string, double> m;
   for (auto it = j.begin(); it != j.end(); ++it) m[it.key()] = readScore(it.value(), source);
   return m;
+}
+
+const Json& listAt(const Json& j, const std::string& key, const std::string& source) {
+  auto it = j.find(key);
+  if (it == j.end()) throw InputError(source + ": missing key '" + key + "'");
+  if (!it->is_array()) {
+    throw InputError(source + ": '" + key + "' must be a list, got " + ju::typeName(*it));
+  }
+  return *it;
+}
+
+State parseCheckpointJson(const EvolutionParams& params, const Json& j, const std::string& source) {
+  if (!j.is_object() || ju::optString(j, "format", source) != std::string(kTag)) {
+    throw InputError(source + ": not a search checkpoint");
+  }
+  const long long version = ju::requireInt(j, "version", source);
+  if (version != kVersion) {
+    throw InputError(source + ": checkpoint version " + std::to_string(version) +
+                     " is not supported");
+  }
+  auto search = j.find("search");
+  if (search == j.end()) {
+    throw InputError(source + ": missing key 'search' (the parameters of the search)");
+  }
+  if (!search->is_object()) {
+    throw InputError(source + ": 'search' must be an object, got " + ju::typeName(*search));
+  }
+  const Json& got = *search;
+  const auto fingerprint = ju::optString(got, "fingerprint", source);
+  if (fingerprint.value_or("") != params.fingerprint) {
+    throw InputError(source + ": the checkpoint belongs to another search (" +
+                     fingerprint.value_or("?") + "), not to " + params.fingerprint);
+  }
+  const Json expected = spaceJson(params);
+  for (auto it = expected.begin(); it != expected.end(); ++it) {
+    if (!got.contains(it.key()) || got[it.key()] != it.value()) {
+      throw InputError(source + ": the checkpoint was made with another '" + it.key() + "' (" +
+                       (got.contains(it.key()) ? got[it.key()].dump() : "missing") + ", now " +
+                       it.value().dump() + ")");
+    }
+  }
+  State st;
+  st.generation = static_cast<int>(ju::requireIntIn(j, "generation", source, 0, kIntMax));
+  st.rng = ju::requireString(j, "rng", source);
+  for (const auto& g : listAt(j, "population", source)) {
+    st.population.push_back(genomeFrom(g, params, source));
+  }
+  for (const auto& s : listAt(j, "seen", source)) {
+    if (!s.is_string()) throw InputError(source + ": 'seen' must hold genome keys (strings)");
+    st.seen.insert(s.get<std::string>());
+  }
+  st.scores.full = scoresFrom(j.at("scores"), source);
+  st.scores.cheap = scoresFrom(j.at("screening_scores"), source);
+  for (const auto& h : listAt(j, "history", source)) {
+    GenerationSummary s;
+    s.generation = static_cast<int>(ju::requireIntIn(h, "generation", source, 0, kIntMax));
+    s.best = readScore(h.at("best"), source);
+    s.mean = readScore(h.at("mean"), source);
+    s.evaluations = static_cast<int>(ju::requireIntIn(h, "evaluations", source, 0, kIntMax));
+    s.bestFactors = ju::numbers(h.at("best_factors"), "'best_factors'", source);
+    st.history.push_back(std::move(s));
+  }
+  st.evaluations = static_cast<int>(ju::requireIntIn(j, "evaluations", source, 0, kIntMax));
+  st.screenings = static_cast<int>(ju::requireIntIn(j, "screenings", source, 0, kIntMax));
+  std::istringstream rngText(st.rng);
+  std::mt19937_64 probe;
+  if (!(rngText >> probe)) throw InputError(source + ": corrupt random generator state");
+  return st;
 }
 
 }  // namespace
@@ -145,50 +227,10 @@ State parseCheckpoint(const EvolutionParams& params, const std::string& text,
   } catch (const InputError& e) {
     throw InputError("checkpoint " + std::string(e.what()) + " (corrupt; it was not changed)");
   }
-  if (!j.is_object() || ju::optString(j, "format", source) != std::string(kTag)) {
-    throw InputError(source + ": not a search checkpoint");
-  }
-  if (ju::requireInt(j, "version", source) != kVersion) {
-    throw InputError(source + ": checkpoint version " +
-                     std::to_string(ju::requireInt(j, "version", source)) + " is not supported");
-  }
-  const Json expected = spaceJson(params);
-  const Json& got = j.at("search");
-  if (got.value("fingerprint", "") != params.fingerprint) {
-    throw InputError(source + ": the checkpoint belongs to another search (" +
-                     got.value("fingerprint", std::string("?")) + "), not to " +
-                     params.fingerprint);
-  }
-  for (auto it = expected.begin(); it != expected.end(); ++it) {
-    if (!got.contains(it.key()) || got[it.key()] != it.value()) {
-      throw InputError(source + ": the checkpoint was made with another '" + it.key() + "' (" +
-                       (got.contains(it.key()) ? got[it.key()].dump() : "missing") + ", now " +
-                       it.value().dump() + ")");
-    }
-  }
+  // Every key below is read through json_util or checked first; the catch is the backstop that
+  // keeps a json exception from escaping as anything but an InputError.
   try {
-    State st;
-    st.generation = static_cast<int>(ju::requireInt(j, "generation", source));
-    st.rng = ju::requireString(j, "rng", source);
-    for (const auto& g : j.at("population")) st.population.push_back(genomeFrom(g, params, source));
-    for (const auto& s : j.at("seen")) st.seen.insert(s.get<std::string>());
-    st.scores.full = scoresFrom(j.at("scores"), source);
-    st.scores.cheap = scoresFrom(j.at("screening_scores"), source);
-    for (const auto& h : j.at("history")) {
-      GenerationSummary s;
-      s.generation = h.at("generation").get<int>();
-      s.best = readScore(h.at("best"), source);
-      s.mean = readScore(h.at("mean"), source);
-      s.evaluations = h.at("evaluations").get<int>();
-      s.bestFactors = h.at("best_factors").get<std::vector<double>>();
-      st.history.push_back(std::move(s));
-    }
-    st.evaluations = static_cast<int>(ju::requireInt(j, "evaluations", source));
-    st.screenings = static_cast<int>(ju::requireInt(j, "screenings", source));
-    std::istringstream rngText(st.rng);
-    std::mt19937_64 probe;
-    if (!(rngText >> probe)) throw InputError(source + ": corrupt random generator state");
-    return st;
+    return parseCheckpointJson(params, j, source);
   } catch (const Json::exception& e) {
     throw InputError(source + ": corrupt checkpoint (" + std::string(e.what()) + ")");
   }
