@@ -165,19 +165,33 @@ constexpr const char* kCsvLayoutNHat = "# layout: n_hat, factors";
 
 bool isCount(double v) { return v >= 0 && v <= 1e9 && v == std::floor(v); }
 
-// LongRoPE's dim_mono_n layout puts n_hat before the d/2 factors: an odd count (real rotary
-// dims give an even number of pairs) led by a whole number, the same in every row. Returns
-// n_hat and strips it, or returns -1 and leaves the rows alone.
-int takeNHat(std::vector<std::vector<double>>& rows) {
-  const bool column = rows.front().size() == 1 && rows.size() > 1;
-  if (column) {
-    if (rows.size() < 3 || rows.size() % 2 == 0 || !isCount(rows.front()[0])) return -1;
-    const int nHat = static_cast<int>(rows.front()[0]);
-    rows.erase(rows.begin());
-    return nHat;
-  }
+bool isColumn(const std::vector<std::vector<double>>& rows) {
+  return rows.front().size() == 1 && rows.size() > 1;
+}
+
+// LongRoPE's dim_mono_n layout puts n_hat before the d/2 factors. Without a layout line the
+// file is taken to be in it when the count is odd (real rotary dims give an even number of
+// pairs) and the first value is a whole number that cannot start a factor curve: 0, or more
+// than the value after it (n_hat 4 before a first factor of 1).
+bool looksLikeNHat(const std::vector<std::vector<double>>& rows) {
+  const bool column = isColumn(rows);
+  const size_t count = column ? rows.size() : rows.front().size();
   const double first = rows.front()[0];
-  if (rows.front().size() < 3 || rows.front().size() % 2 == 0 || !isCount(first)) return -1;
+  if (count < 3 || count % 2 == 0 || !isCount(first)) return false;
+  const double next = column ? rows[1][0] : rows.front()[1];
+  return first == 0 || first > next;
+}
+
+// Strips n_hat (the first value, or every row's first value, all the same whole number) and
+// returns it; -1, rows untouched, when the rows do not hold one.
+int takeNHat(std::vector<std::vector<double>>& rows) {
+  const double first = rows.front()[0];
+  if (!isCount(first)) return -1;
+  if (isColumn(rows)) {
+    rows.erase(rows.begin());
+    return static_cast<int>(first);
+  }
+  if (rows.front().size() < 2) return -1;
   for (const auto& r : rows) {
     if (r[0] != first) return -1;
   }
@@ -228,14 +242,12 @@ FactorSet parseLongRopeCsv(const std::string& text, const std::string& source) {
   FactorSet s;
   s.name = stem(source);
   s.method = "longrope";
-  if (layoutHasNHat.value_or(true)) {
-    const int nHat = takeNHat(rows);
-    if (layoutHasNHat && nHat < 0) {
-      throw InputError(source +
-                       ": the file says it starts with n_hat, but its first value is "
-                       "not a whole number before an even count of factors");
+  if (layoutHasNHat.value_or(looksLikeNHat(rows))) {
+    s.nHat = takeNHat(rows);
+    if (s.nHat < 0) {
+      throw InputError(source + ": the file says it starts with n_hat, but its rows do not "
+                       "start with the same whole number before the factors");
     }
-    s.nHat = std::max(0, nHat);
   }
   if (rows.front().size() == 1) {
     for (const auto& r : rows) s.factors.push_back(r[0]);

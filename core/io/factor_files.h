@@ -36,10 +36,10 @@ std::vector<FactorSet> readFactorFiles(const std::string& path);
 
 // Text forms, used by the writers and the tests. source names the text in messages.
 // A CSV whose values per row (or whose single column) are odd in count and led by the same
-// whole number is LongRoPE's dim_mono_n layout: that number is n_hat. (A plain file of an odd
-// number of pairs whose first factor is whole would read the same way; no real rotary dim
-// gives an odd number of pairs.) The files this project writes say their layout on a first
-// comment line, which the reader follows instead of guessing.
+// whole number that cannot start a factor curve (0, or more than the next value) is
+// LongRoPE's dim_mono_n layout: that number is n_hat. A file led by n_hat 1 before a factor of
+// 1 or more reads as plain factors (one too many for the model, which says so). The files this
+// project writes say their layout on a first comment line, which the reader follows.
 FactorSet parseLongRopeCsv(const std::string& text, const std::string& source);
 // withNHat: the dim_mono_n layout (n_hat on the first line, or leading each layer's row).
 std::string formatLongRopeCsv(const FactorSet& set, std::vector<std::string>* warnings,

@@ -232,6 +232,11 @@ class TestConfigSemantics : public QObject {
     QCOMPARE(scale.factors.back(), 2.789999961853027);
     QCOMPARE(scale.nHat, 0);
 
+    // Three plain factors led by a whole number stay three factors; n_hat 1 before a factor of
+    // 1 cannot be told from a factor.
+    QCOMPARE(parseLongRopeCsv("1.0\n2.0\n3.0\n", "plain.csv").factors.size(), size_t{3});
+    QCOMPARE(parseLongRopeCsv("1,1,1.5\n", "one.csv").nHat, 0);
+
     // n_hat leading every layer's row.
     const FactorSet rows = parseLongRopeCsv("4,1,1.5,2,2.5\n4,1,1.25,2,3\n", "n.csv");
     QCOMPARE(rows.nHat, 4);
