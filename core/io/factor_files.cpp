@@ -245,7 +245,8 @@ FactorSet parseLongRopeCsv(const std::string& text, const std::string& source) {
   if (layoutHasNHat.value_or(looksLikeNHat(rows))) {
     s.nHat = takeNHat(rows);
     if (s.nHat < 0) {
-      throw InputError(source + ": the file says it starts with n_hat, but its rows do not "
+      throw InputError(source +
+                       ": the file says it starts with n_hat, but its rows do not "
                        "start with the same whole number before the factors");
     }
   }
