@@ -27,6 +27,20 @@ struct Shim {
   void (*piece)(void*, int, char*, size_t) = nullptr;  // optional (older modules lack it)
 };
 
+// AddressSanitizer refuses RTLD_DEEPBIND (github.com/google/sanitizers/issues/611). A
+// -DROPE_SANITIZE build loads the module without it, sharing LibTorch's protobuf: loaded after
+// LibTorch and of the same version on Debian 12, that works (tests/sanitizers/README.md).
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ROPE_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(ROPE_ASAN)
+constexpr int kDeepBind = 0;
+#else
+constexpr int kDeepBind = RTLD_DEEPBIND;
+#endif
+
 const Shim& shim() {
   static const Shim s = [] {
     Shim s;
@@ -37,7 +51,7 @@ const Shim& shim() {
           "rebuild, or give pre-tokenized .bin/.npy/.safetensors data)";
       return s;
     }
-    s.lib = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    s.lib = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | kDeepBind);
     if (!s.lib) {
       s.error = std::string("cannot load the SentencePiece module: ") + ::dlerror();
       return s;
