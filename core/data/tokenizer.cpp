@@ -4,7 +4,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
+#include "data/hf_tokenizer.h"
 #include "util/error.h"
 #include "util/install_paths.h"
 
@@ -95,7 +97,8 @@ std::string Tokenizer::modulePath() {
 }
 
 struct Tokenizer::Impl {
-  void* handle = nullptr;
+  void* handle = nullptr;              // SentencePiece
+  std::unique_ptr<HfTokenizer> json;  // tokenizer.json
   ~Impl() {
     if (handle) shim().destroy(handle);
   }
@@ -103,7 +106,42 @@ struct Tokenizer::Impl {
 
 bool Tokenizer::available() { return shim().lib != nullptr; }
 
+namespace {
+// A tokenizer.json is a JSON object; a SentencePiece model is a binary protobuf.
+bool isJsonFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char c = 0;
+  while (in.get(c)) {
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return c == '{';
+  }
+  return false;
+}
+}  // namespace
+
+std::string Tokenizer::modelTokenizerPath(const std::string& modelDir) {
+  const auto dir = std::filesystem::path(modelDir);
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(dir / "tokenizer.json", ec)) {
+    return (dir / "tokenizer.json").string();
+  }
+  return (dir / "tokenizer.model").string();
+}
+
+bool Tokenizer::canLoad(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;
+  return isJsonFile(path) || available();
+}
+
 Tokenizer::Tokenizer(const std::string& path) : m_impl(std::make_unique<Impl>()) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw InputError("cannot load tokenizer " + path + ": no such file");
+  }
+  if (isJsonFile(path)) {
+    m_impl->json = std::make_unique<HfTokenizer>(path);
+    return;
+  }
   const Shim& s = shim();
   if (!s.lib) throw InputError("cannot tokenize with " + path + ": " + s.error);
   char err[512] = {};
@@ -115,7 +153,19 @@ Tokenizer::Tokenizer(const std::string& path) : m_impl(std::make_unique<Impl>())
 
 Tokenizer::~Tokenizer() = default;
 
+std::string Tokenizer::kind() const { return m_impl->json ? "tokenizer.json" : "SentencePiece"; }
+
+std::vector<int64_t> Tokenizer::encodeWithSpecial(const std::string& text) const {
+  if (m_impl->json) return m_impl->json->encode(text, true);
+  std::vector<int64_t> ids;
+  if (bosId() >= 0) ids.push_back(bosId());
+  const auto body = encode(text);
+  ids.insert(ids.end(), body.begin(), body.end());
+  return ids;
+}
+
 std::vector<int64_t> Tokenizer::encode(const std::string& text) const {
+  if (m_impl->json) return m_impl->json->encode(text, false);
   int* ids = nullptr;
   size_t n = 0;
   char err[512] = {};
@@ -128,6 +178,7 @@ std::vector<int64_t> Tokenizer::encode(const std::string& text) const {
 }
 
 std::string Tokenizer::decode(const std::vector<int64_t>& ids) const {
+  if (m_impl->json) return m_impl->json->decode(ids, false);
   const int vocab = vocabSize();
   std::vector<int> in;
   in.reserve(ids.size());
@@ -149,11 +200,21 @@ std::string Tokenizer::decode(const std::vector<int64_t>& ids) const {
   return out;
 }
 
-int Tokenizer::bosId() const { return shim().bos(m_impl->handle); }
-int Tokenizer::eosId() const { return shim().eos(m_impl->handle); }
-int Tokenizer::vocabSize() const { return shim().vocab(m_impl->handle); }
+int Tokenizer::bosId() const {
+  return m_impl->json ? m_impl->json->bosId() : shim().bos(m_impl->handle);
+}
+int Tokenizer::eosId() const {
+  return m_impl->json ? m_impl->json->eosId() : shim().eos(m_impl->handle);
+}
+int Tokenizer::vocabSize() const {
+  return m_impl->json ? m_impl->json->vocabSize() : shim().vocab(m_impl->handle);
+}
 
 std::string Tokenizer::piece(int64_t id) const {
+  if (m_impl->json) {
+    const std::string token = m_impl->json->idToToken(id);
+    return token.empty() ? "#" + std::to_string(id) : token;
+  }
   if (id < 0 || id >= vocabSize() || !shim().piece) return "#" + std::to_string(id);
   char buf[256] = {};
   shim().piece(m_impl->handle, static_cast<int>(id), buf, sizeof buf);
