@@ -32,7 +32,8 @@ bool wantsHelp(const std::vector<std::string>& args) {
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
       ropeCommand(),  convertCommand(), logitsCommand(),    pplCommand(),    corpusCommand(),
-      trainCommand(), passkeyCommand(), attentionCommand(), searchCommand(), pathsCommand()};
+      trainCommand(), passkeyCommand(), attentionCommand(), searchCommand(), tokenizeCommand(),
+      pathsCommand()};
   return all;
 }
 

@@ -33,5 +33,6 @@ Command passkeyCommand();
 Command attentionCommand();
 Command searchCommand();
 Command pathsCommand();
+Command tokenizeCommand();
 
 }  // namespace rope::cli
