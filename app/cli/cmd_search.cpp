@@ -45,8 +45,10 @@ project JSON.
   --data FILES       token files as for rope-cli ppl, or "demo" (default): the demo corpus's
                      validation split (keep the test split for the final comparison)
   --target-length L  the context to search for (must exceed the original window)
-  --population P     64; --parents 32; --mutations 16; --crossovers 16; --generations 40
-                     (the paper's schedule); --mutation-prob 0.3
+  --population P     64 (default); --parents, --mutations and --crossovers, when not given,
+                     follow the population as in the paper's schedule (64: 32, 16, 16): half
+                     of P as parents, a quarter each as mutations and crossovers, at least 1;
+                     --generations 40; --mutation-prob 0.3
   --samples N        documents per evaluation (default 5)
   --fitness F        perplexity (default, the paper's) or needle: LongRoPE2's needle-driven
                      perplexity: each document gets "The pass key is K. Remember it. K is the
@@ -121,9 +123,11 @@ longrope::Params readParams(const Args& a) {
     throw UsageError("--fitness must be perplexity or needle, got '" + fitness + "'");
   }
   p.population = a.intValue("population").value_or(p.population);
-  p.parents = a.intValue("parents").value_or(p.parents);
-  p.mutations = a.intValue("mutations").value_or(p.mutations);
-  p.crossovers = a.intValue("crossovers").value_or(p.crossovers);
+  // What the user leaves out follows the population, as in the workbench.
+  const GenerationSchedule schedule = scheduleForPopulation(p.population);
+  p.parents = a.intValue("parents").value_or(schedule.parents);
+  p.mutations = a.intValue("mutations").value_or(schedule.mutations);
+  p.crossovers = a.intValue("crossovers").value_or(schedule.crossovers);
   p.generations = a.intValue("generations").value_or(p.generations);
   p.mutationProbability = a.doubleValue("mutation-prob").value_or(p.mutationProbability);
   if (auto s = a.value("seed")) {

@@ -198,9 +198,10 @@ std::optional<longrope::Params> SearchPanel::params() {
   p.samples = m_samples->value();
   p.fitness = static_cast<longrope::Fitness>(m_fitness->currentData().toInt());
   p.population = m_populationSize->value();
-  p.parents = std::max(1, p.population / 2);
-  p.mutations = std::max(1, p.population / 4);
-  p.crossovers = std::max(1, p.population / 4);
+  const GenerationSchedule schedule = scheduleForPopulation(p.population);
+  p.parents = schedule.parents;
+  p.mutations = schedule.mutations;
+  p.crossovers = schedule.crossovers;
   p.generations = m_generationCount->value();
   p.seed = static_cast<std::uint64_t>(m_seed->value());
   p.searchNHat = m_nHat->isChecked();

@@ -430,6 +430,10 @@ std::vector<double> snapToSpace(const SearchSpace& s, const std::vector<double>&
   return out;
 }
 
+GenerationSchedule scheduleForPopulation(int population) {
+  return {std::max(1, population / 2), std::max(1, population / 4), std::max(1, population / 4)};
+}
+
 void validateEvolutionParams(const EvolutionParams& p) {
   const SearchSpace& s = p.space;
   if (s.pairs <= 0) throw InputError("the search needs at least one RoPE pair");

@@ -108,6 +108,17 @@ struct EvolutionResult {
   std::vector<std::string> warnings;  // e.g. seeds dropped because they lie outside the bounds
 };
 
+// LongRoPE's generation schedule in proportion to the population (the paper: 64 candidates,
+// 32 parents, 16 mutations, 16 crossovers): half the population as parents and a quarter
+// each as mutations and crossovers, at least one of each. rope-cli and the workbench use it
+// when the user gives only the population.
+struct GenerationSchedule {
+  int parents = 32;
+  int mutations = 16;
+  int crossovers = 16;
+};
+GenerationSchedule scheduleForPopulation(int population);
+
 // Checks the params (population >= parents, children counts, bounds that keep at least one
 // seed, ...) and throws InputError before any work starts.
 void validateEvolutionParams(const EvolutionParams& params);

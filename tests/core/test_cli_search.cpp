@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "io/factor_files.h"
 #include "io/hf_config.h"
+#include "search/evolution_search.h"
 #include "util/files.h"
 
 using namespace rope;
@@ -75,6 +76,7 @@ class TestCliSearch : public QObject {
 
  private slots:
   void jsonAndExportsReadBack();
+  void populationAloneSetsTheSchedule();
   void exitCodes_data();
   void exitCodes();
 };
@@ -113,6 +115,38 @@ void TestCliSearch::jsonAndExportsReadBack() {
   for (size_t i = 0; i < saved.factors.size(); ++i) {
     QVERIFY(std::abs(cfg.rope.longFactor[i] - saved.factors[i]) < 1e-12);
   }
+}
+
+// Issue 16, item 15: parents, mutations and crossovers left out follow the population (half,
+// a quarter, a quarter), as in the workbench; --help says so.
+void TestCliSearch::populationAloneSetsTheSchedule() {
+  QTemporaryDir dir;
+  std::vector<std::string> args = tinySearch(dir);
+  for (const char* option : {"--parents", "--mutations", "--crossovers", "--generations"}) {
+    args.erase(std::find(args.begin(), args.end(), option),
+               std::find(args.begin(), args.end(), option) + 2);
+  }
+  args.insert(args.end(), {"--generations", "1", "--json"});
+  const Run r = runRopeCli(args);  // --population 6: 3 parents, 1 mutation, 1 crossover
+  QVERIFY2(r.code == 0, r.err.c_str());
+  QCOMPARE(nlohmann::json::parse(lastLine(r.out))["generations"].get<int>(), 1);
+
+  const GenerationSchedule twelve = scheduleForPopulation(12);
+  QCOMPARE(twelve.parents, 6);
+  QCOMPARE(twelve.mutations, 3);
+  QCOMPARE(twelve.crossovers, 3);
+  const GenerationSchedule paper = scheduleForPopulation(64);
+  QCOMPARE(paper.parents, 32);
+  QCOMPARE(paper.mutations, 16);
+  QCOMPARE(paper.crossovers, 16);
+  const GenerationSchedule two = scheduleForPopulation(2);
+  QCOMPARE(two.parents, 1);
+  QCOMPARE(two.mutations, 1);
+  QCOMPARE(two.crossovers, 1);
+
+  const Run help = runRopeCli({"search", "--help"});
+  QCOMPARE(help.code, 0);
+  QVERIFY2(help.out.find("follow the population") != std::string::npos, help.out.c_str());
 }
 
 void TestCliSearch::exitCodes_data() {
