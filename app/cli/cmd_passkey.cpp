@@ -29,7 +29,8 @@ greedy continuation (up to --max-new-tokens, default 10) equals K; the teacher-f
 log-probability of K's tokens is reported too. Keys are random in 1..50000 from --seed
 (default 1); trial t of every cell uses the same key.
 
-  --model      a Hugging Face model folder with tokenizer.model; default: the demo model
+  --model      a Hugging Face model folder with tokenizer.json or tokenizer.model; default: the
+               demo model
   --lengths    prompt lengths in tokens (default 128,256,512)
   --depths     key depths in [0, 1] (default 0,0.5,1)
   --trials N   prompts per (length, depth) cell (default 10)

@@ -32,7 +32,9 @@ every token once) and reports the mean token NLL and PPL = exp(NLL).
                token files: .bin (raw uint16/uint32; dtype by --bin-dtype or a sidecar
                FILE.json {"dtype": "uint16"}), .npy (1-D, or 2-D = one document per row),
                .safetensors (input_ids [N] or [D, N]), or text (.txt; tokenized with the
-               model's tokenizer.model, one document per file or per --separator line)
+               model's tokenizer.json, else its tokenizer.model, or --tokenizer FILE; one
+               document per file or per --separator line, each with the special tokens the
+               tokenizer adds, e.g. Llama's BOS, unless --no-bos)
   --score-from N  score only positions >= N (truncated mode), e.g. the model's window to
                see what happens beyond it; default 1 (every token with context)
   --samples N  documents per length (default 4)

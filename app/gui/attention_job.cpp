@@ -17,10 +17,8 @@ namespace {
 // The tokens a request analyses, and the tokenizer for their pieces (null when none).
 std::vector<int64_t> requestTokens(const AttentionRequest& r, const std::string& modelDir,
                                    std::unique_ptr<Tokenizer>* tokenizer) {
-  const std::string spm = modelDir + "/tokenizer.model";
-  if (std::filesystem::exists(spm) && Tokenizer::available()) {
-    *tokenizer = std::make_unique<Tokenizer>(spm);
-  }
+  const std::string spm = Tokenizer::modelTokenizerPath(modelDir);
+  if (Tokenizer::canLoad(spm)) *tokenizer = std::make_unique<Tokenizer>(spm);
   TokenSource source;
   if (r.dataPaths.isEmpty()) {
     source.paths = demoDataFiles("test");

@@ -29,9 +29,9 @@ PasskeyOutcome computePasskey(const PasskeyRequest& r, const std::atomic<bool>& 
     if (r.sets.empty()) throw InputError("no factor set to test");
     for (const auto& s : r.sets) o.setNames << s.first;
     const std::string modelDir = resolveModel(r.modelDir.toStdString());
-    const std::string spm = modelDir + "/tokenizer.model";
+    const std::string spm = Tokenizer::modelTokenizerPath(modelDir);
     if (!std::filesystem::is_regular_file(spm)) {
-      throw InputError("no tokenizer.model in " + modelDir +
+      throw InputError("no tokenizer.json or tokenizer.model in " + modelDir +
                        ": the passkey test builds its prompts with the model's tokenizer");
     }
     const Tokenizer tokenizer(spm);

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "data/token_data.h"
+#include "data/tokenizer.h"
 #include "model/transformer.h"
 #include "train/demo_assets.h"
 #include "util/error.h"
@@ -29,7 +30,7 @@ SweepOutcome runSweep(const SweepRequest& r, const std::function<bool(double)>& 
     const std::string modelDir = resolveModel(r.modelDir.toStdString());
     TokenSource source;
     source.paths = r.data.empty() ? demoDataFiles("test") : r.data;
-    source.tokenizerPath = modelDir + "/tokenizer.model";  // text data (as perplexity::run)
+    source.tokenizerPath = Tokenizer::modelTokenizerPath(modelDir);  // text data (as perplexity::run)
     const TokenDataset data = loadTokens(source);
     if (!go(0)) throw CancelledError();
     Transformer::Options engine;

@@ -17,6 +17,7 @@
 #include <cmath>
 
 #include "background_job.h"
+#include "data/tokenizer.h"
 #include "perplexity_panel.h"  // etaText
 #include "scientific_plot.h"
 #include "set_choices.h"
@@ -186,7 +187,7 @@ std::optional<longrope::Params> SearchPanel::params() {
     const DatasetInfo& dataset = m_doc->dataset();
     if (dataset.isEmpty()) throw InputError("open a dataset with File > Open dataset");
     p.data.paths = dataset.demoTest ? demoDataFiles("validation") : dataset.files;
-    p.data.tokenizerPath = p.modelDir + "/tokenizer.model";
+    p.data.tokenizerPath = Tokenizer::modelTokenizerPath(p.modelDir);
   } catch (const std::exception& e) {
     m_status->setText(QString("no model or data: %1").arg(e.what()));
     return std::nullopt;

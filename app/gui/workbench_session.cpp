@@ -11,6 +11,7 @@
 #include <exception>
 
 #include "data/token_data.h"
+#include "data/tokenizer.h"
 #include "io/factor_files.h"
 #include "io/hf_config.h"
 #include "model/transformer.h"
@@ -248,7 +249,7 @@ void WorkbenchSession::loadDataset(const QStringList& paths) {
     if (!isText && ext != "bin" && ext != "npy" && ext != "safetensors") {
       throw InputError(file +
                        ": not a dataset; use token ids (.bin, .npy, .safetensors) or "
-                       "text (.txt, .md) tokenized with the model's tokenizer.model");
+                       "text (.txt, .md) tokenized with the model's tokenizer");
     }
     textFiles += isText ? 1 : 0;
     bytes += info.size();
@@ -260,10 +261,10 @@ void WorkbenchSession::loadDataset(const QStringList& paths) {
   if (textFiles > 0) {
     const ModelInfo& m = m_doc->model();
     const std::string dir = m.folder.isEmpty() ? resolveModel("demo") : m.folder.toStdString();
-    source.tokenizerPath = dir + "/tokenizer.model";
+    source.tokenizerPath = Tokenizer::modelTokenizerPath(dir);
     if (!QFileInfo::exists(QString::fromStdString(source.tokenizerPath))) {
       throw InputError(source.paths.front() +
-                       ": text data needs the model's tokenizer.model, and " + dir +
+                       ": text data needs the model's tokenizer.json or tokenizer.model, and " + dir +
                        " has none; use token ids (.bin, .npy, .safetensors) instead");
     }
   }

@@ -273,7 +273,7 @@ std::vector<std::vector<int64_t>> readText(const std::string& path, const TokenS
                                            std::unique_ptr<Tokenizer>& tokenizer) {
   if (!tokenizer) {
     if (src.tokenizerPath.empty()) {
-      throw InputError(path + ": text data needs the model's tokenizer.model");
+      throw InputError(path + ": text data needs the model's tokenizer.json or tokenizer.model");
     }
     tokenizer = std::make_unique<Tokenizer>(src.tokenizerPath);
   }
@@ -290,11 +290,8 @@ std::vector<std::vector<int64_t>> readText(const std::string& path, const TokenS
   std::vector<std::vector<int64_t>> docs;
   for (const auto& t : texts) {
     if (t.empty()) continue;
-    std::vector<int64_t> ids;
-    if (src.addBos && tokenizer->bosId() >= 0) ids.push_back(tokenizer->bosId());
-    const auto body = tokenizer->encode(t);
-    ids.insert(ids.end(), body.begin(), body.end());
-    docs.push_back(std::move(ids));
+    // With addBos, the special tokens the model's tokenizer adds to a sequence (its BOS rule).
+    docs.push_back(src.addBos ? tokenizer->encodeWithSpecial(t) : tokenizer->encode(t));
   }
   return docs;
 }

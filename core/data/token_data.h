@@ -5,9 +5,10 @@
 //  - .npy: 1-D (one document) or 2-D (one document per row) integer arrays, C order;
 //  - .safetensors: an integer tensor input_ids, [N] or [D, N] likewise;
 //  - text (.txt, .md, .jsonl treated as text, or format Text): tokenized with the model's
-//    SentencePiece tokenizer; each file is one document, or documents are separated by lines
-//    equal to separatorLine. A BOS token is prepended per document when addBos and the
-//    tokenizer defines one (as HF tokenizers do for Llama/Phi-3).
+//    tokenizer (tokenizer.json or SentencePiece tokenizer.model); each file is one document, or
+//    documents are separated by lines equal to separatorLine. With addBos, each document gets
+//    the special tokens the tokenizer adds to a sequence (Tokenizer::encodeWithSpecial: the
+//    tokenizer.json's post-processor, SentencePiece's BOS), as transformers does.
 // Several paths concatenate their documents in order. Every failure is an InputError that names
 // the file. Pure functions; thread-safe.
 
@@ -26,8 +27,8 @@ struct TokenSource {
   std::string binDType;                       // "uint16" | "uint32"; empty: sidecar
   int64_t separatorToken = -1;                // >= 0: split token streams at this id (dropped)
   std::string separatorLine;                  // text: a line equal to this separates documents
-  std::string tokenizerPath;                  // text: tokenizer.model
-  bool addBos = true;                         // text: prepend the tokenizer's BOS
+  std::string tokenizerPath;                  // text: tokenizer.json or tokenizer.model
+  bool addBos = true;                         // text: add the tokenizer's special tokens
 };
 
 struct TokenDataset {

@@ -341,11 +341,10 @@ Result evaluate(Transformer& model, const Tokenizer& tokenizer, const Params& p,
 
 Result run(const Params& p, const Progress& progress) {
   return guardedRun<Result>([&] {
-    const std::string tokenizerPath = p.modelDir + "/tokenizer.model";
+    const std::string tokenizerPath = Tokenizer::modelTokenizerPath(p.modelDir);
     if (!std::filesystem::is_regular_file(tokenizerPath)) {
-      throw InputError("no tokenizer.model in " + p.modelDir +
-                       ": the passkey test builds its prompts with the model's SentencePiece "
-                       "tokenizer");
+      throw InputError("no tokenizer.json or tokenizer.model in " + p.modelDir +
+                       ": the passkey test builds its prompts with the model's tokenizer");
     }
     const Tokenizer tokenizer(tokenizerPath);
     Transformer model(p.modelDir, p.engine);

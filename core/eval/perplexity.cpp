@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "data/tokenizer.h"
 #include "rope/rope_math.h"
 #include "util/guarded_run.h"
 #include "util/error.h"
@@ -136,7 +137,7 @@ Result evaluate(Transformer& model, const TokenDataset& data, const Params& p,
 Result run(const Params& p, const Progress& progress) {
   return guardedRun<Result>([&] {
     TokenSource source = p.data;
-    if (source.tokenizerPath.empty()) source.tokenizerPath = p.modelDir + "/tokenizer.model";
+    if (source.tokenizerPath.empty()) source.tokenizerPath = Tokenizer::modelTokenizerPath(p.modelDir);
     const TokenDataset data = loadTokens(source);
     Transformer model(p.modelDir, p.engine);
     return evaluate(model, data, p, progress);

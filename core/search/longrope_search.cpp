@@ -321,10 +321,11 @@ Result Runner::run() {
   }
 
   TokenSource source = m_p.data;
-  if (source.tokenizerPath.empty()) source.tokenizerPath = m_p.modelDir + "/tokenizer.model";
+  if (source.tokenizerPath.empty()) {
+    source.tokenizerPath = Tokenizer::modelTokenizerPath(m_p.modelDir);
+  }
   const TokenDataset data = loadTokens(source);
   if (m_p.fitness == Fitness::Needle) {
-    if (!Tokenizer::available()) throw InputError("the needle fitness needs SentencePiece");
     if (!std::filesystem::exists(source.tokenizerPath)) {
       throw InputError("the needle fitness needs a tokenizer: " + source.tokenizerPath +
                        " does not exist (give --tokenizer)");
