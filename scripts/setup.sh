@@ -11,6 +11,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libeigen3-dev nlohmann-json3-dev
   libsentencepiece-dev sentencepiece
+  libpcre2-dev libicu-dev
   xvfb xauth
   bible-kjv python3
   dpkg-dev appstream desktop-file-utils
