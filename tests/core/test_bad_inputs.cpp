@@ -33,6 +33,7 @@ const std::map<QString, Feed>& feeds() {
       {"safetensors-tokens", fuzz::feedSafetensorsTokens},
       {"config", fuzz::feedConfig},
       {"config-patch", fuzz::feedConfigPatch},
+      {"factor-csv", fuzz::feedFactorCsv},
       {"factor-config", fuzz::feedFactorConfig},
       {"search-checkpoint", fuzz::feedSearchCheckpoint},
   };
@@ -48,7 +49,7 @@ struct BadRow {
   const char* fragment;
 };
 
-// ff_* files begin with the factor-files fuzz target's selector byte (1: an HF config).
+// ff_* files begin with the factor-files fuzz target's selector byte (0: a CSV, 1: an HF config).
 constexpr BadRow kBad[] = {
     // F1: a number beyond a double escaped as nlohmann's out_of_range.
     {"st_number_overflow.safetensors", "safetensors", "number overflow"},
@@ -84,6 +85,8 @@ constexpr BadRow kBad[] = {
      "'generation' must be an integer"},
     // F11: an original window of 1: LongRoPE's attention factor divides by ln 1 = 0.
     {"probe_ff_longrope_window1.config.json", "factor-config", "original_max_position_embeddings"},
+    // F12: a line of a form feed alone split into no cells; n_hat was read from the empty row.
+    {"ff_csv_formfeed_line.csv", "factor-csv", "no factors"},
 };
 
 // Inputs that were valid all along; the defect was in how they were read.
