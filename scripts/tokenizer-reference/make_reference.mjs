@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -19,7 +19,7 @@ if (!modules) {
   console.error('usage: node make_reference.mjs NODE_MODULES_DIR');
   process.exit(2);
 }
-const require = createRequire(join(modules, 'x.js'));
+const require = createRequire(join(resolve(modules), 'x.js'));
 const { Tokenizer } = require('@anush008/tokenizers');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
