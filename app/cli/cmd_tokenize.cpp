@@ -62,7 +62,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream&) 
       a.has("text") ? std::vector<std::string>{a.require("text")} : readStrings(a.require("input"));
   const bool special = a.has("add-special");
 
-  nlohmann::json results = nlohmann::json::array();
+  nlohmann::ordered_json results = nlohmann::ordered_json::array();
   for (const std::string& text : texts) {
     const std::vector<int64_t> ids =
         special ? tokenizer.encodeWithSpecial(text) : tokenizer.encode(text);
@@ -76,8 +76,8 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream&) 
     out << "\n";
   }
   if (a.has("json")) {
-    out << nlohmann::json({{"results", results}})
-               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+    out << nlohmann::ordered_json({{"results", results}})
+               .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
         << "\n";
   }
   return 0;
