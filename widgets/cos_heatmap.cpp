@@ -42,6 +42,7 @@ CosHeatmap::CosHeatmap(QWidget* parent)
     plot->setTooltipFormatter(cellTooltip);
     plot->setLegendVisible(false);
   }
+  m_scaled->linkAxes(m_original, Qt::Horizontal | Qt::Vertical);
 }
 
 void CosHeatmap::setInput(const CosHeatmapInput& in) {
@@ -75,14 +76,22 @@ int CosHeatmap::fill(ScientificPlot* plot, const CosHeatmapInput& in,
   data.zMax = 1 + kOutsideOffset;  // outside cells span [3, 5]
   data.gradientStops = gradientStops();
   data.values.resize(static_cast<size_t>(nx) * ny);
+  data.zLabel = "cos(p·θᵢ)";
+  data.barMin = -1;
+  data.barMax = 1;
+  data.barStops = {
+      {0.0, QColor(33, 72, 190)}, {0.5, QColor(250, 250, 250)}, {1.0, QColor(200, 35, 35)}};
+  std::vector<bool> sawEveryAngle(ny);
+  for (int i = 0; i < ny; ++i) sawEveryAngle[i] = in.trainingWindow * f[i] >= 2 * M_PI;
   int outside = 0;
   for (int ix = 0; ix < nx; ++ix) {
     const double p = last * ix / (nx - 1);
     for (int i = 0; i < ny; ++i) {
       const double theta = f[i] / factors[i];
       const double c = std::cos(p * theta);
-      // Largest angle pair i reached in training: window * f_i.
-      const bool unseen = p * theta > in.trainingWindow * f[i];
+      // Largest angle pair i reached in training: window * f_i. A pair that turned a full
+      // circle inside the window (window * f_i >= 2 pi) saw every angle: nothing is new.
+      const bool unseen = !sawEveryAngle[i] && p * theta > in.trainingWindow * f[i];
       outside += unseen;
       data.values[static_cast<size_t>(ix) * ny + i] = unseen ? c + kOutsideOffset : c;
     }
@@ -91,15 +100,15 @@ int CosHeatmap::fill(ScientificPlot* plot, const CosHeatmapInput& in,
   plot->setTitle(title);
   // Sampled positions alias the fastest pairs (wavelength 2 pi tokens); the label says so.
   plot->setAxisLabels(
-      QString("position p, sampled every %1 tokens  (grey: angle beyond training window %2)")
+      QString("position p (every %1 tokens); grey: angles unseen in the %2-token window")
           .arg(last / (nx - 1), 0, 'f', 1)
           .arg(in.trainingWindow),
-      "RoPE pair i");
+      "RoPE pair i (dims i, i + d/2)");
   plot->setHeatmap(data);
   QVector<double> bx, by;
   for (int i = 0; i < ny; ++i) {
     const double boundary = in.trainingWindow * factors[i];
-    if (boundary > last) continue;
+    if (boundary > last || sawEveryAngle[i]) continue;
     bx.push_back(boundary);
     by.push_back(i);
   }

@@ -1,8 +1,11 @@
 #pragma once
 // CosHeatmap: cos(p * theta_i) over positions p (x) and pairs i (y), the original RoPE beside
-// a scaled one (theta_i = inv_freq_i = f_i / lambda_i). Cells whose angle p * theta_i exceeds
-// the largest angle the pair reached in training (window * f_i) are drawn in muted grey: the
-// model never saw them. A line marks that boundary, p = window * lambda_i.
+// a scaled one (theta_i = inv_freq_i = f_i / lambda_i). For the pairs that turn less than once
+// in the training window (window * f_i < 2 pi: right of the critical pair), cells whose angle
+// p * theta_i exceeds the largest angle the pair reached in training (window * f_i) are drawn
+// in muted grey: the model never saw them. Faster pairs saw every angle and keep their
+// colours. A line marks that boundary, p = window * lambda_i. Pair i rotates dims i and
+// i + d/2 (Hugging Face's layout). A colour bar gives the cos scale.
 
 #include <QString>
 #include <QWidget>

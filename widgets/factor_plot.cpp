@@ -71,7 +71,8 @@ void FactorPlot::rebuild() {
   m_curveOfPlot.clear();
   m_editablePlotCurve = -1;
   m_plot->setYScale(m_log ? AxisScale::Log : AxisScale::Linear);
-  m_plot->setAxisLabels("RoPE pair i  (dims 2i, 2i+1; low i = high frequency)", m_yLabel);
+  m_plot->setAxisLabels(
+      "RoPE pair i  (dims i and i + d/2 as in Hugging Face; low i = high frequency)", m_yLabel);
   QString key = m_log ? "log" : "lin";
   bool outside = false;
   const auto [yLow, yHigh] = m_plot->yRange();
@@ -166,11 +167,11 @@ QString FactorPlot::tooltip(int plotCurve, int index, double y) const {
   if (plotCurve < 0 || plotCurve >= static_cast<int>(m_curveOfPlot.size())) return {};
   const int c = m_curveOfPlot[plotCurve];
   QString text = c >= 0 ? m_curves[c].name : QString("breaks the monotone constraint");
-  text += QString("\npair %1 (dims %2, %3)\nλ = %4")
-              .arg(index)
-              .arg(2 * index)
-              .arg(2 * index + 1)
-              .arg(y, 0, 'g', 6);
+  // Hugging Face's layout: pair i rotates dims i and i + d/2.
+  const QString dims = m_rotaryDim > 0
+                           ? QString("dims %1, %2").arg(index).arg(index + m_rotaryDim / 2)
+                           : QString("dims %1, %1 + d/2").arg(index);
+  text += QString("\npair %1 (%2)\nλ = %3").arg(index).arg(dims).arg(y, 0, 'g', 6);
   if (m_base > 1 && m_rotaryDim > 0 && y > 0) {
     const double f = std::pow(m_base, -2.0 * index / m_rotaryDim);
     const double wavelength = 2 * M_PI / f;

@@ -3,12 +3,17 @@
 #include <qcustomplot.h>
 
 #include <QFileInfo>
+#include <QLabel>
+#include <QMenu>
 #include <QSvgGenerator>
 #include <QTimer>
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <cmath>
 #include <limits>
+
+#include "plot_ticks.h"
+#include "scientific_plot_internal.h"
 
 namespace rope {
 namespace {
@@ -20,13 +25,35 @@ QCPColorMap* findHeatmap(QCustomPlot* plot) {
   return nullptr;
 }
 
-void applyScale(QCPAxis* axis, AxisScale scale) {
+// Log ticks that read as numbers (plot_ticks.h) instead of QCustomPlot's "4·10¹".
+class ReadableLogTicker : public QCPAxisTicker {
+ protected:
+  QVector<double> createTickVector(double, const QCPRange& range) override {
+    m_ticks = readableLogTicks(range.lower, range.upper);
+    return QVector<double>(m_ticks.ticks.begin(), m_ticks.ticks.end());
+  }
+  int getSubTickCount(double) override {
+    // 2..9 times each power of ten, when the ticks are consecutive powers of ten.
+    const auto& t = m_ticks.ticks;
+    const bool decades =
+        m_ticks.kind == LogTicks::Decades && (t.size() < 2 || std::abs(t[1] / t[0] - 10) < 1e-6);
+    return decades ? 8 : 0;
+  }
+  QString getTickLabel(double tick, const QLocale&, QChar, int) override {
+    return readableTickLabel(tick, m_ticks);
+  }
+
+ private:
+  LogTicks m_ticks;
+};
+
+}  // namespace
+
+void applyAxisScale(QCPAxis* axis, AxisScale scale) {
   if (scale == AxisScale::Log) {
     axis->setScaleType(QCPAxis::stLogarithmic);
-    QSharedPointer<QCPAxisTickerLog> ticker(new QCPAxisTickerLog);
-    axis->setTicker(ticker);
-    axis->setNumberFormat("eb");
-    axis->setNumberPrecision(0);
+    axis->setTicker(QSharedPointer<QCPAxisTicker>(new ReadableLogTicker));
+    axis->setNumberFormat("g");
   } else {
     axis->setScaleType(QCPAxis::stLinear);
     axis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
@@ -35,7 +62,29 @@ void applyScale(QCPAxis* axis, AxisScale scale) {
   }
 }
 
+namespace {
+
 QString number(double v) { return QString::number(v, 'g', 6); }
+
+// The row of the plot layout that holds the axis rect (a title row may sit above it).
+int axisRectRow(QCustomPlot* plot) {
+  for (int r = 0; r < plot->plotLayout()->rowCount(); ++r) {
+    if (plot->plotLayout()->element(r, 0) == plot->axisRect()) return r;
+  }
+  return 0;
+}
+
+QCPColorGradient gradientOf(const std::vector<std::pair<double, QColor>>& stopList,
+                            const QColor& nanColor) {
+  QCPColorGradient gradient;
+  QMap<double, QColor> stops;
+  for (const auto& [pos, color] : stopList) stops.insert(pos, color);
+  gradient.setColorStops(stops);
+  gradient.setLevelCount(512);
+  gradient.setNanHandling(QCPColorGradient::nhNanColor);
+  gradient.setNanColor(nanColor.isValid() ? nanColor : QColor(Qt::transparent));
+  return gradient;
+}
 
 }  // namespace
 
@@ -43,15 +92,42 @@ ScientificPlot::ScientificPlot(QWidget* parent)
     : QWidget(parent), m_plot(new QCustomPlot(this)), m_replotTimer(new QTimer(this)) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
-  layout->addWidget(m_plot);
+  layout->setSpacing(2);
+  layout->addWidget(m_plot, 1);
+  m_caption = new QLabel;
+  m_caption->setWordWrap(true);
+  m_caption->setContentsMargins(6, 0, 6, 2);
+  m_caption->setVisible(false);
+  layout->addWidget(m_caption);
+  connect(m_caption, &QLabel::linkActivated, this, [this](const QString& link) {
+    emit captionLinkActivated(link.startsWith('#') ? link.mid(1) : link);
+  });
   setMinimumSize(240, 180);
 
   m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   m_plot->setMouseTracking(true);
-  m_plot->legend->setVisible(true);
+  m_plot->installEventFilter(this);
+  // The legend goes below the plot area (updateEmptyState), entries in rows of four: it never
+  // covers data.
+  m_plot->axisRect()->insetLayout()->take(m_plot->legend);
+  m_plot->axisRect()->insetLayout()->simplify();
+  m_plot->plotLayout()->setRowSpacing(0);
+  m_plot->legend->setVisible(false);
   m_plot->legend->setFont(QFont(font().family(), 8));
-  m_plot->legend->setBrush(QColor(255, 255, 255, 220));
-  m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+  m_plot->legend->setBorderPen(Qt::NoPen);
+  m_plot->legend->setBrush(Qt::NoBrush);
+  m_plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+  m_plot->legend->setWrap(4);
+  m_plot->legend->setMargins(QMargins(4, 0, 4, 2));
+  m_plot->layer("overlay")->setMode(QCPLayer::lmBuffered);
+  m_plot->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(m_plot, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+    auto* menu = new QMenu(this);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->addAction("Reset view (double-click)", this, &ScientificPlot::resetView);
+    menu->popup(m_plot->mapToGlobal(pos));
+  });
+  connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this] { resetView(); });
 
   m_replotTimer->setSingleShot(true);
   m_replotTimer->setInterval(kReplotDelayMs);
@@ -69,6 +145,14 @@ ScientificPlot::~ScientificPlot() = default;
 void ScientificPlot::clear() {
   m_plot->clearPlottables();
   m_plot->clearItems();
+  m_hint = nullptr;
+  m_crossX = m_crossY = nullptr;
+  m_readout = nullptr;
+  if (m_colorScale) {
+    m_plot->plotLayout()->remove(m_colorScale);  // deletes it
+    m_plot->plotLayout()->simplify();
+    m_colorScale = nullptr;
+  }
   scheduleReplot();
 }
 
@@ -164,34 +248,79 @@ void ScientificPlot::setHeatmap(const HeatmapData& data) {
       map->data()->setCell(ix, iy, data.values[static_cast<size_t>(ix) * data.ny + iy]);
     }
   }
-  QCPColorGradient gradient;
-  QMap<double, QColor> stops;
-  for (const auto& [pos, color] : data.gradientStops) stops.insert(pos, color);
-  gradient.setColorStops(stops);
-  gradient.setLevelCount(512);
-  map->setGradient(gradient);
+  map->setColorScale(nullptr);
+  map->setGradient(gradientOf(data.gradientStops, data.nanColor));
   map->setInterpolate(false);
   map->setDataScaleType(data.zScale == AxisScale::Log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
   map->setDataRange(QCPRange(data.zMin, data.zMax));
   map->removeFromLegend();
+  if (data.colorBar && !m_colorScale) {
+    m_colorScale = new QCPColorScale(m_plot);
+    m_plot->plotLayout()->addElement(axisRectRow(m_plot), 1, m_colorScale);
+    m_colorScale->setType(QCPAxis::atRight);
+    m_colorScale->setBarWidth(12);
+    m_colorScale->axis()->setLabelFont(QFont(font().family(), 8));
+    m_colorScale->axis()->setTickLabelFont(QFont(font().family(), 8));
+    // The bar spans the plot area's height exactly.
+    auto* group = new QCPMarginGroup(m_plot);
+    m_plot->axisRect()->setMarginGroup(QCP::msTop | QCP::msBottom, group);
+    m_colorScale->setMarginGroup(QCP::msTop | QCP::msBottom, group);
+  } else if (!data.colorBar && m_colorScale) {
+    m_plot->plotLayout()->remove(m_colorScale);
+    m_plot->plotLayout()->simplify();
+    m_colorScale = nullptr;
+  }
+  if (m_colorScale) {
+    m_colorScale->axis()->setLabel(data.zLabel);
+    if (data.barStops.empty()) {
+      // The map takes the bar's range, scale and colours, and follows them from now on.
+      m_colorScale->setGradient(map->gradient());
+      m_colorScale->setDataScaleType(map->dataScaleType());
+      m_colorScale->setDataRange(map->dataRange());
+      map->setColorScale(m_colorScale);
+      applyAxisScale(m_colorScale->axis(), data.zScale);
+    } else {
+      m_colorScale->setDataScaleType(QCPAxis::stLinear);
+      applyAxisScale(m_colorScale->axis(), AxisScale::Linear);
+      m_colorScale->setGradient(gradientOf(data.barStops, {}));
+      m_colorScale->setDataRange(QCPRange(data.barMin, data.barMax));
+    }
+  }
   scheduleReplot();
 }
 
 bool ScientificPlot::hasHeatmap() const { return findHeatmap(m_plot) != nullptr; }
 
+bool ScientificPlot::hasColorBar() const { return m_colorScale != nullptr; }
+
+QString ScientificPlot::colorBarLabel() const {
+  return m_colorScale ? m_colorScale->axis()->label() : QString();
+}
+
+std::pair<double, double> ScientificPlot::colorBarRange() const {
+  if (!m_colorScale) return {0, 0};
+  return {m_colorScale->dataRange().lower, m_colorScale->dataRange().upper};
+}
+
+AxisScale ScientificPlot::colorBarScale() const {
+  return m_colorScale && m_colorScale->dataScaleType() == QCPAxis::stLogarithmic
+             ? AxisScale::Log
+             : AxisScale::Linear;
+}
+
 void ScientificPlot::setTitle(const QString& title) {
-  if (m_plot->plotLayout()->rowCount() == 1) {
+  if (auto* t = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0))) {
+    t->setText(title);
+  } else {
     m_plot->plotLayout()->insertRow(0);
+    m_plot->plotLayout()->setRowStretchFactor(0, 0.001);
     m_plot->plotLayout()->addElement(
         0, 0, new QCPTextElement(m_plot, title, QFont(font().family(), 10, QFont::Bold)));
-  } else if (auto* t = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0))) {
-    t->setText(title);
   }
   scheduleReplot();
 }
 
 QString ScientificPlot::title() const {
-  if (m_plot->plotLayout()->rowCount() < 2) return {};
   const auto* t = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0));
   return t ? t->text() : QString();
 }
@@ -202,11 +331,15 @@ void ScientificPlot::setAxisLabels(const QString& x, const QString& y) {
   scheduleReplot();
 }
 
+QString ScientificPlot::axisLabel(Qt::Orientation axis) const {
+  return (axis == Qt::Horizontal ? m_plot->xAxis : m_plot->yAxis)->label();
+}
+
 void ScientificPlot::setTickLabels(Qt::Orientation axis, const QVector<double>& positions,
                                    const QStringList& labels) {
   QCPAxis* a = axis == Qt::Horizontal ? m_plot->xAxis : m_plot->yAxis;
   if (positions.isEmpty()) {
-    applyScale(a, AxisScale::Linear);
+    applyAxisScale(a, AxisScale::Linear);
   } else {
     QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
     ticker->setTicks(positions, labels);
@@ -218,16 +351,23 @@ void ScientificPlot::setTickLabels(Qt::Orientation axis, const QVector<double>& 
 QStringList ScientificPlot::tickLabels(Qt::Orientation axis) const {
   const QCPAxis* a = axis == Qt::Horizontal ? m_plot->xAxis : m_plot->yAxis;
   const auto text = a->ticker().dynamicCast<QCPAxisTickerText>();
-  return text ? QStringList(text->ticks().values()) : QStringList();
+  if (text) return QStringList(text->ticks().values());
+  QStringList shown;
+  const QVector<double> ticks = a->tickVector();
+  const QVector<QString> labels = a->tickVectorLabels();
+  for (int i = 0; i < ticks.size() && i < labels.size(); ++i) {
+    if (a->range().contains(ticks[i])) shown << labels[i];
+  }
+  return shown;
 }
 
 void ScientificPlot::setXScale(AxisScale scale) {
-  applyScale(m_plot->xAxis, scale);
+  applyAxisScale(m_plot->xAxis, scale);
   scheduleReplot();
 }
 
 void ScientificPlot::setYScale(AxisScale scale) {
-  applyScale(m_plot->yAxis, scale);
+  applyAxisScale(m_plot->yAxis, scale);
   scheduleReplot();
 }
 
@@ -237,11 +377,13 @@ AxisScale ScientificPlot::yScale() const {
 
 void ScientificPlot::setXRange(double lower, double upper) {
   m_plot->xAxis->setRange(lower, upper);
+  rememberHome();
   scheduleReplot();
 }
 
 void ScientificPlot::setYRange(double lower, double upper) {
   m_plot->yAxis->setRange(lower, upper);
+  rememberHome();
   scheduleReplot();
 }
 
@@ -267,17 +409,21 @@ void ScientificPlot::rescaleAxes() {
       axis->setRange(r.lower - pad, r.upper + pad);
     }
   }
+  rememberHome();
   scheduleReplot();
 }
 
 void ScientificPlot::setLegendVisible(bool visible) {
-  m_plot->legend->setVisible(visible);
+  m_legendWanted = visible;
   scheduleReplot();
 }
 
-void ScientificPlot::setLegendCorner(Qt::Alignment corner) {
-  m_plot->axisRect()->insetLayout()->setInsetAlignment(0, corner);
-  scheduleReplot();
+QRect ScientificPlot::plotArea() const { return m_plot->axisRect()->rect(); }
+
+QRect ScientificPlot::legendArea() const { return m_plot->legend->outerRect(); }
+
+bool ScientificPlot::legendShown() const {
+  return m_plot->legend->visible() && m_plot->legend->itemCount() > 0;
 }
 
 void ScientificPlot::setRangeDragEnabled(bool enabled) {
@@ -291,6 +437,8 @@ void ScientificPlot::scheduleReplot() {
 
 void ScientificPlot::replotNow() {
   m_replotTimer->stop();
+  updateEmptyState();
+  if (m_equalAspect) fitAspect();
   m_plot->replot(QCustomPlot::rpQueuedRefresh);
   ++m_replotCount;
   emit replotted();
@@ -347,20 +495,10 @@ void ScientificPlot::setTooltipFormatter(std::function<QString(const PlotPoint&)
 
 QString ScientificPlot::defaultTooltip(const PlotPoint& p) const {
   if (p.curve < 0) {
-    return QString("x = %1\ny = %2\nvalue = %3").arg(number(p.x), number(p.y), number(p.value));
+    return QString("x = %1\ny = %2\nvalue = %3")
+        .arg(number(p.x), number(p.y), std::isnan(p.value) ? QString("masked") : number(p.value));
   }
   return QString("%1\nx = %2\ny = %3").arg(curveName(p.curve), number(p.x), number(p.y));
-}
-
-void ScientificPlot::onMouseMove(QMouseEvent* event) {
-  emit mouseMoved(event->position(), event->buttons());
-  if (event->buttons() != Qt::NoButton) return;
-  const QString text = tooltipAt(event->position());
-  if (text.isEmpty()) {
-    QToolTip::hideText();
-    return;
-  }
-  QToolTip::showText(m_plot->mapToGlobal(event->position().toPoint()), text, m_plot);
 }
 
 QString ScientificPlot::tooltipAt(const QPointF& pixel) const {

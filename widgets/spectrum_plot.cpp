@@ -38,9 +38,6 @@ SpectrumPlot::SpectrumPlot(SpectrumView view, QWidget* parent)
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(m_plot);
   m_plot->setYScale(AxisScale::Log);
-  // Wavelengths rise to the right, rotations fall: the legend goes where the curves are not.
-  m_plot->setLegendCorner(view == SpectrumView::Wavelength ? Qt::AlignTop | Qt::AlignLeft
-                                                           : Qt::AlignBottom | Qt::AlignLeft);
 }
 
 void SpectrumPlot::setInput(const SpectrumInput& input) {
@@ -99,9 +96,9 @@ void SpectrumPlot::showWavelengths(const SpectrumInput& in) {
                    hidden);
   if (original.criticalPair < static_cast<int>(f.size())) {
     m_plot->addVerticalLine(original.criticalPosition,
-                            QString("critical pair %1 (dim %2)")
+                            QString("critical pair %1 (dims %1, %2)")
                                 .arg(original.criticalPair)
-                                .arg(2 * original.criticalPair),
+                                .arg(original.criticalPair + in.rotaryDim / 2),
                             kCriticalColor);
   }
 }

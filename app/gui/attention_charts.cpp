@@ -35,7 +35,14 @@ QWidget* withPlots(std::initializer_list<ScientificPlot*> plots, Qt::Orientation
   return split;
 }
 
-// A grid as heatmap cells: x = key cells, y = query cells.
+// Cells whose keys all come after their queries: causal attention never looks there.
+const QColor kMaskedColor(200, 200, 200);
+
+bool maskedCell(const attention::AttentionGrid& g, int row, int col) {
+  return g.keyOf(col) > g.queryEndOf(row) - 1;
+}
+
+// A grid as heatmap cells: x = key cells, y = query cells; masked cells hold NaN.
 HeatmapData gridData(const attention::AttentionGrid& g, const std::vector<float>& values) {
   HeatmapData d;
   d.nx = g.cols;
@@ -50,9 +57,18 @@ HeatmapData gridData(const attention::AttentionGrid& g, const std::vector<float>
   if (d.ny == 1) d.yMax = d.yMin + 1;
   d.values.resize(static_cast<size_t>(d.nx) * d.ny);
   for (int r = 0; r < g.rows; ++r) {
-    for (int c = 0; c < g.cols; ++c) d.values[size_t(c) * d.ny + r] = values[size_t(r) * g.cols + c];
+    for (int c = 0; c < g.cols; ++c) {
+      d.values[size_t(c) * d.ny + r] =
+          maskedCell(g, r, c) ? std::nan("") : values[size_t(r) * g.cols + c];
+    }
   }
+  d.nanColor = kMaskedColor;
   return d;
+}
+
+QString probabilityLabel(attention::Pooling pooling) {
+  return pooling == attention::Pooling::Max ? "attention probability (max per cell)"
+                                            : "attention probability (mean per cell)";
 }
 
 QString rangeText(int64_t first, int64_t end, const QStringList& pieces) {
@@ -95,9 +111,12 @@ AttentionCharts::AttentionCharts(QWidget* parent) : QTabWidget(parent) {
   for (int i = 0; i < 3; ++i) {
     m_maps[i]->setAxisLabels("key position", "query position");
     m_maps[i]->setLegendVisible(false);
+    m_maps[i]->setEqualAspect(true);  // square cells: one token is as wide as it is tall
+    if (i > 0) m_maps[i]->linkAxes(m_maps[0], Qt::Horizontal | Qt::Vertical);
     m_maps[i]->setTooltipFormatter(
         [this, i](const PlotPoint& p) { return p.curve < 0 ? cellTooltip(i, p.index) : QString(); });
   }
+  m_entropyMaps[1]->linkAxes(m_entropyMaps[0], Qt::Horizontal | Qt::Vertical);
   for (int i = 0; i < 2; ++i) {
     m_entropyMaps[i]->setAxisLabels("head", "layer");
     m_entropyMaps[i]->setLegendVisible(false);
@@ -124,6 +143,11 @@ QString AttentionCharts::cellTooltip(int which, int index) const {
   if (g.rows == 0) return {};
   const int col = index / g.rows, row = index % g.rows;
   if (col >= g.cols || row >= g.rows) return {};
+  if (maskedCell(g, row, col)) {
+    return QString("query %1\nkey %2\nmasked: every key comes after the query")
+        .arg(rangeText(g.queryOf(row), g.queryEndOf(row), m_views->pieces))
+        .arg(rangeText(g.keyOf(col), g.keyEndOf(col), m_views->pieces));
+  }
   const bool pooled = g.queryEndOf(row) - g.queryOf(row) > 1 || g.keyEndOf(col) - g.keyOf(col) > 1;
   auto value = [&](int set) {
     return double(m_views->head[set].grid.values[size_t(row) * g.cols + col]);
@@ -175,9 +199,13 @@ void AttentionCharts::showMaps() {
     std::vector<float> values = h.grid.values;
     HeatmapData d = gridData(h.grid, values);
     d.gradientStops = sequentialStops();
+    // One scale for A and B (the largest probability of both), so colours compare.
+    d.zLabel = probabilityLabel(h.grid.pooling);
     if (m_log) {
       d.zScale = AxisScale::Log;
-      for (double& x : d.values) x = std::max(x, kLogFloor);
+      for (double& x : d.values) {
+        if (!std::isnan(x)) x = std::max(x, kLogFloor);
+      }
       d.zMin = kLogFloor;
       d.zMax = std::max<double>(top, kLogFloor * 10);
     } else {
@@ -200,6 +228,7 @@ void AttentionCharts::showMaps() {
     }
     HeatmapData d = gridData(a, diff);
     d.gradientStops = divergingStops();
+    d.zLabel = "probability B − A";
     d.zMin = -std::max<double>(mx, 1e-12);
     d.zMax = -d.zMin;
     m_maps[2]->clear();
@@ -308,9 +337,10 @@ void AttentionCharts::showOverview() {
         d.values[size_t(h) * d.ny + l] = data[i][size_t(l) * v.numHeads + h];
       }
     }
-    d.zMin = lo;
+    d.zMin = lo;  // one scale for A and B
     d.zMax = hi > lo ? hi : lo + 1;
     d.gradientStops = sequentialStops();
+    d.zLabel = beyond ? "attention mass beyond the window (fraction)" : "mean entropy (nats)";
     m_entropyMaps[i]->clear();
     m_entropyMaps[i]->setHeatmap(d);
     const QString what = beyond ? QString("Mass beyond the %1-token window").arg(v.trainingWindow)

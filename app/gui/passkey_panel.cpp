@@ -97,6 +97,7 @@ PasskeyPanel::PasskeyPanel(WorkbenchDocument* doc, QWidget* parent)
   layout->addWidget(m_plotA, 1);
   layout->addWidget(m_plotB, 1);
 
+  m_plotB->linkAxes(m_plotA, Qt::Horizontal | Qt::Vertical);
   for (int i = 0; i < 2; ++i) {
     ScientificPlot* plot = this->plot(i);
     plot->setTitle(i == 0 ? "Set A" : "Set B");
@@ -203,8 +204,9 @@ HeatmapData PasskeyPanel::heatmapOf(const passkey::Result& r) {
   h.yMin = 0;
   h.yMax = h.ny - 1;
   for (const passkey::Cell& c : r.cells) h.values.push_back(c.accuracy);  // lengths outer
-  h.zMin = 0;
+  h.zMin = 0;  // one fixed scale for A and B
   h.zMax = 1;
+  h.zLabel = "accuracy (fraction of keys retrieved)";
   // viridis: perceptually even, readable in grey and by colour-blind readers
   h.gradientStops = {{0.0, QColor(0x44, 0x01, 0x54)}, {0.25, QColor(0x3b, 0x52, 0x8b)},
                      {0.5, QColor(0x21, 0x91, 0x8c)}, {0.75, QColor(0x5e, 0xc9, 0x62)},

@@ -132,8 +132,11 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   m_population->setYScale(AxisScale::Log);
   m_population->setLegendVisible(false);
   m_heatmap->setTitle("Best candidate's factors (generation x pair)");
-  m_heatmap->setAxisLabels("generation", "pair");
+  m_heatmap->setAxisLabels("generation", "RoPE pair i (dims i, i + d/2)");
   m_heatmap->setLegendVisible(false);
+  // Generation is the x axis of all three plots: zoom and pan move them together.
+  m_population->linkAxes(m_curves, Qt::Horizontal);
+  m_heatmap->linkAxes(m_curves, Qt::Horizontal);
 
   connect(m_run, &QPushButton::clicked, this, [this] { run(); });
   connect(m_pause, &QPushButton::toggled, this, &SearchPanel::setPaused);
@@ -315,6 +318,7 @@ void SearchPanel::onCandidate(int generation, double fitness) {
     m_population->setCurveData(0, m_scatterX, m_scatterY);
   }
   m_population->rescaleAxes();
+  showGenerations(generation);
   if (!m_params) return;
   const int perGeneration = m_params->mutations + m_params->crossovers;
   const double expected = m_params->population + double(m_params->generations) * perGeneration;
@@ -352,6 +356,7 @@ void SearchPanel::onGeneration(const Generation& g) {
     m_curves->setCurveData(1, xs, mean);
   }
   m_curves->rescaleAxes();
+  showGenerations(g.generation);
 
   const int pairs = static_cast<int>(g.bestFactors.size());
   if (pairs > 0) {
@@ -362,25 +367,39 @@ void SearchPanel::onGeneration(const Generation& g) {
     h.xMax = m_generations.back().generation;
     h.yMin = 0;
     h.yMax = pairs - 1;
-    double lo = 1e300, hi = -1e300;
     for (const Generation& r : m_generations) {
       for (int i = 0; i < pairs; ++i) {
-        const double v = i < static_cast<int>(r.bestFactors.size()) ? r.bestFactors[i] : 1.0;
-        h.values.push_back(v);
-        lo = std::min(lo, v);
-        hi = std::max(hi, v);
+        h.values.push_back(i < static_cast<int>(r.bestFactors.size()) ? r.bestFactors[i] : 1.0);
       }
     }
+    // The search's bounds: one colour scale from the first generation to the last, resumed
+    // runs included.
+    const auto [lo, hi] = factorBounds();
     h.zMin = lo;
     h.zMax = hi > lo ? hi : lo + 1e-6;
+    h.zLabel = "rescale factor λᵢ (search bounds)";
     h.gradientStops = {{0.0, QColor(0x44, 0x01, 0x54)},
                        {0.5, QColor(0x21, 0x91, 0x8c)},
                        {1.0, QColor(0xfd, 0xe7, 0x25)}};
     m_heatmap->setHeatmap(h);
-    m_heatmap->setXRange(h.xMin - 0.5, h.xMax + 0.5);
     m_heatmap->setYRange(-0.5, pairs - 0.5);
+    showGenerations(g.generation);
     showLiveBest(g.bestFactors, g.bestNHat);
   }
+}
+
+std::pair<double, double> SearchPanel::factorBounds() const {
+  if (!m_params) return {1, 2};
+  const double window = std::max(1, m_template.originalMaxPosition);
+  const double upper = m_params->lambdaMax > 0
+                           ? m_params->lambdaMax
+                           : m_params->lambdaMaxScale * m_params->targetLength / window;
+  return {m_params->lambdaMin, upper};
+}
+
+void SearchPanel::showGenerations(int last) {
+  const int first = m_generations.empty() ? 0 : std::min(m_generations.front().generation, last);
+  m_curves->setXRange(first - 0.5, std::max(last, first + 1) + 0.5);  // the others follow
 }
 
 void SearchPanel::showLiveBest(const std::vector<double>& factors, int nHat) {

@@ -96,6 +96,10 @@ class SearchPanel : public QWidget {
   void onGeneration(const Generation& g);
   void onDone(const longrope::Result& result);
   void showLiveBest(const std::vector<double>& factors, int nHat);
+  // The factor range the search may use (its grid's bounds): the heatmap's colour scale.
+  std::pair<double, double> factorBounds() const;
+  // Generations from the first shown to `last` on the shared x axis of the three plots.
+  void showGenerations(int last);
   void setRunning(bool running);
 
   WorkbenchDocument* m_doc;

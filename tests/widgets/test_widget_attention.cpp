@@ -98,8 +98,11 @@ class TestWidgetAttention : public QObject {
     QVERIFY(charts->entropyHeatmap(0)->hasHeatmap());
     QVERIFY(charts->entropyHeatmap(1)->hasHeatmap());
     // The layer x head maps: entropy, or the mass beyond the window, of each (layer, head).
+    panel.resize(1400, 800);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    charts->setCurrentIndex(1);
     ScientificPlot* overview = charts->entropyHeatmap(0);
-    overview->resize(500, 400);
     overview->replotNow();
     const QPointF cell = overview->coordToPixel(QPointF(3, 1));  // head 3, layer 1
     QVERIFY2(overview->tooltipAt(cell).contains(
@@ -117,10 +120,24 @@ class TestWidgetAttention : public QObject {
     QVERIFY(charts->summaryText().contains("mean entropy"));
     QVERIFY(panel.statusLabel()->text().startsWith("done"));
 
+    // Issue 16, item 2: every heatmap has a colour bar, with one scale across A and B.
+    QCOMPARE(overview->colorBarLabel(), charts->entropyHeatmap(1)->colorBarLabel());
+    QCOMPARE(overview->colorBarRange(), charts->entropyHeatmap(1)->colorBarRange());
+    for (int i = 0; i < 3; ++i) QVERIFY(charts->mapPlot(i)->hasColorBar());
+    QVERIFY(charts->mapPlot(0)->colorBarLabel().startsWith("attention probability"));
+    QCOMPARE(charts->mapPlot(0)->colorBarRange(), charts->mapPlot(1)->colorBarRange());
+    QCOMPARE(charts->mapPlot(2)->colorBarLabel(), QString("probability B − A"));
+
     // The tooltip names the query and key tokens and the probability of the cell.
+    charts->setCurrentIndex(0);
     ScientificPlot* map = charts->mapPlot(0);
-    map->resize(600, 500);
     map->replotNow();
+    // Issue 16, item 3: square maps; the masked triangle (keys after the query) is its own
+    // thing, not a probability of zero.
+    QVERIFY2(std::abs(map->plotAreaAspect() - 1) < 0.05,
+             qPrintable(QString::number(map->plotAreaAspect())));
+    const QString masked = map->tooltipAt(map->coordToPixel(QPointF(250, 10)));
+    QVERIFY2(masked.contains("masked"), qPrintable(masked));
     const QPointF pixel = map->coordToPixel(QPointF(10, 250));
     const QString tip = map->tooltipAt(pixel);
     QVERIFY2(tip.contains("query 250") && tip.contains("key 10") && tip.contains("p = "),

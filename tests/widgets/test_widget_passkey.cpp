@@ -77,6 +77,10 @@ class TestWidgetPasskey : public QObject {
       QCOMPARE(r->cells.size(), size_t(4));
       QCOMPARE(plot->tickLabels(Qt::Horizontal), QStringList({"128", "256"}));
       QCOMPARE(plot->tickLabels(Qt::Vertical), QStringList({"0", "1"}));
+      // One fixed colour scale for A and B, with its colour bar (issue 16, item 2).
+      QVERIFY(plot->hasColorBar());
+      QCOMPARE(plot->colorBarRange(), std::make_pair(0.0, 1.0));
+      QVERIFY(plot->colorBarLabel().startsWith("accuracy"));
       // The cell (256, depth 1) under the mouse names its accuracy.
       const QString tip = plot->tooltipAt(plot->coordToPixel(QPointF(1, 1)));
       QVERIFY2(tip.startsWith("length 256, depth 1: accuracy"), qPrintable(tip));

@@ -1,15 +1,20 @@
-// ropewidgets alone: the plot wrapper coalesces replots and exports; FactorPlot's drag
-// follows the mouse, keeps the monotone rule, marks violations when the rule is off.
+// ropewidgets alone: the plot wrapper coalesces replots and exports, labels log axes with
+// readable numbers, gives heatmaps colour bars, keeps legends off the data, hovers, resets,
+// links axes and keeps an equal aspect; FactorPlot's drag follows the mouse, keeps the
+// monotone rule, marks violations when the rule is off; the cos heatmap greys only what
+// training never saw.
 #include <QApplication>
 #include <QFileInfo>
 #include <QMouseEvent>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QWheelEvent>
 
 #include "cos_heatmap.h"
 #include "factor_ops.h"
 #include "factor_plot.h"
+#include "plot_ticks.h"
 #include "rope/factor_set.h"
 #include "scientific_plot.h"
 #include "spectrum_plot.h"
@@ -145,9 +150,12 @@ class TestWidgetPlots : public QObject {
     CosHeatmapInput in;
     h.setInput(in);
     h.originalPlot()->replotNow();
-    const QString cell = h.originalPlot()->tooltipAt(h.originalPlot()->coordToPixel({12000, 40}));
+    const QString cell = h.originalPlot()->tooltipAt(h.originalPlot()->coordToPixel({12000, 50}));
     QVERIFY2(cell.contains("cos = ") && cell.contains("outside the angles seen in training"),
              qPrintable(cell));
+    // Pair 5 turns many times inside the window: every angle was seen.
+    const QString fast = h.originalPlot()->tooltipAt(h.originalPlot()->coordToPixel({12000, 5}));
+    QVERIFY2(fast.contains("cos = ") && !fast.contains("outside"), qPrintable(fast));
   }
 
   void spectrumMarksCriticalPairAndWindows() {
@@ -172,10 +180,168 @@ class TestWidgetPlots : public QObject {
     h.setInput(in);
     QVERIFY(h.originalPlot()->hasHeatmap());
     QVERIFY(h.scaledPlot()->hasHeatmap());
-    // Original: every pair is outside training beyond p = 4096 (75 of 101 columns).
-    QCOMPARE(h.outsideCells(0), 75 * 64);
+    // Original: beyond p = 4096 (75 of 101 columns), only the pairs that turn less than once
+    // in the window (46..63, right of the critical pair) meet angles training never saw.
+    QCOMPARE(h.outsideCells(0), 75 * 18);
     // PI 4x keeps every angle inside what training reached up to 16384.
     QCOMPARE(h.outsideCells(1), 0);
+    for (ScientificPlot* plot : {h.originalPlot(), h.scaledPlot()}) {
+      QVERIFY(plot->hasColorBar());
+      QCOMPARE(plot->colorBarLabel(), QString("cos(p·θᵢ)"));
+      QCOMPARE(plot->colorBarRange(), std::make_pair(-1.0, 1.0));
+    }
+  }
+
+  // Issue 16, item 1: log ticks read as numbers with the digits that tell them apart.
+  void logTicksAreReadableNumbers_data() {
+    QTest::addColumn<double>("lower");
+    QTest::addColumn<double>("upper");
+    QTest::addColumn<QStringList>("labels");
+    QTest::newRow("perplexity 22-38") << 22.0 << 38.0 << QStringList{"25", "30", "35"};
+    QTest::newRow("resumed search 28-33")
+        << 28.0 << 33.0 << QStringList{"28", "29", "30", "31", "32", "33"};
+    QTest::newRow("one decade") << 5.0 << 60.0 << QStringList{"5", "10", "20", "50"};
+    QTest::newRow("six decades") << 0.5 << 2e6
+                                 << QStringList{"1", "10", "100", "1000", "10000", "10⁵", "10⁶"};
+    QTest::newRow("narrow around 1.1")
+        << 1.05 << 1.16 << QStringList{"1.050", "1.075", "1.100", "1.125", "1.150"};
+  }
+
+  void logTicksAreReadableNumbers() {
+    QFETCH(double, lower);
+    QFETCH(double, upper);
+    QFETCH(QStringList, labels);
+    const LogTicks ticks = readableLogTicks(lower, upper);
+    QStringList got;
+    for (double t : ticks.ticks) got << readableTickLabel(t, ticks);
+    QCOMPARE(got, labels);
+    // The plot draws the same labels on a log axis.
+    ScientificPlot plot;
+    plot.resize(500, 400);
+    plot.setYScale(AxisScale::Log);
+    plot.addCurve("c", {0, 1}, {lower, upper}, {});
+    plot.setYRange(lower, upper);
+    plot.replotNow();
+    QCOMPARE(plot.tickLabels(Qt::Vertical), labels);
+  }
+
+  // Issue 16, item 2: a heatmap comes with its colour bar, title, range and scale.
+  void heatmapHasColorBar() {
+    ScientificPlot plot;
+    plot.resize(500, 400);
+    HeatmapData h;
+    h.nx = h.ny = 2;
+    h.values = {1e-4, 1e-2, 1e-3, 1};
+    h.zMin = 1e-4;
+    h.zMax = 1;
+    h.zScale = AxisScale::Log;
+    h.zLabel = "attention probability";
+    h.gradientStops = {{0, Qt::black}, {1, Qt::white}};
+    plot.setHeatmap(h);
+    plot.replotNow();
+    QVERIFY(plot.hasColorBar());
+    QCOMPARE(plot.colorBarLabel(), QString("attention probability"));
+    QCOMPARE(plot.colorBarScale(), AxisScale::Log);
+    QCOMPARE(plot.colorBarRange(), std::make_pair(1e-4, 1.0));
+    plot.clear();
+    QVERIFY(!plot.hasColorBar());
+  }
+
+  // Issue 16, item 12: the legend sits below the plot area; an empty plot shows its hint.
+  void legendOutsideAndEmptyHint() {
+    ScientificPlot plot;
+    plot.resize(500, 400);
+    plot.setEmptyHint("Run a sweep to see perplexity against length");
+    plot.replotNow();
+    QVERIFY(plot.showsEmptyHint());
+    QVERIFY(!plot.legendShown());
+    plot.addCurve("PI 4x", {0, 1, 2}, {1, 2, 3}, {});
+    plot.addCurve("YaRN 4x", {0, 1, 2}, {2, 3, 1}, {});
+    plot.rescaleAxes();
+    plot.replotNow();
+    QVERIFY(!plot.showsEmptyHint());
+    QVERIFY(plot.legendShown());
+    QVERIFY2(plot.legendArea().top() >= plot.plotArea().bottom(),
+             qPrintable(QString("legend top %1, plot area bottom %2")
+                            .arg(plot.legendArea().top())
+                            .arg(plot.plotArea().bottom())));
+    plot.setCaption("what to look for", "spectrum");
+    QCOMPARE(plot.caption(), QString("what to look for"));
+  }
+
+  // Issue 16, item 6: crosshair readout, wheel zoom with a double-click reset, linked axes.
+  void hoverZoomResetAndLinkedAxes() {
+    ScientificPlot a, b;
+    for (ScientificPlot* p : {&a, &b}) {
+      p->resize(500, 400);
+      p->show();
+      QVERIFY(QTest::qWaitForWindowExposed(p));
+      p->addCurve("c", {0, 10}, {0, 10}, {});
+      p->setXRange(0, 10);
+      p->setYRange(0, 10);
+      p->replotNow();
+    }
+    a.linkAxes(&b, Qt::Horizontal);
+    QWidget* canvas = a.canvas();
+    const QPointF centre = a.coordToPixel({5, 5});
+    sendMouse(canvas, QEvent::MouseMove, centre, Qt::NoButton, Qt::NoButton);
+    QVERIFY2(a.readoutText().contains("x 5") && a.readoutText().contains("y 5"),
+             qPrintable(a.readoutText()));
+    QWheelEvent wheel(centre, canvas->mapToGlobal(centre), {}, QPoint(0, 240), Qt::NoButton,
+                      Qt::NoModifier, Qt::NoScrollPhase, false);
+    QCoreApplication::sendEvent(canvas, &wheel);
+    const auto zoomed = a.xRange();
+    QVERIFY(zoomed.second - zoomed.first < 9);
+    QCOMPARE(b.xRange(), zoomed);                      // linked
+    QVERIFY(b.yRange() == std::make_pair(0.0, 10.0));  // only x is linked
+    QMouseEvent dbl(QEvent::MouseButtonDblClick, centre, canvas->mapToGlobal(centre),
+                    Qt::LeftButton, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(canvas, &dbl);
+    QCOMPARE(a.xRange(), std::make_pair(0.0, 10.0));
+    QCOMPARE(a.yRange(), std::make_pair(0.0, 10.0));
+    QCOMPARE(b.xRange(), std::make_pair(0.0, 10.0));
+    b.setXRange(2, 4);
+    QCOMPARE(a.xRange(), std::make_pair(2.0, 4.0));
+  }
+
+  // Issue 16, item 3: a map with equal aspect fills a wide widget with a square plot area.
+  void equalAspectGivesSquareCells() {
+    ScientificPlot plot;
+    plot.resize(900, 360);
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    HeatmapData h;
+    h.nx = h.ny = 8;
+    h.xMax = h.yMax = 7;
+    h.values.assign(64, 0.5);
+    h.gradientStops = {{0, Qt::black}, {1, Qt::white}};
+    plot.setHeatmap(h);
+    plot.setEqualAspect(true);
+    plot.setXRange(-0.5, 7.5);
+    plot.setYRange(-0.5, 7.5);
+    plot.replotNow();
+    QVERIFY2(std::abs(plot.plotAreaAspect() - 1) < 0.03,
+             qPrintable(QString::number(plot.plotAreaAspect())));
+    QVERIFY2(
+        plot.plotArea().height() > 250,  // it uses the height it has
+        qPrintable(QString("%1 x %2").arg(plot.plotArea().width()).arg(plot.plotArea().height())));
+  }
+
+  // Issue 16, item 5: one pairing convention, Hugging Face's (i, i + d/2).
+  void pairsAreNamedAsHuggingFace() {
+    FactorPlot fp;
+    fp.resize(640, 420);
+    fp.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&fp));
+    fp.setSpectrumContext(10000, 128);
+    fp.setCurves({{"PI 4x", Qt::blue, std::vector<double>(64, 4.0), true}}, "λ");
+    fp.plot()->replotNow();
+    QVERIFY(fp.plot()->axisLabel(Qt::Horizontal).contains("dims i and i + d/2"));
+    const QString tip = fp.plot()->tooltipAt(fp.plot()->coordToPixel({3, 4.0}));
+    QVERIFY2(tip.contains("pair 3 (dims 3, 67)"), qPrintable(tip));
+    CosHeatmap h;
+    h.setInput(CosHeatmapInput{});
+    QVERIFY(h.originalPlot()->axisLabel(Qt::Vertical).contains("i + d/2"));
   }
 };
 
