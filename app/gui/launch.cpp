@@ -11,6 +11,7 @@
 #include <exception>
 
 #include "main_window.h"
+#include "session_guard.h"
 #include "train/demo_assets.h"
 #include "util/error.h"
 #include "workbench_session.h"
@@ -144,6 +145,8 @@ int runWorkbench(const QStringList& arguments) {
   if (!screenshot) {
     window.restoreSettings();
     window.show();
+    // Work the last run could not save (it crashed or was killed) comes back if wanted.
+    QTimer::singleShot(0, &window, [&window] { window.guard()->offerRecovery(); });
     return QApplication::exec();
   }
   window.selectTab(options->tab);

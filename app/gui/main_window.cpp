@@ -3,6 +3,7 @@
 #include <QCloseEvent>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMimeData>
@@ -21,6 +22,7 @@
 #include "reporter.h"
 #include "scientific_plot.h"
 #include "search_panel.h"
+#include "session_guard.h"
 #include "settings_keys.h"
 #include "spectrum_panel.h"
 #include "workbench_actions.h"
@@ -66,6 +68,11 @@ MainWindow::MainWindow(std::unique_ptr<FileDialogs> dialogs, std::unique_ptr<Rep
   m_actions = new WorkbenchActions(
       m_doc, m_session, m_dialogs.get(), m_reporter.get(), [this] { return currentPlot(); }, this);
   m_actions->addMenus(menuBar());
+  m_guard = new SessionGuard(m_doc, m_session, m_dialogs.get(), m_reporter.get(), this);
+  connect(m_guard, &SessionGuard::message, this,
+          [this](const QString& text) { statusBar()->showMessage(text, 15000); });
+  connect(m_session, &WorkbenchSession::wrote, this, &MainWindow::confirmWritten);
+  connect(m_actions, &WorkbenchActions::wrote, this, &MainWindow::confirmWritten);
 
   auto* model = new QLabel;
   statusBar()->addWidget(model, 1);
@@ -82,7 +89,12 @@ MainWindow::MainWindow(std::unique_ptr<FileDialogs> dialogs, std::unique_ptr<Rep
 MainWindow::~MainWindow() = default;
 
 void MainWindow::updateTitle() {
-  setWindowTitle(QString("RoPE Workbench — %1").arg(m_doc->model().name));
+  setWindowTitle(QString("RoPE Workbench — %1%2")
+                     .arg(m_doc->model().name, m_doc->undoStack()->isClean() ? "" : " *"));
+}
+
+void MainWindow::confirmWritten(const QString& path) {
+  statusBar()->showMessage(QString("Wrote %1").arg(QFileInfo(path).absoluteFilePath()), 15000);
 }
 
 bool MainWindow::selectTab(const QString& name) {
@@ -139,6 +151,10 @@ void MainWindow::saveSettings() const {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  if (!m_guard->confirmClose()) {  // Cancel, or a save that did not happen
+    event->ignore();
+    return;
+  }
   m_passkey->shutdown();     // cancels and joins a running passkey test
   m_attention->shutdown();   // cancels and joins a running analysis
   m_perplexity->shutdown();  // cancels and joins a running sweep

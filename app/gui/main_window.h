@@ -1,7 +1,8 @@
 #pragma once
 // MainWindow composes the workbench: the project dock, the factor editor and spectrum tabs,
-// the menus (WorkbenchActions) and the file handling (WorkbenchSession) around one
-// WorkbenchDocument. It owns no logic of its own beyond settings, drops and screenshots.
+// the menus (WorkbenchActions), the file handling (WorkbenchSession) and the guard of unsaved
+// work (SessionGuard) around one WorkbenchDocument. It owns no logic of its own beyond
+// settings, drops, the status bar and screenshots.
 
 #include <QMainWindow>
 #include <memory>
@@ -17,6 +18,7 @@ namespace rope {
 class WorkbenchDocument;
 class WorkbenchSession;
 class WorkbenchActions;
+class SessionGuard;
 class ProjectDock;
 class FactorEditorPanel;
 class SpectrumPanel;
@@ -37,6 +39,8 @@ class MainWindow : public QMainWindow {
   WorkbenchDocument* document() const { return m_doc; }
   WorkbenchSession* session() const { return m_session; }
   WorkbenchActions* actions() const { return m_actions; }
+  // Unsaved work: the quit prompt, the autosaved recovery session.
+  SessionGuard* guard() const { return m_guard; }
   ProjectDock* projectDock() const { return m_dock; }
   FactorEditorPanel* factorEditor() const { return m_editor; }
   SpectrumPanel* spectrumPanel() const { return m_spectrum; }
@@ -62,6 +66,8 @@ class MainWindow : public QMainWindow {
 
  private:
   void updateTitle();
+  // "Wrote PATH" in the status bar for a while.
+  void confirmWritten(const QString& path);
 
   std::unique_ptr<FileDialogs> m_dialogs;
   std::unique_ptr<Reporter> m_reporter;
@@ -70,6 +76,7 @@ class MainWindow : public QMainWindow {
   WorkbenchDocument* m_doc = nullptr;
   WorkbenchSession* m_session = nullptr;
   WorkbenchActions* m_actions = nullptr;
+  SessionGuard* m_guard = nullptr;
   ProjectDock* m_dock = nullptr;
   FactorEditorPanel* m_editor = nullptr;
   SpectrumPanel* m_spectrum = nullptr;

@@ -47,7 +47,7 @@ ModelInfo loadModelInfo(const QString& path) {
   validateParams(m.rope);
   const QFileInfo info(QString::fromStdString(file));
   m.folder = info.absolutePath();
-  m.name = QDir(m.folder).dirName();
+  m.name = QString::fromStdString(modelNameOf(file));
   try {
     m.architecture = QString::fromStdString(readModelConfig(file).architecture);
   } catch (const InputError&) {

@@ -21,4 +21,7 @@ inline constexpr char kSpectrumView[] = "spectrum/view";              // int, ta
 
 inline constexpr int kMaxRecentFiles = 8;
 
+// The session autosaved while there is unsaved work, in QStandardPaths::AppDataLocation.
+inline constexpr char kRecoveryFile[] = "recovery.rope.json";
+
 }  // namespace rope::settings

@@ -15,6 +15,7 @@
 
 #include "file_dialogs.h"
 #include "reporter.h"
+#include "runtime_options_dialog.h"
 #include "scientific_plot.h"
 #include "settings_keys.h"
 #include "workbench_document.h"
@@ -132,9 +133,10 @@ void WorkbenchActions::exportFactors(FactorFormat format) {
 }
 
 void WorkbenchActions::showRuntimeOptions() {
-  m_reporter->info("llama.cpp / vLLM options",
-                   "Command-line options for the active set (see details).",
-                   m_session->runtimeOptionsText());
+  // Not modal: the command line stays at hand while the user works on.
+  auto* dialog = new RuntimeOptionsDialog(m_session->runtimeOptionsText(), m_parent);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->show();
 }
 
 void WorkbenchActions::exportPlot() {
@@ -145,7 +147,11 @@ void WorkbenchActions::exportPlot() {
                           "PNG (*.png);;SVG (*.svg);;PDF (*.pdf)");
   if (path.isEmpty()) return;
   QString error;
-  if (!plot->exportTo(path, 0, 0, &error)) m_reporter->error("Export plot", error);
+  if (!plot->exportTo(path, 0, 0, &error)) {
+    m_reporter->error("Export plot", error);
+    return;
+  }
+  emit wrote(path);
 }
 
 void WorkbenchActions::openSession() {
@@ -155,9 +161,11 @@ void WorkbenchActions::openSession() {
 }
 
 void WorkbenchActions::saveSession() {
-  const QString path =
-      m_dialogs->saveFile("Save session", QDir(startDirectory()).filePath("session.rope.json"),
-                          "RoPE Workbench project (*.json)");
+  const QString current = m_session->sessionPath();
+  const QString path = m_dialogs->saveFile(
+      "Save session",
+      current.isEmpty() ? QDir(startDirectory()).filePath("session.rope.json") : current,
+      "RoPE Workbench project (*.json)");
   if (!path.isEmpty()) m_session->writeSession(path);
 }
 

@@ -37,6 +37,7 @@ class WorkbenchActions : public QObject {
   void importFactors();
   void openDataset();
   void exportFactors(FactorFormat format);
+  // The command lines in a selectable field with a Copy button (a RuntimeOptionsDialog).
   void showRuntimeOptions();
   void exportPlot();
   void openSession();
@@ -45,6 +46,10 @@ class WorkbenchActions : public QObject {
 
   QAction* undoAction() const { return m_undo; }
   QAction* redoAction() const { return m_redo; }
+
+ signals:
+  // A plot was exported to path (the session's exports say so through WorkbenchSession).
+  void wrote(const QString& path);
 
  private:
   void remember(const QString& path);

@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSaveFile>
+#include <QUndoStack>
 #include <exception>
 
 #include "data/token_data.h"
@@ -303,6 +304,7 @@ bool WorkbenchSession::openModel(const QString& path) {
     m_reporter->error("Open model", text(e));
     return false;
   }
+  m_sessionPath.clear();  // a new document: Save asks where
   emit fileUsed(path);
   return true;
 }
@@ -314,6 +316,7 @@ bool WorkbenchSession::openSession(const QString& path) {
     m_reporter->error("Open session", text(e));
     return false;
   }
+  m_sessionPath = path;
   emit fileUsed(path);
   return true;
 }
@@ -342,6 +345,7 @@ bool WorkbenchSession::exportActive(const QString& path, FactorFormat format) {
                      QString("Wrote %1, but the format does not hold everything:").arg(path),
                      warnings.join("\n"));
   }
+  emit wrote(path);
   return true;
 }
 
@@ -352,6 +356,9 @@ bool WorkbenchSession::writeSession(const QString& path) {
     m_reporter->error("Save session", text(e));
     return false;
   }
+  m_sessionPath = path;
+  m_doc->undoStack()->setClean();  // the work is saved
+  emit wrote(path);
   emit fileUsed(path);
   return true;
 }

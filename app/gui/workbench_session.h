@@ -51,16 +51,22 @@ class WorkbenchSession : public QObject {
 
   // llama.cpp and vLLM command lines for the active set (with notes), as text.
   QString runtimeOptionsText() const;
+  // The session file last opened or saved by openSession/writeSession (empty: none); a
+  // successful writeSession marks the undo stack clean.
+  QString sessionPath() const { return m_sessionPath; }
 
  signals:
   // A file was opened or written successfully (for the recent-files list).
   void fileUsed(const QString& path);
+  // A file was written (exports, sessions): the status bar confirms the path.
+  void wrote(const QString& path);
   // A dataset was opened successfully (for the recent-datasets list).
   void datasetUsed(const QStringList& paths);
 
  private:
   WorkbenchDocument* m_doc;
   Reporter* m_reporter;
+  QString m_sessionPath;
 };
 
 }  // namespace rope

@@ -374,9 +374,7 @@ std::vector<FactorSet> readFactorFiles(const std::string& path) {
     case FactorFormat::HfConfig: {
       const std::string file = configPath(path);
       const RopeParams p = readRopeParams(file);
-      std::string name = fs::path(file).parent_path().filename().string();
-      if (name.empty()) name = stem(file);
-      return {factorSetFromParams(p, p.maxPosition, name)};
+      return {factorSetFromParams(p, p.maxPosition, modelNameOf(file))};
     }
   }
   return {};

@@ -259,6 +259,29 @@ std::string configPath(const std::string& path) {
   return path;
 }
 
+std::string modelNameOf(const std::string& path) {
+  namespace fs = std::filesystem;
+  const std::string file = configPath(path);
+  const auto j = parseObject(readFile(file), file);
+  if (auto it = j.find("_name_or_path"); it != j.end() && it->is_string()) {
+    std::string name = it->get<std::string>();
+    while (!name.empty() && (name.back() == '/' || name.back() == '\\')) name.pop_back();
+    const size_t slash = name.find_last_of("/\\");
+    if (slash != std::string::npos) name = name.substr(slash + 1);
+    if (!name.empty()) return name;
+  }
+  fs::path folder = fs::absolute(fs::path(file)).parent_path();
+  // models--ORG--NAME/snapshots/HASH/config.json: the folder names a commit, not the model.
+  if (folder.parent_path().filename() == "snapshots") {
+    const std::string repo = folder.parent_path().parent_path().filename().string();
+    const size_t dashes = repo.rfind("--");
+    if (repo.rfind("models--", 0) == 0 && dashes != std::string::npos)
+      return repo.substr(dashes + 2);
+  }
+  const std::string name = folder.filename().string();
+  return name.empty() ? fs::path(file).stem().string() : name;
+}
+
 RopeParams parseRopeParams(const std::string& text, const std::string& source) {
   RopeSpelling spelling;
   return ropeFromJson(parseObject(text, source), source, spelling);

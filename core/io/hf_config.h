@@ -50,6 +50,12 @@ ModelConfig parseModelConfig(const std::string& text, const std::string& source)
 // config.json inside a folder, or the path itself.
 std::string configPath(const std::string& path);
 
+// The model's name for a config (a folder or config.json): the last part of the config's
+// "_name_or_path" ("meta-llama/Llama-2-7b-hf" -> "Llama-2-7b-hf"), else the folder holding
+// it, where a Hugging Face cache snapshot (models--ORG--NAME/snapshots/HASH) gives NAME.
+// Throws InputError when the file cannot be read.
+std::string modelNameOf(const std::string& path);
+
 // Returns configText with only the RoPE keys replaced by the set as a LongRoPE block, in every
 // spelling the config holds (rope_scaling and rope_parameters alike, so that transformers 4.x
 // and 5.x read one RoPE); every other key is kept. Short factors come from the set, else from

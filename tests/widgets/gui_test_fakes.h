@@ -1,5 +1,6 @@
 #pragma once
-// Injected file dialogs and reporter for the GUI tests: answers are queued, messages counted.
+// Injected file dialogs and reporter for the GUI tests: answers are queued, messages and
+// questions counted.
 
 #include <QString>
 #include <QStringList>
@@ -35,6 +36,19 @@ class FakeReporter : public Reporter {
  public:
   QStringList errors;
   QStringList infos;
+  QStringList questions;
+  // Answers to the questions, first queued first; without one: Discard and no (what the
+  // workbench did before it asked).
+  QList<Unsaved> unsavedAnswers;
+  QList<bool> yesNoAnswers;
+  Unsaved askUnsaved(const QString& title, const QString& message) override {
+    questions << title + ": " + message;
+    return unsavedAnswers.isEmpty() ? Unsaved::Discard : unsavedAnswers.takeFirst();
+  }
+  bool askYesNo(const QString& title, const QString& message) override {
+    questions << title + ": " + message;
+    return !yesNoAnswers.isEmpty() && yesNoAnswers.takeFirst();
+  }
   void error(const QString& title, const QString& message) override {
     errors << title + ": " + message;
   }
