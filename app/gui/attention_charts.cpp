@@ -132,6 +132,11 @@ AttentionCharts::AttentionCharts(QWidget* parent) : QTabWidget(parent) {
   m_distance->setYScale(AxisScale::Log);
   m_pairs->setAxisLabels("RoPE pair i (dims i and i + d/2; high frequency left)",
                          "share of |q·k| on attended keys");
+  m_maps[0]->setEmptyHint("Analyse to see the attention map of the chosen head");
+  m_entropyMaps[0]->setEmptyHint("Analyse with \"Every layer and head\" to see this map");
+  m_entropyCurves->setEmptyHint("Analyse to see the attention entropy per query position");
+  m_distance->setEmptyHint("Analyse to see the attention by distance");
+  m_pairs->setEmptyHint("Analyse to see each RoPE pair's share of the attention logits");
   m_maps[1]->setVisible(false);
   m_maps[2]->setVisible(false);
   m_entropyMaps[1]->setVisible(false);

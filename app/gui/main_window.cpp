@@ -25,6 +25,7 @@
 #include "session_guard.h"
 #include "settings_keys.h"
 #include "spectrum_panel.h"
+#include "tooltip_wrapper.h"
 #include "workbench_actions.h"
 #include "workbench_document.h"
 #include "workbench_resources.h"
@@ -42,6 +43,7 @@ MainWindow::MainWindow(std::unique_ptr<FileDialogs> dialogs, std::unique_ptr<Rep
         this, [this, m = QString::fromStdString(message)] { m_reporter->info("Warning", m); },
         Qt::QueuedConnection);
   });
+  ToolTipWrapper::install();  // before the panels set their tooltips
   setWindowIcon(workbenchIcon());
   setAcceptDrops(true);
 

@@ -103,6 +103,8 @@ PasskeyPanel::PasskeyPanel(WorkbenchDocument* doc, QWidget* parent)
     plot->setTitle(i == 0 ? "Set A" : "Set B");
     plot->setAxisLabels("length (tokens)", "key depth");
     plot->setLegendVisible(false);
+    plot->setEmptyHint(i == 0 ? "Run the test to see set A's accuracy per length and depth"
+                              : "Tick \"Compare with set B\" and run to see set B beside A");
     plot->setTooltipFormatter([this, i](const PlotPoint& p) -> QString {
       const passkey::Result* r = result(i);
       if (!r || p.curve != -1 || p.index < 0 || p.index >= static_cast<int>(r->cells.size())) {

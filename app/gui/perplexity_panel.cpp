@@ -121,6 +121,7 @@ PerplexityPanel::PerplexityPanel(WorkbenchDocument* doc, FileDialogs* dialogs, Q
   m_plot->setTitle("Perplexity vs length");
   m_plot->setAxisLabels("length (tokens)", "perplexity");
   m_plot->setYScale(AxisScale::Log);
+  m_plot->setEmptyHint("Run a sweep to see perplexity against length");
   m_plot->setTooltipFormatter([this](const PlotPoint& p) -> QString {
     for (const SweepCell& c : m_cells) {
       if (p.curve >= 0 && c.set < static_cast<int>(m_curveOfSet.size()) &&

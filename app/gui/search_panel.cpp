@@ -134,6 +134,9 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   m_heatmap->setTitle("Best candidate's factors (generation x pair)");
   m_heatmap->setAxisLabels("generation", "RoPE pair i (dims i, i + d/2)");
   m_heatmap->setLegendVisible(false);
+  m_curves->setEmptyHint("Run a search to see the best and mean perplexity per generation");
+  m_population->setEmptyHint("Every scored candidate appears here");
+  m_heatmap->setEmptyHint("The best candidate's factors appear after each generation");
   // Generation is the x axis of all three plots: zoom and pan move them together.
   m_population->linkAxes(m_curves, Qt::Horizontal);
   m_heatmap->linkAxes(m_curves, Qt::Horizontal);
