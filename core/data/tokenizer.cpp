@@ -29,18 +29,18 @@ struct Shim {
   void (*piece)(void*, int, char*, size_t) = nullptr;  // optional (older modules lack it)
 };
 
-// AddressSanitizer refuses RTLD_DEEPBIND (github.com/google/sanitizers/issues/611). A
-// -DROPE_SANITIZE build loads the module without it, sharing LibTorch's protobuf: loaded after
-// LibTorch and of the same version on Debian 12, that works (tests/sanitizers/README.md).
+// AddressSanitizer aborts any dlopen with RTLD_DEEPBIND (github.com/google/sanitizers/issues/611)
+// and, without it, the module's embedded protobuf 3.14 binds to LibTorch's 3.21 and aborts its
+// version check. So a -DROPE_SANITIZE build has no SentencePiece (tests/sanitizers/README.md).
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define ROPE_ASAN 1
 #endif
 #endif
 #if defined(__SANITIZE_ADDRESS__) || defined(ROPE_ASAN)
-constexpr int kDeepBind = 0;
+constexpr bool kSanitizerBuild = true;
 #else
-constexpr int kDeepBind = RTLD_DEEPBIND;
+constexpr bool kSanitizerBuild = false;
 #endif
 
 const Shim& shim() {
@@ -53,7 +53,13 @@ const Shim& shim() {
           "rebuild, or give pre-tokenized .bin/.npy/.safetensors data)";
       return s;
     }
-    s.lib = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | kDeepBind);
+    if (kSanitizerBuild) {
+      s.error =
+          "SentencePiece cannot be loaded in an AddressSanitizer build (its module needs "
+          "RTLD_DEEPBIND); use a normal build for tokenizer.model files";
+      return s;
+    }
+    s.lib = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
     if (!s.lib) {
       s.error = std::string("cannot load the SentencePiece module: ") + ::dlerror();
       return s;

@@ -426,6 +426,7 @@ void TestPasskey::badInput() {
 void TestPasskey::tokenizerDecode() {
   const std::string dir = demoModel();
   if (dir.empty()) QSKIP("no demo model (resources/demo-model or $ROPE_DEMO_MODEL)");
+  if (!Tokenizer::available()) QSKIP("built without SentencePiece");
   const Tokenizer tok(dir + "/tokenizer.model");
   const std::string text = keySentence(4501) + " " + kQuestion;
   const auto ids = tok.encode(text);
@@ -481,6 +482,7 @@ void TestPasskey::demoModelScoring() {
   // tokens, and the shortcut decodes what re-running the model token by token decodes.
   const std::string dir = demoModel();
   if (dir.empty()) QSKIP("no demo model (resources/demo-model or $ROPE_DEMO_MODEL)");
+  if (!Tokenizer::available()) QSKIP("built without SentencePiece");
   const Tokenizer tok(dir + "/tokenizer.model");
   Transformer::Options o;
   o.threads = 1;
@@ -511,6 +513,7 @@ void TestPasskey::demoModelScoring() {
 void TestPasskey::demoModelEndToEnd() {
   const std::string dir = demoModel();
   if (dir.empty()) QSKIP("no demo model (resources/demo-model or $ROPE_DEMO_MODEL)");
+  if (!Tokenizer::available()) QSKIP("built without SentencePiece");
   Params p = demoParams(dir);
   // The snippets the model was trained on have no filler: the shortest prompt is that layout.
   const Tokenizer tok(dir + "/tokenizer.model");
@@ -578,6 +581,7 @@ void TestPasskey::demoModelEndToEnd() {
 void TestPasskey::demoModelCli() {
   const std::string dir = demoModel();
   if (dir.empty()) QSKIP("no demo model (resources/demo-model or $ROPE_DEMO_MODEL)");
+  if (!Tokenizer::available()) QSKIP("built without SentencePiece");
   const CliRun c = cliRun({"passkey", "--model", dir, "--lengths", "128,256", "--depths", "0.5",
                            "--trials", "2", "--seed", "3", "--method", "linear", "--factor", "2",
                            "--threads", "1", "--json", "--trials-detail"});
