@@ -2,9 +2,11 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
+#include "data/hf_tokenizer.h"
 #include "data/token_data.h"
 #include "io/factor_files.h"
 #include "io/hf_config.h"
@@ -245,6 +247,28 @@ Errors feedProject(const std::string& bytes) {
     }
   });
   attempt(errors, [&] { readFactorFiles(path); });
+  return errors;
+}
+
+Errors feedTokenizerJson(const std::string& bytes) {
+  Errors errors;
+  attempt(errors, [&] {
+    const HfTokenizer tok = HfTokenizer::fromJson(bytes, "tokenizer.json");
+    for (const char* text :
+         {"Hello, world! 12 apples", " \t\n  ünïcödé 日本語 🙂", "<s>a</s>"}) {
+      for (bool special : {false, true}) {
+        std::vector<int64_t> ids;
+        attempt(errors, [&] { ids = tok.encode(text, special); });
+        try {
+          tok.decode(ids, false);
+          tok.decode(ids, true);
+        } catch (const InputError& e) {
+          throw PropertyViolation(std::string("ids that encode gave do not decode: ") + e.what());
+        }
+      }
+    }
+    for (int64_t id = 0; id < std::min(tok.vocabSize(), 64); ++id) tok.idToToken(id);
+  });
   return errors;
 }
 

@@ -40,6 +40,9 @@ Errors feedFactorCsv(const std::string& bytes);
 Errors feedFactorConfig(const std::string& bytes);
 // The workbench's project file: readProjectFile, then saved and read back.
 Errors feedProject(const std::string& bytes);
+// A Hugging Face tokenizer.json: loaded, a few texts encoded (with and without the special
+// tokens) and the ids decoded again.
+Errors feedTokenizerJson(const std::string& bytes);
 // A search checkpoint, parsed against a 4-pair search with fingerprint "fp" and seed 7.
 Errors feedSearchCheckpoint(const std::string& bytes);
 

@@ -64,6 +64,65 @@ def configs():
     return out
 
 
+def tokenizers():
+    """Tiny tokenizer.json files: BPE with each family of components the reader supports."""
+    gpt2_bytes = {c: i for i, c in enumerate("HeloĠwrd!,12ap")}
+    gpt2_bytes.update({"ll": len(gpt2_bytes), "Ġw": len(gpt2_bytes) + 1})
+    byte_level = {
+        "added_tokens": [{"id": 16, "content": "<s>", "special": True, "lstrip": False,
+                          "rstrip": False, "single_word": False, "normalized": False}],
+        "normalizer": {"type": "NFC"},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": "\\p{N}{1,3}| ?\\p{L}+|\\s+(?!\\S)|\\s+"},
+             "behavior": "Isolated", "invert": False},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True,
+             "use_regex": False}]},
+        "post_processor": {"type": "TemplateProcessing",
+                           "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+                                      {"Sequence": {"id": "A", "type_id": 0}}],
+                           "pair": [{"Sequence": {"id": "A", "type_id": 0}},
+                                    {"Sequence": {"id": "B", "type_id": 1}}],
+                           "special_tokens": {"<s>": {"id": "<s>", "ids": [16], "tokens": ["<s>"]}}},
+        "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True,
+                    "use_regex": True},
+        "model": {"type": "BPE", "vocab": gpt2_bytes, "merges": ["l l", "Ġ w"],
+                  "ignore_merges": False},
+    }
+    pieces = {"<unk>": 0, "<s>": 1, "</s>": 2, "▁": 3, "a": 4, "b": 5, "▁a": 6, "<0x0A>": 7,
+              "<0xC3>": 8, "<0xBC>": 9}
+    metaspace = {
+        "added_tokens": [{"id": i, "content": t, "special": True, "lstrip": False,
+                          "rstrip": False, "single_word": False, "normalized": False}
+                         for t, i in (("<unk>", 0), ("<s>", 1), ("</s>", 2))],
+        "normalizer": {"type": "Sequence", "normalizers": [
+            {"type": "Prepend", "prepend": "▁"}, {"type": "Replace", "pattern": {"String": " "},
+                                                   "content": "▁"}]},
+        "pre_tokenizer": None,
+        "post_processor": {"type": "TemplateProcessing",
+                           "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+                                      {"Sequence": {"id": "A", "type_id": 0}}],
+                           "pair": [{"Sequence": {"id": "A", "type_id": 0}}],
+                           "special_tokens": {"<s>": {"id": "<s>", "ids": [1], "tokens": ["<s>"]}}},
+        "decoder": {"type": "Sequence", "decoders": [
+            {"type": "Replace", "pattern": {"String": "▁"}, "content": " "},
+            {"type": "ByteFallback"}, {"type": "Fuse"},
+            {"type": "Strip", "content": " ", "start": 1, "stop": 0}]},
+        "model": {"type": "BPE", "vocab": pieces, "merges": [["▁", "a"]], "unk_token": "<unk>",
+                  "fuse_unk": True, "byte_fallback": True},
+    }
+    words = {
+        "normalizer": {"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Lowercase"},
+                                                           {"type": "Strip", "left": True,
+                                                            "right": True}]},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "WhitespaceSplit"}, {"type": "Digits", "individual_digits": True},
+            {"type": "Punctuation", "behavior": "Isolated"}]},
+        "model": {"type": "BPE", "vocab": {"[UNK]": 0, "h": 1, "##e": 2, "he": 3, "##l": 4, "1": 5},
+                  "merges": ["h ##e"], "unk_token": "[UNK]", "continuing_subword_prefix": "##"},
+    }
+    return {"byte_level": byte_level, "metaspace": metaspace, "words": words}
+
+
 def write(target, name, data):
     path = CORPUS / target / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -131,6 +190,9 @@ def main():
         "session": {"model": "demo", "active": 1}}, indent=2))
     write("fuzz_project", "one_set.json", json.dumps({
         "format": "rope-workbench-project", "version": 1, "factor_sets": [factor_set]}))
+
+    for name, tokenizer in tokenizers().items():
+        write("fuzz_tokenizer_json", name + ".json", json.dumps(tokenizer, ensure_ascii=False))
 
     checkpoint = json.loads((FIXTURES / "bad-inputs" /
                              "ck_history_generation_1e300.checkpoint.json").read_text())
