@@ -36,6 +36,7 @@ const std::map<QString, Feed>& feeds() {
       {"factor-csv", fuzz::feedFactorCsv},
       {"factor-config", fuzz::feedFactorConfig},
       {"search-checkpoint", fuzz::feedSearchCheckpoint},
+      {"tokenizer-json", fuzz::feedTokenizerJson},
   };
   return all;
 }
@@ -87,6 +88,9 @@ constexpr BadRow kBad[] = {
     {"probe_ff_longrope_window1.config.json", "factor-config", "original_max_position_embeddings"},
     // F12: a line of a form feed alone split into no cells; n_hat was read from the empty row.
     {"ff_csv_formfeed_line.csv", "factor-csv", "no factors"},
+    // F13: the template's special token id 16 is outside the vocabulary (added_tokens misspelled):
+    // encode gives an id that decode refuses.
+    {"tj_template_id_outside_vocab.tokenizer.json", "tokenizer-json", "post_processor"},
 };
 
 // Inputs that were valid all along; the defect was in how they were read.
