@@ -238,6 +238,26 @@ void ScientificPlot::addVerticalLine(double x, const QString& label, const QColo
   scheduleReplot();
 }
 
+void ScientificPlot::addLabel(const QPointF& at, const QString& text, const QColor& color) {
+  auto* item = new QCPItemText(m_plot);
+  item->position->setCoords(at);
+  item->setPositionAlignment(Qt::AlignCenter);
+  item->setText(text);
+  item->setColor(color);
+  item->setFont(QFont(font().family(), 9));
+  item->setProperty("cellLabel", true);
+  scheduleReplot();
+}
+
+QStringList ScientificPlot::labels() const {
+  QStringList out;
+  for (int i = 0; i < m_plot->itemCount(); ++i) {
+    const auto* text = qobject_cast<QCPItemText*>(m_plot->item(i));
+    if (text && text->property("cellLabel").toBool()) out << text->text();
+  }
+  return out;
+}
+
 void ScientificPlot::setHeatmap(const HeatmapData& data) {
   QCPColorMap* map = findHeatmap(m_plot);
   if (!map) map = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);

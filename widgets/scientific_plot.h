@@ -85,6 +85,9 @@ class ScientificPlot : public QWidget {
 
   void addHorizontalLine(double y, const QString& label, const QColor& color);
   void addVerticalLine(double x, const QString& label, const QColor& color);
+  // Text centred at a point in plot coordinates (a heatmap cell's value); clear() removes it.
+  void addLabel(const QPointF& at, const QString& text, const QColor& color);
+  QStringList labels() const;  // the texts of addLabel, in order (tests)
   void setHeatmap(const HeatmapData& data);
   bool hasHeatmap() const;
   // The colour bar of the heatmap (tests): shown, its title, range and scale.

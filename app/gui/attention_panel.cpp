@@ -6,7 +6,6 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QThread>
@@ -14,6 +13,7 @@
 #include <algorithm>
 
 #include "attention_charts.h"
+#include "job_frame.h"
 #include "scientific_plot.h"
 #include "set_choices.h"
 #include "workbench_document.h"
@@ -27,6 +27,10 @@ AttentionPanel::AttentionPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWi
     dialogs = m_ownDialogs.get();
   }
   m_dialogs = dialogs;
+  JobFrame::Options options;
+  options.runText = "Analyse";
+  options.sideWidth = 360;
+  m_frame = new JobFrame(options, dialogs);
   m_model = new QLineEdit("demo");
   m_model->setToolTip("A Hugging Face model folder, or 'demo' for the bundled demo model");
   m_data = new QLineEdit;
@@ -69,19 +73,10 @@ AttentionPanel::AttentionPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWi
   m_pooling->addItems({"max per cell", "mean per cell"});
   m_colour = new QComboBox;
   m_colour->addItems({"linear colours", "log colours"});
-  m_run = new QPushButton("Analyse");
   m_refine = new QPushButton("Re-pool visible part");
   m_refine->setToolTip(
       "Zoom or pan the map, then analyse the same head again with the grid "
       "over what is on screen: finer cells");
-  m_cancel = new QPushButton("Cancel");
-  m_progress = new QProgressBar;
-  m_progress->setRange(0, 100);
-  m_status = new QLabel;
-  m_status->setWordWrap(true);
-  m_status->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-  m_status->setMinimumHeight(90);
-  m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
   auto* form = new QFormLayout;
   form->addRow("Model", m_model);
@@ -103,30 +98,26 @@ AttentionPanel::AttentionPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWi
   form->addRow("Grid", m_grid);
   form->addRow("Colour scale", m_colour);
   form->addRow("CPU threads", m_threads);
-  auto* buttons = new QHBoxLayout;
-  buttons->addWidget(m_run);
-  buttons->addWidget(m_cancel);
   auto* side = new QVBoxLayout;
   side->addLayout(form);
-  side->addLayout(buttons);
-  side->addWidget(m_refine);
-  side->addWidget(m_progress);
-  side->addWidget(m_status);
   side->addStretch(1);
-  auto* sideWidget = new QWidget;
-  sideWidget->setLayout(side);
-  sideWidget->setMaximumWidth(360);
+  m_frame->setControls(side);
+  m_frame->addButton(m_refine);
+  m_frame->setView(m_charts);
+  m_frame->setImageSource([this] { return currentPlot(); });
   auto* layout = new QHBoxLayout(this);
-  layout->addWidget(sideWidget);
-  layout->addWidget(m_charts, 1);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(m_frame);
 
-  connect(m_run, &QPushButton::clicked, this, [this] { run(); });
-  connect(m_cancel, &QPushButton::clicked, this, &AttentionPanel::cancel);
+  connect(m_frame, &JobFrame::runRequested, this, [this] { run(); });
+  connect(m_frame, &JobFrame::cancelRequested, this, &AttentionPanel::cancel);
+  connect(m_frame, &JobFrame::wrote, this, &AttentionPanel::wrote);
   connect(m_refine, &QPushButton::clicked, this, [this] { runVisibleRegion(); });
   connect(m_compare, &QCheckBox::toggled, m_setB, &QWidget::setEnabled);
   connect(m_colour, &QComboBox::currentIndexChanged, this,
           [this](int i) { m_charts->setLogColours(i == 1); });
-  connect(m_job, &AttentionJob::progress, m_progress, &QProgressBar::setValue);
+  connect(m_job, &AttentionJob::progress, this,
+          [this](int percent) { m_frame->setProgress(percent / 100.0); });
   connect(m_job, &AttentionJob::headReady, this, &AttentionPanel::onHeadReady);
   connect(m_job, &AttentionJob::finished, this, &AttentionPanel::onFinished);
   connect(m_doc, &WorkbenchDocument::changed, this, &AttentionPanel::fillSetBoxes);
@@ -179,8 +170,7 @@ AttentionRequest AttentionPanel::request() const {
 
 bool AttentionPanel::run() {
   if (!m_job->start(request())) return false;
-  m_progress->setValue(0);
-  m_status->setText("running…");
+  m_frame->started("running…");
   setRunning(true);
   return true;
 }
@@ -193,19 +183,18 @@ bool AttentionPanel::runVisibleRegion() {
   r.overview = false;
   r.pooling = m_pooling->currentIndex() == 1 ? attention::Pooling::Mean : attention::Pooling::Max;
   if (!m_job->start(r)) return false;
-  m_progress->setValue(0);
-  m_status->setText(QString("re-pooling queries %1–%2, keys %3–%4…")
-                        .arg(r.region.queryBegin)
-                        .arg(r.region.queryEnd - 1)
-                        .arg(r.region.keyBegin)
-                        .arg(r.region.keyEnd - 1));
+  m_frame->started(QString("re-pooling queries %1–%2, keys %3–%4…")
+                       .arg(r.region.queryBegin)
+                       .arg(r.region.queryEnd - 1)
+                       .arg(r.region.keyBegin)
+                       .arg(r.region.keyEnd - 1));
   setRunning(true);
   return true;
 }
 
 void AttentionPanel::cancel() {
   m_job->cancel();
-  m_status->setText("cancelling…");
+  m_frame->setStatus("cancelling…");
 }
 
 void AttentionPanel::shutdown() { m_job->cancelAndWait(); }
@@ -214,28 +203,23 @@ bool AttentionPanel::isRunning() const { return m_job->isRunning(); }
 
 ScientificPlot* AttentionPanel::currentPlot() const { return m_charts->currentPlot(); }
 
-void AttentionPanel::setRunning(bool running) {
-  m_run->setEnabled(!running);
-  m_refine->setEnabled(!running);
-  m_cancel->setEnabled(running);
-}
+void AttentionPanel::setRunning(bool running) { m_refine->setEnabled(!running); }
 
 void AttentionPanel::onHeadReady(std::shared_ptr<const AttentionViews> views) {
   m_charts->showViews(views);
   m_layer->setMaximum(std::max(0, views->numLayers - 1));
   m_head->setMaximum(std::max(0, views->numHeads - 1));
-  m_status->setText(QString("head ready in %1 s; every layer and head next…")
-                        .arg(views->elapsedSeconds, 0, 'f', 2));
+  m_frame->setStatus(QString("head ready in %1 s; every layer and head next…")
+                         .arg(views->elapsedSeconds, 0, 'f', 2));
 }
 
 void AttentionPanel::onFinished(std::shared_ptr<const AttentionViews> views) {
   setRunning(false);
   if (views->valid) {
     m_charts->showViews(views);
-    m_progress->setValue(100);
-    m_status->setText(QString("done in %1 s").arg(views->elapsedSeconds, 0, 'f', 2));
+    m_frame->finished(QString("done in %1 s").arg(views->elapsedSeconds, 0, 'f', 2), true);
   } else {
-    m_status->setText(views->cancelled ? QString("cancelled") : "failed: " + views->error);
+    m_frame->finished(views->cancelled ? QString("cancelled") : "failed: " + views->error, false);
   }
 }
 

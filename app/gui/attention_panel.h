@@ -9,12 +9,12 @@
 
 #include "attention_job.h"
 #include "file_dialogs.h"
+#include "job_frame.h"
 
 class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
-class QProgressBar;
 class QPushButton;
 class QSpinBox;
 
@@ -62,7 +62,11 @@ class AttentionPanel : public QWidget {
   QCheckBox* allSetsBox() const { return m_allSets; }
   QComboBox* poolingBox() const { return m_pooling; }
   QComboBox* colourBox() const { return m_colour; }
-  QLabel* statusLabel() const { return m_status; }
+  QLabel* statusLabel() const { return m_frame->statusLabel(); }
+  JobFrame* frame() const { return m_frame; }
+
+ signals:
+  void wrote(const QString& path);  // an export
 
  private:
   void fillSetBoxes();
@@ -73,6 +77,7 @@ class AttentionPanel : public QWidget {
   WorkbenchDocument* m_doc;
   std::unique_ptr<FileDialogs> m_ownDialogs;
   FileDialogs* m_dialogs = nullptr;
+  JobFrame* m_frame = nullptr;
   AttentionJob* m_job = nullptr;
   AttentionCharts* m_charts = nullptr;
   QLineEdit* m_model = nullptr;
@@ -91,11 +96,7 @@ class AttentionPanel : public QWidget {
   QComboBox* m_colour = nullptr;
   QSpinBox* m_grid = nullptr;
   QSpinBox* m_threads = nullptr;
-  QPushButton* m_run = nullptr;
   QPushButton* m_refine = nullptr;
-  QPushButton* m_cancel = nullptr;
-  QProgressBar* m_progress = nullptr;
-  QLabel* m_status = nullptr;
 };
 
 }  // namespace rope

@@ -56,7 +56,7 @@ MainWindow::MainWindow(std::unique_ptr<FileDialogs> dialogs, std::unique_ptr<Rep
   m_tabs->addTab(m_spectrum, "RoPE spectrum");
   m_attention = new AttentionPanel(m_doc, m_dialogs.get());
   m_tabs->addTab(m_attention, "Attention");
-  m_passkey = new PasskeyPanel(m_doc);
+  m_passkey = new PasskeyPanel(m_doc, m_dialogs.get());
   m_tabs->addTab(m_passkey, "Passkey");
   m_perplexity = new PerplexityPanel(m_doc, m_dialogs.get());
   m_tabs->addTab(m_perplexity, "Perplexity");
@@ -75,6 +75,10 @@ MainWindow::MainWindow(std::unique_ptr<FileDialogs> dialogs, std::unique_ptr<Rep
           [this](const QString& text) { statusBar()->showMessage(text, 15000); });
   connect(m_session, &WorkbenchSession::wrote, this, &MainWindow::confirmWritten);
   connect(m_actions, &WorkbenchActions::wrote, this, &MainWindow::confirmWritten);
+  connect(m_perplexity, &PerplexityPanel::wrote, this, &MainWindow::confirmWritten);
+  connect(m_search, &SearchPanel::wrote, this, &MainWindow::confirmWritten);
+  connect(m_attention, &AttentionPanel::wrote, this, &MainWindow::confirmWritten);
+  connect(m_passkey, &PasskeyPanel::wrote, this, &MainWindow::confirmWritten);
 
   auto* model = new QLabel;
   statusBar()->addWidget(model, 1);

@@ -13,7 +13,8 @@ namespace rope {
 
 PasskeyOutcome computePasskey(const PasskeyRequest& r, const std::atomic<bool>& cancel,
                               const std::function<void(int, int)>& progress,
-                              const std::function<void(int, const passkey::Result&)>& setReady) {
+                              const std::function<void(int, const passkey::Result&)>& setReady,
+                              const std::function<void(int, const passkey::Result&)>& cellReady) {
   const auto t0 = std::chrono::steady_clock::now();
   PasskeyOutcome o;
   o.request = r;
@@ -51,11 +52,32 @@ PasskeyOutcome computePasskey(const PasskeyRequest& r, const std::atomic<bool>& 
       passkey::Params ps = p;
       ps.factorSet = r.sets[i].second;
       ps.ropeSource = r.sets[i].first.toStdString();
-      const int before = perSet * static_cast<int>(i);
-      passkey::Result result = passkey::evaluate(model, tokenizer, ps, [&](int done, int) {
-        if (progress) progress(before + done, total);
-        return !cancel;
-      });
+      // One cell at a time, so that each shows as soon as it is done: cells are independent
+      // (trial t of every cell uses key t), so this is the result of the whole grid at once.
+      passkey::Result result;
+      int done = perSet * static_cast<int>(i);
+      for (int length : r.lengths) {
+        for (double depth : r.depths) {
+          passkey::Params pc = ps;
+          pc.lengths = {length};
+          pc.depths = {depth};
+          const int before = done;
+          passkey::Result cell = passkey::evaluate(model, tokenizer, pc, [&](int d, int) {
+            if (progress) progress(before + d, total);
+            return !cancel;
+          });
+          done += r.trials;
+          if (result.cells.empty()) {
+            result = std::move(cell);
+            result.methodology.lengths = r.lengths;
+            result.methodology.depths = r.depths;
+          } else {
+            result.cells.push_back(std::move(cell.cells.front()));
+            result.elapsedSeconds += cell.elapsedSeconds;
+          }
+          if (cellReady) cellReady(static_cast<int>(i), result);
+        }
+      }
       if (setReady) setReady(static_cast<int>(i), result);
       o.results.push_back(std::move(result));
     }
@@ -98,6 +120,15 @@ bool PasskeyJob::start(const PasskeyRequest& request) {
               this,
               [this, set, copy, generation] {
                 if (generation == m_generation) emit setReady(set, copy);
+              },
+              Qt::QueuedConnection);
+        },
+        [this, generation](int set, const passkey::Result& partial) {
+          auto copy = std::make_shared<const passkey::Result>(partial);
+          QMetaObject::invokeMethod(
+              this,
+              [this, set, copy, generation] {
+                if (generation == m_generation) emit cellReady(set, copy);
               },
               Qt::QueuedConnection);
         });

@@ -2,7 +2,8 @@
 // The passkey retrieval test as a background job. The panel snapshots what the job needs into
 // a PasskeyRequest on the GUI thread; the worker thread loads the model and its tokenizer once
 // and runs core's passkey::evaluate for each factor set in turn (never touching widgets).
-// Results come back by queued signals: setReady after each set, finished at the end.
+// Results come back by queued signals: cellReady after each cell, setReady after each set,
+// finished at the end.
 // cancel() sets an atomic flag that the evaluation reads after every trial (and model loading
 // between weights); the destructor cancels and joins.
 
@@ -43,12 +44,15 @@ struct PasskeyOutcome {
   std::vector<passkey::Result> results;  // one per finished set, in request order
 };
 
-// Runs a request on the calling thread: the worker's body, also usable from tests. setReady
-// (may be null) gets each set's result as it finishes; progress (may be null) gets (trials
-// done, trials total) over all sets. Never throws.
-PasskeyOutcome computePasskey(const PasskeyRequest& request, const std::atomic<bool>& cancel,
-                              const std::function<void(int done, int total)>& progress,
-                              const std::function<void(int set, const passkey::Result&)>& setReady);
+// Runs a request on the calling thread: the worker's body, also usable from tests. The grid
+// is evaluated one cell at a time. setReady (may be null) gets each set's result as it
+// finishes, cellReady (may be null) the set's cells so far after every cell; progress (may be
+// null) gets (trials done, trials total) over all sets. Never throws.
+PasskeyOutcome computePasskey(
+    const PasskeyRequest& request, const std::atomic<bool>& cancel,
+    const std::function<void(int done, int total)>& progress,
+    const std::function<void(int set, const passkey::Result&)>& setReady,
+    const std::function<void(int set, const passkey::Result& partial)>& cellReady = {});
 
 class PasskeyJob : public QObject {
   Q_OBJECT
@@ -67,6 +71,8 @@ class PasskeyJob : public QObject {
  signals:
   void progress(int done, int total);
   void setReady(int set, std::shared_ptr<const passkey::Result> result);
+  // The set's cells so far (lengths outer, depths inner), after every cell.
+  void cellReady(int set, std::shared_ptr<const passkey::Result> partial);
   void finished(std::shared_ptr<const PasskeyOutcome> outcome);
 
  private:

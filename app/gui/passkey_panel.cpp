@@ -6,11 +6,11 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QProgressBar>
-#include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <cmath>
 
+#include "job_frame.h"
 #include "scientific_plot.h"
 #include "set_choices.h"
 #include "workbench_document.h"
@@ -39,9 +39,19 @@ QString depthLabel(double d) { return QString::number(d, 'g', 3); }
 
 }  // namespace
 
-PasskeyPanel::PasskeyPanel(WorkbenchDocument* doc, QWidget* parent)
-    : QWidget(parent), m_doc(doc), m_job(new PasskeyJob(this)), m_plotA(new ScientificPlot),
+PasskeyPanel::PasskeyPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* parent)
+    : QWidget(parent),
+      m_doc(doc),
+      m_job(new PasskeyJob(this)),
+      m_plotA(new ScientificPlot),
       m_plotB(new ScientificPlot) {
+  if (!dialogs) {
+    m_ownDialogs = std::make_unique<QtFileDialogs>(this);
+    dialogs = m_ownDialogs.get();
+  }
+  JobFrame::Options options;
+  options.sideWidth = 320;
+  m_frame = new JobFrame(options, dialogs);
   m_model = new QLineEdit("demo");
   m_model->setToolTip("A Hugging Face model folder with tokenizer.model, or 'demo'");
   m_lengths = new QLineEdit("128,256,512,1024");
@@ -64,11 +74,6 @@ PasskeyPanel::PasskeyPanel(WorkbenchDocument* doc, QWidget* parent)
   m_setB = new QComboBox;
   m_compare = new QCheckBox("Compare with set B");
   m_compare->setChecked(true);
-  m_run = new QPushButton("Run");
-  m_cancel = new QPushButton("Cancel");
-  m_progress = new QProgressBar;
-  m_status = new QLabel;
-  m_status->setWordWrap(true);
 
   auto* form = new QFormLayout;
   form->addRow("Model", m_model);
@@ -80,22 +85,20 @@ PasskeyPanel::PasskeyPanel(WorkbenchDocument* doc, QWidget* parent)
   form->addRow("Set A", m_setA);
   form->addRow(m_compare);
   form->addRow("Set B", m_setB);
-  auto* buttons = new QHBoxLayout;
-  buttons->addWidget(m_run);
-  buttons->addWidget(m_cancel);
   auto* side = new QVBoxLayout;
   side->addLayout(form);
-  side->addLayout(buttons);
-  side->addWidget(m_progress);
-  side->addWidget(m_status);
   side->addStretch(1);
-  auto* sideWidget = new QWidget;
-  sideWidget->setLayout(side);
-  sideWidget->setMaximumWidth(320);
+  m_frame->setControls(side);
+  auto* view = new QWidget;
+  auto* plots = new QHBoxLayout(view);
+  plots->setContentsMargins(0, 0, 0, 0);
+  plots->addWidget(m_plotA, 1);
+  plots->addWidget(m_plotB, 1);
+  m_frame->setView(view);
+  m_frame->setImageSource([this] { return m_plotA; });
   auto* layout = new QHBoxLayout(this);
-  layout->addWidget(sideWidget);
-  layout->addWidget(m_plotA, 1);
-  layout->addWidget(m_plotB, 1);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(m_frame);
 
   m_plotB->linkAxes(m_plotA, Qt::Horizontal | Qt::Vertical);
   for (int i = 0; i < 2; ++i) {
@@ -121,13 +124,16 @@ PasskeyPanel::PasskeyPanel(WorkbenchDocument* doc, QWidget* parent)
     });
   }
 
-  connect(m_run, &QPushButton::clicked, this, [this] { run(); });
-  connect(m_cancel, &QPushButton::clicked, this, &PasskeyPanel::cancel);
+  connect(m_frame, &JobFrame::runRequested, this, [this] { run(); });
+  connect(m_frame, &JobFrame::cancelRequested, this, &PasskeyPanel::cancel);
+  connect(m_frame, &JobFrame::wrote, this, &PasskeyPanel::wrote);
   connect(m_compare, &QCheckBox::toggled, m_setB, &QWidget::setEnabled);
   connect(m_job, &PasskeyJob::progress, this, [this](int done, int total) {
-    m_progress->setMaximum(total);
-    m_progress->setValue(done);
+    m_frame->setProgress(total > 0 ? double(done) / total : 0);
+    m_frame->setStatus(QString("running: %1 of %2 prompts").arg(done).arg(total));
   });
+  // Cells stream in as they finish; the set's final result is the last of them.
+  connect(m_job, &PasskeyJob::cellReady, this, &PasskeyPanel::showResult);
   connect(m_job, &PasskeyJob::setReady, this, &PasskeyPanel::showResult);
   connect(m_job, &PasskeyJob::finished, this, &PasskeyPanel::onFinished);
   connect(m_doc, &WorkbenchDocument::changed, this, &PasskeyPanel::fillSetBoxes);
@@ -135,7 +141,6 @@ PasskeyPanel::PasskeyPanel(WorkbenchDocument* doc, QWidget* parent)
     if (!m_doc->model().folder.isEmpty()) m_model->setText(m_doc->model().folder);
   });
   fillSetBoxes();
-  setRunning(false);
 }
 
 PasskeyPanel::~PasskeyPanel() { shutdown(); }
@@ -149,11 +154,11 @@ std::optional<PasskeyRequest> PasskeyPanel::request() {
   const auto lengths = parseList<int>(m_lengths->text());
   const auto depths = parseList<double>(m_depths->text());
   if (!lengths) {
-    m_status->setText("Lengths: give positive whole numbers separated by commas");
+    m_frame->setStatus("Lengths: give positive whole numbers separated by commas");
     return std::nullopt;
   }
   if (!depths) {
-    m_status->setText("Depths: give numbers in [0, 1] separated by commas");
+    m_frame->setStatus("Depths: give numbers in [0, 1] separated by commas");
     return std::nullopt;
   }
   r.lengths = *lengths;
@@ -178,15 +183,13 @@ bool PasskeyPanel::run() {
     m_results[i].reset();
     plot(i)->clear();
   }
-  m_progress->setValue(0);
-  m_status->setText("running…");
-  setRunning(true);
+  m_frame->started("loading the model and its tokenizer…");
   return true;
 }
 
 void PasskeyPanel::cancel() {
   m_job->cancel();
-  m_status->setText("cancelling…");
+  m_frame->setStatus("cancelling…");
 }
 
 void PasskeyPanel::shutdown() { m_job->cancelAndWait(); }
@@ -205,7 +208,12 @@ HeatmapData PasskeyPanel::heatmapOf(const passkey::Result& r) {
   h.xMax = h.nx - 1;
   h.yMin = 0;
   h.yMax = h.ny - 1;
-  for (const passkey::Cell& c : r.cells) h.values.push_back(c.accuracy);  // lengths outer
+  // Lengths outer; cells still running (a partial result) hold NaN.
+  h.values.assign(static_cast<size_t>(h.nx) * h.ny, std::nan(""));
+  for (size_t i = 0; i < r.cells.size() && i < h.values.size(); ++i) {
+    h.values[i] = r.cells[i].accuracy;
+  }
+  h.nanColor = QColor(235, 235, 235);
   h.zMin = 0;  // one fixed scale for A and B
   h.zMax = 1;
   h.zLabel = "accuracy (fraction of keys retrieved)";
@@ -238,32 +246,37 @@ void PasskeyPanel::showResult(int set, std::shared_ptr<const passkey::Result> re
   plot->setXRange(-0.5, h.nx - 0.5);
   plot->setYRange(-0.5, h.ny - 0.5);
   int correct = 0, trials = 0;
-  for (const passkey::Cell& c : result->cells) {
+  for (size_t i = 0; i < result->cells.size(); ++i) {
+    const passkey::Cell& c = result->cells[i];
     correct += c.correct;
     trials += c.trials;
+    // The accuracy in the cell, dark on the bright end of viridis and light on the dark end.
+    const int ix = static_cast<int>(i) / h.ny, iy = static_cast<int>(i) % h.ny;
+    plot->addLabel(QPointF(ix, iy), QString::number(c.accuracy, 'f', 2),
+                   c.accuracy > 0.6 ? Qt::black : Qt::white);
   }
-  plot->setTitle(QString("%1: %2 of %3 keys (window %4)")
+  const size_t cells = result->methodology.lengths.size() * result->methodology.depths.size();
+  plot->setTitle(QString("%1: %2 of %3 keys (window %4)%5")
                      .arg(QString::fromStdString(result->methodology.ropeSource))
                      .arg(correct)
                      .arg(trials)
-                     .arg(result->methodology.originalMaxPosition));
+                     .arg(result->methodology.originalMaxPosition)
+                     .arg(result->cells.size() < cells
+                              ? QString(" · %1 of %2 cells").arg(result->cells.size()).arg(cells)
+                              : QString()));
 }
 
 void PasskeyPanel::onFinished(std::shared_ptr<const PasskeyOutcome> outcome) {
-  setRunning(false);
   if (outcome->valid) {
-    m_status->setText(QString("done in %1 s (seed %2, %3 trials per cell)")
+    m_frame->finished(QString("done in %1 s (seed %2, %3 trials per cell)")
                           .arg(outcome->elapsedSeconds, 0, 'f', 1)
                           .arg(outcome->request.seed)
-                          .arg(outcome->request.trials));
+                          .arg(outcome->request.trials),
+                      true);
   } else {
-    m_status->setText(outcome->cancelled ? QString("cancelled") : "failed: " + outcome->error);
+    m_frame->finished(outcome->cancelled ? QString("cancelled") : "failed: " + outcome->error,
+                      false);
   }
-}
-
-void PasskeyPanel::setRunning(bool running) {
-  m_run->setEnabled(!running);
-  m_cancel->setEnabled(running);
 }
 
 }  // namespace rope

@@ -1,22 +1,22 @@
 #pragma once
 // The Passkey tab: LongRoPE's passkey retrieval test for factor set A (and B side by side):
 // picks the model, lengths, depths, trials and seed, snapshots them into a PasskeyRequest and
-// runs it as a background PasskeyJob; each set's accuracy appears as a depth x length heatmap
-// as soon as that set is done. Cancel stops the job; shutdown() (window close) cancels and
-// joins.
+// runs it as a background PasskeyJob in the shared JobFrame (progress with ETA); each cell's
+// accuracy appears in the depth x length heatmap, written in the cell, as soon as that cell is
+// done. Cancel stops the job; shutdown() (window close) cancels and joins.
 
 #include <QWidget>
 #include <memory>
 #include <optional>
 
+#include "file_dialogs.h"
+#include "job_frame.h"
 #include "passkey_job.h"
 
 class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
-class QProgressBar;
-class QPushButton;
 class QSpinBox;
 
 namespace rope {
@@ -28,7 +28,9 @@ struct HeatmapData;
 class PasskeyPanel : public QWidget {
   Q_OBJECT
  public:
-  explicit PasskeyPanel(WorkbenchDocument* doc, QWidget* parent = nullptr);
+  // dialogs: where export paths are asked for (null: QFileDialog; tests inject their own).
+  explicit PasskeyPanel(WorkbenchDocument* doc, FileDialogs* dialogs = nullptr,
+                        QWidget* parent = nullptr);
   ~PasskeyPanel() override;
 
   // The request the controls describe now (GUI thread); nullopt (and the reason in the status
@@ -49,7 +51,8 @@ class PasskeyPanel : public QWidget {
   const passkey::Result* result(int set) const;
 
   // The heatmap of a result: accuracy per (length, depth) cell, lengths along x and depths
-  // along y as categories (cell index), accuracy from 0 to 1.
+  // along y as categories (cell index), accuracy from 0 to 1; cells a partial result does not
+  // hold yet are NaN.
   static HeatmapData heatmapOf(const passkey::Result& result);
 
   // Controls, for tests and sessions.
@@ -61,15 +64,20 @@ class PasskeyPanel : public QWidget {
   QComboBox* setABox() const { return m_setA; }
   QComboBox* setBBox() const { return m_setB; }
   QCheckBox* compareBox() const { return m_compare; }
-  QLabel* statusLabel() const { return m_status; }
+  QLabel* statusLabel() const { return m_frame->statusLabel(); }
+  JobFrame* frame() const { return m_frame; }
+
+ signals:
+  void wrote(const QString& path);  // an export
 
  private:
   void fillSetBoxes();
   void showResult(int set, std::shared_ptr<const passkey::Result> result);
   void onFinished(std::shared_ptr<const PasskeyOutcome> outcome);
-  void setRunning(bool running);
 
   WorkbenchDocument* m_doc;
+  std::unique_ptr<FileDialogs> m_ownDialogs;
+  JobFrame* m_frame = nullptr;
   PasskeyJob* m_job = nullptr;
   ScientificPlot* m_plotA = nullptr;
   ScientificPlot* m_plotB = nullptr;
@@ -83,10 +91,6 @@ class PasskeyPanel : public QWidget {
   QComboBox* m_setA = nullptr;
   QComboBox* m_setB = nullptr;
   QCheckBox* m_compare = nullptr;
-  QPushButton* m_run = nullptr;
-  QPushButton* m_cancel = nullptr;
-  QProgressBar* m_progress = nullptr;
-  QLabel* m_status = nullptr;
 };
 
 }  // namespace rope

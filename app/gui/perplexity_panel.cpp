@@ -7,8 +7,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
-#include <QProgressBar>
-#include <QPushButton>
 #include <QSaveFile>
 #include <QSpinBox>
 #include <QTableWidget>
@@ -16,6 +14,7 @@
 #include <cmath>
 
 #include "background_job.h"
+#include "job_frame.h"
 #include "scientific_plot.h"
 #include "set_choices.h"
 #include "workbench_document.h"
@@ -45,20 +44,16 @@ QString csvField(QString s) {
 
 }  // namespace
 
-QString etaText(double fraction, qint64 elapsedMs) {
-  if (!(fraction > 0)) return "ETA …";
-  const qint64 left = static_cast<qint64>(elapsedMs / 1000.0 * (1 - fraction) / fraction);
-  if (left < 60) return QString("ETA %1 s").arg(left);
-  return QString("ETA %1 min %2 s").arg(left / 60).arg(left % 60);
-}
-
 PerplexityPanel::PerplexityPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* parent)
     : QWidget(parent), m_doc(doc), m_job(new BackgroundJob(this)), m_plot(new ScientificPlot) {
   if (!dialogs) {
     m_ownDialogs = std::make_unique<QtFileDialogs>(this);
     dialogs = m_ownDialogs.get();
   }
-  m_dialogs = dialogs;
+  JobFrame::Options options;
+  options.csv = true;
+  options.sideWidth = 320;
+  m_frame = new JobFrame(options, dialogs);
   m_sets = new QListWidget;
   m_sets->setToolTip("The factor sets to measure (checked)");
   m_lengths = new QLineEdit("128,256,512");
@@ -75,15 +70,6 @@ PerplexityPanel::PerplexityPanel(WorkbenchDocument* doc, FileDialogs* dialogs, Q
                   "0: each document truncated to the length (one pass); "
                   "S > 0: sliding windows with step S over the whole document");
   m_threads = spin(0, 256, 1, "Torch CPU threads; 0: one per hardware thread");
-  m_run = new QPushButton("Run");
-  m_cancel = new QPushButton("Cancel");
-  m_csv = new QPushButton("Export CSV…");
-  m_image = new QPushButton("Export image…");
-  m_progress = new QProgressBar;
-  m_progress->setRange(0, 1000);
-  m_progress->setFormat("%p%");
-  m_status = new QLabel;
-  m_status->setWordWrap(true);
   m_table = new QTableWidget(0, 6);
   m_table->setHorizontalHeaderLabels({"set", "length", "perplexity", "NLL", "tokens", "docs"});
   m_table->horizontalHeader()->setStretchLastSection(true);
@@ -94,29 +80,20 @@ PerplexityPanel::PerplexityPanel(WorkbenchDocument* doc, FileDialogs* dialogs, Q
   form->addRow("Samples", m_samples);
   form->addRow("Stride", m_stride);
   form->addRow("Threads", m_threads);
-  auto* buttons = new QHBoxLayout;
-  buttons->addWidget(m_run);
-  buttons->addWidget(m_cancel);
-  auto* exports = new QHBoxLayout;
-  exports->addWidget(m_csv);
-  exports->addWidget(m_image);
-  auto* side = new QVBoxLayout;
-  side->addWidget(new QLabel("Factor sets"));
-  side->addWidget(m_sets, 1);
-  side->addLayout(form);
-  side->addLayout(buttons);
-  side->addWidget(m_progress);
-  side->addWidget(m_status);
-  side->addLayout(exports);
-  auto* sideWidget = new QWidget;
-  sideWidget->setLayout(side);
-  sideWidget->setMaximumWidth(320);
-  auto* right = new QVBoxLayout;
+  auto* controls = new QVBoxLayout;
+  controls->addWidget(new QLabel("Factor sets"));
+  controls->addWidget(m_sets, 1);
+  controls->addLayout(form);
+  m_frame->setControls(controls);
+  auto* view = new QWidget;
+  auto* right = new QVBoxLayout(view);
+  right->setContentsMargins(0, 0, 0, 0);
   right->addWidget(m_plot, 3);
   right->addWidget(m_table, 2);
+  m_frame->setView(view);
   auto* layout = new QHBoxLayout(this);
-  layout->addWidget(sideWidget);
-  layout->addLayout(right, 1);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(m_frame);
 
   m_plot->setTitle("Perplexity vs length");
   m_plot->setAxisLabels("length (tokens)", "perplexity");
@@ -136,21 +113,14 @@ PerplexityPanel::PerplexityPanel(WorkbenchDocument* doc, FileDialogs* dialogs, Q
     return {};
   });
 
-  connect(m_run, &QPushButton::clicked, this, [this] { run(); });
-  connect(m_cancel, &QPushButton::clicked, this, &PerplexityPanel::cancel);
-  connect(m_csv, &QPushButton::clicked, this, [this] {
-    const QString path = m_dialogs->saveFile("Export CSV", {}, "CSV (*.csv)");
-    QString error;
-    if (!path.isEmpty() && !exportCsv(path, &error)) m_status->setText(error);
-  });
-  connect(m_image, &QPushButton::clicked, this, [this] {
-    const QString path = m_dialogs->saveFile("Export image", {}, "Images (*.png *.svg *.pdf)");
-    QString error;
-    if (!path.isEmpty() && !exportImage(path, &error)) m_status->setText(error);
-  });
+  connect(m_frame, &JobFrame::runRequested, this, [this] { run(); });
+  connect(m_frame, &JobFrame::cancelRequested, this, &PerplexityPanel::cancel);
+  connect(m_frame, &JobFrame::wrote, this, &PerplexityPanel::wrote);
+  m_frame->setCsvWriter(
+      [this](const QString& path, QString* error) { return exportCsv(path, error); });
+  m_frame->setImageSource([this] { return m_plot; });
   connect(m_doc, &WorkbenchDocument::changed, this, &PerplexityPanel::fillSets);
   fillSets();
-  setRunning(false);
 }
 
 PerplexityPanel::~PerplexityPanel() { shutdown(); }
@@ -165,7 +135,7 @@ std::optional<SweepRequest> PerplexityPanel::request() {
   r.modelDir = m_doc->model().folder.isEmpty() ? "demo" : m_doc->model().folder;
   const auto lengths = parseLengths(m_lengths->text());
   if (!lengths) {
-    m_status->setText("Lengths: give whole numbers >= 2 separated by commas");
+    m_frame->setStatus("Lengths: give whole numbers >= 2 separated by commas");
     return std::nullopt;
   }
   r.lengths = *lengths;
@@ -175,7 +145,7 @@ std::optional<SweepRequest> PerplexityPanel::request() {
   // The document's dataset (empty: the demo test split), device and dtype.
   const DatasetInfo& dataset = m_doc->dataset();
   if (dataset.isEmpty()) {
-    m_status->setText("No dataset: open one with File > Open dataset");
+    m_frame->setStatus("No dataset: open one with File > Open dataset");
     return std::nullopt;
   }
   r.data = dataset.files;
@@ -191,7 +161,7 @@ std::optional<SweepRequest> PerplexityPanel::request() {
     }
   }
   if (r.sets.empty()) {
-    m_status->setText("Check at least one factor set");
+    m_frame->setStatus("Check at least one factor set");
     return std::nullopt;
   }
   return r;
@@ -206,9 +176,7 @@ bool PerplexityPanel::run() {
   m_plot->clear();
   m_curveOfSet.assign(r->sets.size(), -1);
   m_engine.clear();
-  m_progress->setValue(0);
-  m_clock.start();
-  m_status->setText("loading the model…");
+  m_frame->started("loading the model…");
   const SweepRequest request = *r;  // the worker's snapshot
   m_job->start([this, request](BackgroundJob::Context& ctx) -> std::function<void()> {
     const SweepOutcome o = runSweep(
@@ -223,14 +191,13 @@ bool PerplexityPanel::run() {
         [&ctx, this](const SweepCell& cell) { ctx.post([this, cell] { addCell(cell); }); });
     return [this, o] { onDone(o); };
   });
-  setRunning(true);
   return true;
 }
 
 void PerplexityPanel::cancel() {
   if (!m_job->isRunning()) return;
   m_job->cancel();
-  m_status->setText("cancelling…");
+  m_frame->setStatus("cancelling…");
 }
 
 void PerplexityPanel::shutdown() { m_job->cancelAndWait(); }
@@ -238,12 +205,11 @@ void PerplexityPanel::shutdown() { m_job->cancelAndWait(); }
 bool PerplexityPanel::isRunning() const { return m_job->isRunning(); }
 
 void PerplexityPanel::onProgress(double fraction) {
-  m_progress->setValue(static_cast<int>(std::lround(fraction * 1000)));
-  m_status->setText(QString("running on %1 — %2 of %3 cells, %4")
-                        .arg(m_engine.isEmpty() ? QString("…") : m_engine)
-                        .arg(m_cells.size())
-                        .arg(m_request ? m_request->sets.size() * m_request->lengths.size() : 0)
-                        .arg(etaText(fraction, m_clock.elapsed())));
+  m_frame->setProgress(fraction);
+  m_frame->setStatus(QString("running on %1 — %2 of %3 cells")
+                         .arg(m_engine.isEmpty() ? QString("…") : m_engine)
+                         .arg(m_cells.size())
+                         .arg(m_request ? m_request->sets.size() * m_request->lengths.size() : 0));
 }
 
 void PerplexityPanel::addCell(const SweepCell& cell) {
@@ -285,10 +251,8 @@ void PerplexityPanel::addCell(const SweepCell& cell) {
 }
 
 void PerplexityPanel::onDone(const SweepOutcome& o) {
-  setRunning(false);
   QString message;
   if (o.valid) {
-    m_progress->setValue(1000);
     message = QString("done: %1 cells in %2 s on %3, %4")
                   .arg(m_cells.size())
                   .arg(o.elapsedSeconds, 0, 'f', 1)
@@ -297,13 +261,8 @@ void PerplexityPanel::onDone(const SweepOutcome& o) {
     message = o.cancelled ? QString("cancelled after %1 cells").arg(m_cells.size())
                           : "failed: " + o.error;
   }
-  m_status->setText(message);
+  m_frame->finished(message, o.valid);
   emit finished(o.valid, message);
-}
-
-void PerplexityPanel::setRunning(bool running) {
-  m_run->setEnabled(!running);
-  m_cancel->setEnabled(running);
 }
 
 bool PerplexityPanel::exportCsv(const QString& path, QString* error) const {

@@ -2,23 +2,23 @@
 // The Perplexity tab: factor sets (checked in a list) x lengths x samples (and stride) run as
 // a background sweep (BackgroundJob + runSweep); each cell streams into the perplexity-vs-
 // length plot (log y, one curve per set) and the table as it finishes, its methodology in the
-// tooltip. Progress with ETA, a status line with device and dtype, Cancel (within one forward
-// pass), CSV and image export. shutdown() (window close) cancels and joins.
+// tooltip. The shared JobFrame holds Run, Cancel (within one forward pass), progress with ETA,
+// the status line with device and dtype, and the CSV and image exports. shutdown() (window
+// close) cancels and joins.
 
-#include <QElapsedTimer>
 #include <QWidget>
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include "file_dialogs.h"
+#include "job_frame.h"
 #include "perplexity_sweep.h"
 
 class QLabel;
 class QLineEdit;
 class QListWidget;
 class QProgressBar;
-class QPushButton;
 class QSpinBox;
 class QTableWidget;
 
@@ -55,22 +55,23 @@ class PerplexityPanel : public QWidget {
   QLineEdit* lengthsEdit() const { return m_lengths; }
   QSpinBox* samplesBox() const { return m_samples; }
   QSpinBox* strideBox() const { return m_stride; }
-  QLabel* statusLabel() const { return m_status; }
-  QProgressBar* progressBar() const { return m_progress; }
+  QLabel* statusLabel() const { return m_frame->statusLabel(); }
+  QProgressBar* progressBar() const { return m_frame->progressBar(); }
+  JobFrame* frame() const { return m_frame; }
 
  signals:
   void finished(bool valid, QString message);
+  void wrote(const QString& path);  // an export
 
  private:
   void fillSets();
   void addCell(const SweepCell& cell);
   void onProgress(double fraction);
   void onDone(const SweepOutcome& outcome);
-  void setRunning(bool running);
 
   WorkbenchDocument* m_doc;
   std::unique_ptr<FileDialogs> m_ownDialogs;
-  FileDialogs* m_dialogs = nullptr;
+  JobFrame* m_frame = nullptr;
   BackgroundJob* m_job = nullptr;
   ScientificPlot* m_plot = nullptr;
   QTableWidget* m_table = nullptr;
@@ -79,20 +80,10 @@ class PerplexityPanel : public QWidget {
   QSpinBox* m_samples = nullptr;
   QSpinBox* m_stride = nullptr;
   QSpinBox* m_threads = nullptr;
-  QPushButton* m_run = nullptr;
-  QPushButton* m_cancel = nullptr;
-  QPushButton* m_csv = nullptr;
-  QPushButton* m_image = nullptr;
-  QProgressBar* m_progress = nullptr;
-  QLabel* m_status = nullptr;
   QString m_engine;  // "cpu, float32" once the model is loaded
-  QElapsedTimer m_clock;
   std::vector<SweepCell> m_cells;
   std::vector<int> m_curveOfSet;  // request set -> plot curve
   std::optional<SweepRequest> m_request;
 };
-
-// "12 s" / "3 min 5 s": the remaining time at `fraction` done after `elapsedMs`.
-QString etaText(double fraction, qint64 elapsedMs);
 
 }  // namespace rope

@@ -8,7 +8,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
-#include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QSpinBox>
@@ -18,7 +17,7 @@
 
 #include "background_job.h"
 #include "data/tokenizer.h"
-#include "perplexity_panel.h"  // etaText
+#include "job_frame.h"
 #include "scientific_plot.h"
 #include "set_choices.h"
 #include "train/demo_assets.h"
@@ -38,7 +37,10 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
     m_ownDialogs = std::make_unique<QtFileDialogs>(this);
     dialogs = m_ownDialogs.get();
   }
-  m_dialogs = dialogs;
+  JobFrame::Options options;
+  options.pausable = true;
+  options.csv = true;
+  m_frame = new JobFrame(options, dialogs);
   auto spin = [](int lo, int hi, int value, const QString& tip) {
     auto* s = new QSpinBox;
     s->setRange(lo, hi);
@@ -71,17 +73,8 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   m_resume = new QCheckBox("Resume from the checkpoint");
   m_seeds = new QListWidget;
   m_seeds->setToolTip("Factor sets added to the PI/NTK/YaRN seeds (checked)");
-  m_run = new QPushButton("Run");
-  m_pause = new QPushButton("Pause");
-  m_pause->setCheckable(true);
-  m_cancel = new QPushButton("Cancel");
   m_adopt = new QPushButton("Adopt best");
-  m_csv = new QPushButton("Export CSV…");
-  m_image = new QPushButton("Export image…");
-  m_progress = new QProgressBar;
-  m_progress->setRange(0, 1000);
-  m_status = new QLabel;
-  m_status->setWordWrap(true);
+  m_adopt->setToolTip("Add the search's best candidate as a factor set (undoable)");
   m_data = new QLabel;
   m_data->setWordWrap(true);
 
@@ -98,31 +91,23 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   form->addRow(m_screening);
   form->addRow(m_checkpoint);
   form->addRow(m_resume);
-  auto* buttons = new QGridLayout;
-  buttons->addWidget(m_run, 0, 0);
-  buttons->addWidget(m_pause, 0, 1);
-  buttons->addWidget(m_cancel, 0, 2);
-  buttons->addWidget(m_adopt, 1, 0);
-  buttons->addWidget(m_csv, 1, 1);
-  buttons->addWidget(m_image, 1, 2);
   auto* side = new QVBoxLayout;
   side->addWidget(m_data);
   side->addLayout(form);
   side->addWidget(new QLabel("Extra seeds"));
   side->addWidget(m_seeds, 1);
-  side->addLayout(buttons);
-  side->addWidget(m_progress);
-  side->addWidget(m_status);
-  auto* sideWidget = new QWidget;
-  sideWidget->setLayout(side);
-  sideWidget->setMaximumWidth(340);
-  auto* plots = new QGridLayout;
+  m_frame->setControls(side);
+  m_frame->addButton(m_adopt);
+  auto* view = new QWidget;
+  auto* plots = new QGridLayout(view);
+  plots->setContentsMargins(0, 0, 0, 0);
   plots->addWidget(m_curves, 0, 0);
   plots->addWidget(m_population, 0, 1);
   plots->addWidget(m_heatmap, 1, 0, 1, 2);
+  m_frame->setView(view);
   auto* layout = new QHBoxLayout(this);
-  layout->addWidget(sideWidget);
-  layout->addLayout(plots, 1);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(m_frame);
 
   m_curves->setTitle("Best and mean perplexity per generation");
   m_curves->setAxisLabels("generation", "perplexity");
@@ -141,21 +126,14 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   m_population->linkAxes(m_curves, Qt::Horizontal);
   m_heatmap->linkAxes(m_curves, Qt::Horizontal);
 
-  connect(m_run, &QPushButton::clicked, this, [this] { run(); });
-  connect(m_pause, &QPushButton::toggled, this, &SearchPanel::setPaused);
-  connect(m_cancel, &QPushButton::clicked, this, &SearchPanel::cancel);
+  connect(m_frame, &JobFrame::runRequested, this, [this] { run(); });
+  connect(m_frame, &JobFrame::pauseToggled, this, &SearchPanel::setPaused);
+  connect(m_frame, &JobFrame::cancelRequested, this, &SearchPanel::cancel);
+  connect(m_frame, &JobFrame::wrote, this, &SearchPanel::wrote);
   connect(m_adopt, &QPushButton::clicked, this, [this] { adoptBest(); });
-  connect(m_csv, &QPushButton::clicked, this, [this] {
-    const QString path = m_dialogs->saveFile("Export CSV", {}, "CSV (*.csv)");
-    QString error;
-    if (!path.isEmpty() && !exportCsv(path, &error)) m_status->setText(error);
-  });
-  connect(m_image, &QPushButton::clicked, this, [this] {
-    const QString path = m_dialogs->saveFile("Export image", {}, "Images (*.png *.svg *.pdf)");
-    QString error;
-    m_curves->replotNow();
-    if (!path.isEmpty() && !m_curves->exportTo(path, 0, 0, &error)) m_status->setText(error);
-  });
+  m_frame->setCsvWriter(
+      [this](const QString& path, QString* error) { return exportCsv(path, error); });
+  m_frame->setImageSource([this] { return m_curves; });
   connect(m_doc, &WorkbenchDocument::changed, this, &SearchPanel::fillSeeds);
   auto showData = [this] {
     const DatasetInfo& d = m_doc->dataset();
@@ -195,7 +173,7 @@ std::optional<longrope::Params> SearchPanel::params() {
     p.data.paths = dataset.demoTest ? demoDataFiles("validation") : dataset.files;
     p.data.tokenizerPath = Tokenizer::modelTokenizerPath(p.modelDir);
   } catch (const std::exception& e) {
-    m_status->setText(QString("no model or data: %1").arg(e.what()));
+    m_frame->setStatus(QString("no model or data: %1").arg(e.what()));
     return std::nullopt;
   }
   p.engine.threads = m_threads->value();
@@ -217,7 +195,7 @@ std::optional<longrope::Params> SearchPanel::params() {
   p.checkpointPath = m_checkpoint->text().trimmed().toStdString();
   p.resume = m_resume->isChecked();
   if (p.resume && p.checkpointPath.empty()) {
-    m_status->setText("Resume needs a checkpoint file");
+    m_frame->setStatus("Resume needs a checkpoint file");
     return std::nullopt;
   }
   for (int i = 0; i < m_seeds->count(); ++i) {
@@ -253,10 +231,7 @@ bool SearchPanel::run() {
   m_template.targetLength = p->targetLength;
   m_device = p->devices == "auto" ? QString::fromStdString(defaultDevice())
                                   : QString::fromStdString(p->devices);
-  m_progress->setValue(0);
-  m_pause->setChecked(false);
-  m_clock.start();
-  m_status->setText("loading the model and the data…");
+  m_frame->started("loading the model and the data…");
   const longrope::Params params = *p;  // the worker's snapshot
   m_job->start([this, params](BackgroundJob::Context& ctx) -> std::function<void()> {
     longrope::Result result;
@@ -288,9 +263,8 @@ bool SearchPanel::run() {
 
 void SearchPanel::setPaused(bool paused) {
   m_job->setPaused(paused);
-  if (m_pause->isChecked() != paused) m_pause->setChecked(paused);
-  m_pause->setText(paused ? "Resume" : "Pause");
-  if (m_job->isRunning()) m_status->setText(paused ? "paused" : "running…");
+  m_frame->showPaused(paused);
+  if (m_job->isRunning()) m_frame->setStatus(paused ? "paused" : "running…");
 }
 
 bool SearchPanel::isPaused() const { return m_job->isPaused(); }
@@ -298,7 +272,7 @@ bool SearchPanel::isPaused() const { return m_job->isPaused(); }
 void SearchPanel::cancel() {
   if (!m_job->isRunning()) return;
   m_job->cancel();
-  m_status->setText("cancelling…");
+  m_frame->setStatus("cancelling…");
 }
 
 void SearchPanel::shutdown() { m_job->cancelAndWait(); }
@@ -326,14 +300,13 @@ void SearchPanel::onCandidate(int generation, double fitness) {
   const int perGeneration = m_params->mutations + m_params->crossovers;
   const double expected = m_params->population + double(m_params->generations) * perGeneration;
   const double fraction = std::min(0.99, m_scored / std::max(expected, 1.0));
-  m_progress->setValue(static_cast<int>(fraction * 1000));
+  m_frame->setProgress(fraction);
   if (!m_job->isPaused()) {
-    m_status->setText(QString("running on %1, %2 — generation %3, %4 candidates scored, %5")
-                          .arg(m_device)
-                          .arg(QString::fromStdString(computeDTypeName(m_params->engine.dtype)))
-                          .arg(generation)
-                          .arg(m_scored)
-                          .arg(etaText(fraction, m_clock.elapsed())));
+    m_frame->setStatus(QString("running on %1, %2 — generation %3, %4 candidates scored")
+                           .arg(m_device)
+                           .arg(QString::fromStdString(computeDTypeName(m_params->engine.dtype)))
+                           .arg(generation)
+                           .arg(m_scored));
   }
 }
 
@@ -423,17 +396,15 @@ void SearchPanel::showLiveBest(const std::vector<double>& factors, int nHat) {
       m_doc->editSet(index, set, "search best (live)", kLiveMergeKey);
     }
   } catch (const std::exception& e) {
-    m_status->setText(QString("cannot show the best candidate: %1").arg(e.what()));
+    m_frame->setStatus(QString("cannot show the best candidate: %1").arg(e.what()));
   }
 }
 
 void SearchPanel::onDone(const longrope::Result& r) {
-  setRunning(false);
   QString message;
   if (r.valid) {
     m_best = r.best;
     if (m_best->name.empty()) m_best->name = "search " + std::to_string(m_params->targetLength);
-    m_progress->setValue(1000);
     message = QString("done: best perplexity %1 after %2 generations, %3 evaluations, %4 s")
                   .arg(r.bestPerplexity, 0, 'f', 3)
                   .arg(r.generations)
@@ -448,8 +419,8 @@ void SearchPanel::onDone(const longrope::Result& r) {
   } else {
     message = "failed: " + QString::fromStdString(r.error);
   }
-  m_adopt->setEnabled(m_best.has_value());
-  m_status->setText(message);
+  m_frame->finished(message, r.valid);
+  setRunning(false);
   emit finished(r.valid, message);
 }
 
@@ -487,14 +458,7 @@ bool SearchPanel::exportCsv(const QString& path, QString* error) const {
 }
 
 void SearchPanel::setRunning(bool running) {
-  m_run->setEnabled(!running);
-  m_pause->setEnabled(running);
-  m_cancel->setEnabled(running);
   m_adopt->setEnabled(!running && m_best.has_value());
-  if (!running) {
-    m_pause->setChecked(false);
-    m_pause->setText("Pause");
-  }
 }
 
 }  // namespace rope

@@ -8,13 +8,13 @@
 // candidate batches (cancel still works); a checkpoint file makes a search resumable.
 // "Adopt best" adds the final best as a factor set (undoable).
 
-#include <QElapsedTimer>
 #include <QWidget>
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include "file_dialogs.h"
+#include "job_frame.h"
 #include "rope/factor_set.h"
 #include "search/longrope_search.h"
 
@@ -23,7 +23,6 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
-class QProgressBar;
 class QPushButton;
 class QSpinBox;
 
@@ -84,11 +83,13 @@ class SearchPanel : public QWidget {
   QLineEdit* checkpointEdit() const { return m_checkpoint; }
   QCheckBox* resumeBox() const { return m_resume; }
   QListWidget* seedList() const { return m_seeds; }
-  QLabel* statusLabel() const { return m_status; }
+  QLabel* statusLabel() const { return m_frame->statusLabel(); }
   QLabel* dataLabel() const { return m_data; }
+  JobFrame* frame() const { return m_frame; }
 
  signals:
   void finished(bool valid, QString message);
+  void wrote(const QString& path);  // an export
 
  private:
   void fillSeeds();
@@ -104,7 +105,7 @@ class SearchPanel : public QWidget {
 
   WorkbenchDocument* m_doc;
   std::unique_ptr<FileDialogs> m_ownDialogs;
-  FileDialogs* m_dialogs = nullptr;
+  JobFrame* m_frame = nullptr;
   BackgroundJob* m_job = nullptr;
   ScientificPlot* m_curves = nullptr;
   ScientificPlot* m_population = nullptr;
@@ -122,16 +123,8 @@ class SearchPanel : public QWidget {
   QLineEdit* m_checkpoint = nullptr;
   QCheckBox* m_resume = nullptr;
   QListWidget* m_seeds = nullptr;
-  QPushButton* m_run = nullptr;
-  QPushButton* m_pause = nullptr;
-  QPushButton* m_cancel = nullptr;
   QPushButton* m_adopt = nullptr;
-  QPushButton* m_csv = nullptr;
-  QPushButton* m_image = nullptr;
-  QProgressBar* m_progress = nullptr;
-  QLabel* m_status = nullptr;
   QLabel* m_data = nullptr;  // which data the search tunes on, and why
-  QElapsedTimer m_clock;
   QString m_device;  // status line
   std::optional<longrope::Params> m_params;
   std::vector<Generation> m_generations;

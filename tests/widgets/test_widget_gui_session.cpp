@@ -18,7 +18,10 @@
 #include <nlohmann/json.hpp>
 
 #include "gui_test_fakes.h"
+#include "job_frame.h"
 #include "main_window.h"
+#include "passkey_panel.h"
+#include "perplexity_panel.h"
 #include "runtime_options_dialog.h"
 #include "session_guard.h"
 #include "util/files.h"
@@ -172,6 +175,13 @@ class TestWidgetGuiSession : public QObject {
     QVERIFY(m_window->statusBar()->currentMessage().contains(m_dialogs->answer));
     m_dialogs->answer = m_dir.filePath("saved.rope.json");
     m_window->actions()->saveSession();
+    QVERIFY(m_window->statusBar()->currentMessage().contains(m_dialogs->answer));
+    // The job tabs' exports too (through their JobFrame).
+    m_dialogs->answer = m_dir.filePath("perplexity.csv");
+    QVERIFY(m_window->perplexityPanel()->frame()->exportCsv());
+    QVERIFY(m_window->statusBar()->currentMessage().contains(m_dialogs->answer));
+    m_dialogs->answer = m_dir.filePath("passkey.png");
+    QVERIFY(m_window->passkeyPanel()->frame()->exportImage());
     QVERIFY(m_window->statusBar()->currentMessage().contains(m_dialogs->answer));
   }
 

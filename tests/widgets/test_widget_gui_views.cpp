@@ -3,12 +3,16 @@
 // the formulas page, and the job frame's controls stay where they are while a job runs.
 #include <QComboBox>
 #include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTest>
 
 #include "attention_charts.h"
 #include "attention_panel.h"
 #include "gui_test_fakes.h"
+#include "job_frame.h"
 #include "main_window.h"
 #include "passkey_panel.h"
 #include "perplexity_panel.h"
@@ -77,6 +81,37 @@ class TestWidgetGuiViews : public QObject {
     PasskeyPanel* passkey = m_window->passkeyPanel();
     passkey->plot(1)->setXRange(0.5, 1.5);
     QCOMPARE(passkey->plot(0)->xRange(), std::make_pair(0.5, 1.5));
+  }
+
+  // The job frame: the controls do not move while a job runs (a long status wraps inside its
+  // fixed height), the progress bar carries the ETA, exports confirm their path.
+  void jobFrameControlsStayPut() {
+    m_window->resize(1500, 950);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    for (JobFrame* frame :
+         {m_window->perplexityPanel()->frame(), m_window->searchPanel()->frame(),
+          m_window->attentionPanel()->frame(), m_window->passkeyPanel()->frame()}) {
+      m_window->findChild<QTabWidget*>()->setCurrentWidget(frame->parentWidget());
+      QCoreApplication::processEvents();
+      const QRect cancel = frame->cancelButton()->geometry();
+      const QRect progress = frame->progressBar()->geometry();
+      frame->started("loading the model…");
+      frame->setStatus(QString("running on cpu, float32 — generation 3, 120 candidates scored, "
+                               "a status long enough to wrap over several lines ")
+                           .repeated(3));
+      frame->setProgress(0.25);
+      QCoreApplication::processEvents();
+      QCOMPARE(frame->cancelButton()->geometry(), cancel);
+      QCOMPARE(frame->progressBar()->geometry(), progress);
+      QVERIFY(frame->cancelButton()->isEnabled());
+      QVERIFY(!frame->runButton()->isEnabled());
+      QVERIFY2(frame->progressBar()->format().contains("ETA"),
+               qPrintable(frame->progressBar()->format()));
+      frame->finished("done", true);
+      QVERIFY(frame->runButton()->isEnabled());
+      QCOMPARE(frame->progress(), 1.0);
+    }
   }
 
   // Item 12: long tooltips wrap.

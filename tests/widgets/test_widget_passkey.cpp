@@ -8,6 +8,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QtTest>
+#include <cmath>
 
 #include "eval/passkey.h"
 #include "model_info.h"
@@ -58,6 +59,7 @@ class TestWidgetPasskey : public QObject {
     QVERIFY(!panel.plot(0)->hasHeatmap());
 
     QSignalSpy ready(panel.job(), &PasskeyJob::setReady);
+    QSignalSpy cells(panel.job(), &PasskeyJob::cellReady);
     QSignalSpy done(panel.job(), &PasskeyJob::finished);
     QVERIFY(panel.run());
     QVERIFY(panel.isRunning());  // returned at once: the work is on the worker thread
@@ -67,6 +69,14 @@ class TestWidgetPasskey : public QObject {
     QVERIFY2(outcome->valid, qPrintable(outcome->error));
     QCOMPARE(ready.count(), 2);
     QCOMPARE(outcome->results.size(), size_t(2));
+    // Issue 16, item 13: the cells stream in one by one (2 lengths x 2 depths x 2 sets).
+    QCOMPARE(cells.count(), 8);
+    const auto first = cells.at(0).at(1).value<std::shared_ptr<const passkey::Result>>();
+    QCOMPARE(first->cells.size(), size_t(1));
+    QCOMPARE(first->methodology.lengths, (std::vector<int>{128, 256}));
+    const HeatmapData partial = PasskeyPanel::heatmapOf(*first);
+    QCOMPARE(partial.values.size(), size_t(4));
+    QVERIFY(std::isnan(partial.values[3]));  // not run yet: its own colour
 
     for (int set = 0; set < 2; ++set) {
       ScientificPlot* plot = panel.plot(set);
@@ -81,6 +91,10 @@ class TestWidgetPasskey : public QObject {
       QVERIFY(plot->hasColorBar());
       QCOMPARE(plot->colorBarRange(), std::make_pair(0.0, 1.0));
       QVERIFY(plot->colorBarLabel().startsWith("accuracy"));
+      // Every cell says its accuracy.
+      QStringList accuracies;
+      for (const passkey::Cell& c : r->cells) accuracies << QString::number(c.accuracy, 'f', 2);
+      QCOMPARE(plot->labels(), accuracies);
       // The cell (256, depth 1) under the mouse names its accuracy.
       const QString tip = plot->tooltipAt(plot->coordToPixel(QPointF(1, 1)));
       QVERIFY2(tip.startsWith("length 256, depth 1: accuracy"), qPrintable(tip));
