@@ -259,6 +259,17 @@ void HfTokenizer::Impl::load(const Json& j, const Json& config) {
     normalizedMatcher.add(pattern, static_cast<int>(k));
   }
   vocabSize = static_cast<int>(maxId + 1);
+  // The template's ids must be tokens decode() knows (a misspelled added_tokens would leave
+  // the template's special tokens without one).
+  for (const auto* ids : {&post.prefix, &post.suffix}) {
+    for (int64_t id : *ids) {
+      if (!addedById.count(id) && !model->idToToken(id)) {
+        hf::fail(Where{source, "post_processor"},
+                 "adds token id " + std::to_string(id) +
+                     ", which is neither in the vocabulary nor an added token");
+      }
+    }
+  }
 
   // tokenizer_config.json: add_bos_token / add_eos_token as transformers' Llama tokenizers.
   const auto idOf = [&](const std::string& token) -> int64_t {

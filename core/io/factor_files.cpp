@@ -25,9 +25,10 @@ std::string lower(std::string s) {
 }
 
 std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
+  const char* space = " \t\r\n\f\v";  // what the whitespace-separated layout splits on
+  const auto b = s.find_first_not_of(space);
   if (b == std::string::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
+  const auto e = s.find_last_not_of(space);
   return s.substr(b, e - b + 1);
 }
 
