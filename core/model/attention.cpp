@@ -1,18 +1,33 @@
 #include "model/attention.h"
 
+#include <ATen/Parallel.h>
 #include <torch/version.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 
 namespace rope {
 namespace {
 
-// Bytes of float32 attention scores one block of query rows may use.
+constexpr double kInf = std::numeric_limits<double>::infinity();
+// Bytes of float32 attention scores one block of query rows may use (explicitAttention).
 constexpr int64_t kScoreBudgetBytes = 256ll << 20;
 // Rows per block at most (see explicitAttention).
 constexpr int64_t kMaxBlockRows = 512;
+
+// True where key j may not be seen by query i: j > i, or i - j >= window (window > 0).
+at::Tensor maskFor(int64_t i0, int64_t rows, int64_t j0, int64_t cols, int window,
+                   const at::TensorOptions& options) {
+  const at::Tensor i = at::arange(i0, i0 + rows, options.dtype(at::kLong)).unsqueeze(1);
+  const at::Tensor j = at::arange(j0, j0 + cols, options.dtype(at::kLong)).unsqueeze(0);
+  at::Tensor masked = j > i;
+  if (window > 0) masked.logical_or_(i - j >= window);
+  return masked;
+}
+
+}  // namespace
 
 at::Tensor explicitAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                              int window) {
@@ -26,7 +41,6 @@ at::Tensor explicitAttention(const at::Tensor& q, const at::Tensor& k, const at:
   const int64_t block =
       std::clamp<int64_t>(kScoreBudgetBytes / (nH * T * 4 * 2), 1, std::min(T, kMaxBlockRows));
   at::Tensor out = at::empty({T, nH, hd}, q.options());
-  const at::Tensor rows = at::arange(T, q.options().dtype(at::kLong));
   for (int64_t t0 = 0; t0 < T; t0 += block) {
     const int64_t n = std::min(block, T - t0);
     const int64_t kEnd = t0 + n;  // causal: keys < t0 + n
@@ -36,12 +50,7 @@ at::Tensor explicitAttention(const at::Tensor& q, const at::Tensor& k, const at:
     const at::Tensor kc = k.narrow(1, kStart, kLen);
     const at::Tensor vc = v.narrow(1, kStart, kLen);
     at::Tensor scores = at::matmul(qc, kc.transpose(1, 2)).mul_(scale).view({nKV, rep, n, kLen});
-    // Masked where key > query, or query - key >= window.
-    const at::Tensor qi = rows.narrow(0, t0, n).unsqueeze(1);
-    const at::Tensor kj = rows.narrow(0, kStart, kLen).unsqueeze(0);
-    at::Tensor masked = kj > qi;
-    if (window > 0) masked = masked.logical_or(qi - kj >= window);
-    scores.masked_fill_(masked, -std::numeric_limits<double>::infinity());
+    scores.masked_fill_(maskFor(t0, n, kStart, kLen, window, q.options()), -kInf);
     const at::Tensor p = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
     const at::Tensor o = at::matmul(p.view({nKV, rep * n, kLen}), vc);  // [nKV, rep n, hd]
     out.narrow(0, t0, n).copy_(o.view({nH, n, hd}).transpose(0, 1));
@@ -49,7 +58,67 @@ at::Tensor explicitAttention(const at::Tensor& q, const at::Tensor& k, const at:
   return out.view({T, nH * hd});
 }
 
-}  // namespace
+at::Tensor tiledAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int window,
+                          const AttentionTiles& tiles) {
+  const int64_t nH = q.size(0), T = q.size(1), hd = q.size(2), nKV = k.size(0);
+  const int64_t rep = nH / nKV;
+  const int64_t rowsPerBlock = std::max<int64_t>(1, tiles.queryRows);
+  const int64_t colsPerTile = std::max<int64_t>(1, tiles.keyColumns);
+  const int64_t blocks = (T + rowsPerBlock - 1) / rowsPerBlock;
+  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  const auto f32 = q.options().dtype(at::kFloat);
+  // Query heads that share a kv head side by side: [nKV, rep, T, hd]; k and v contiguous once,
+  // so each tile below is a plain strided slice.
+  const at::Tensor qg = q.reshape({nKV, rep, T, hd});
+  const at::Tensor kc = k.contiguous(), vc = v.contiguous();
+  at::Tensor out = at::empty({T, nH, hd}, q.options());
+
+  // One work item: the rep query heads of kv head g over the rows of query block b.
+  auto work = [&](int64_t g, int64_t b) {
+    const int64_t t0 = b * rowsPerBlock, n = std::min(rowsPerBlock, T - t0);
+    const int64_t kEnd = t0 + n;  // causal: no key beyond the block's last row
+    const int64_t kStart = window > 0 ? std::max<int64_t>(0, t0 - window + 1) : 0;
+    const at::Tensor qb = qg[g].narrow(1, t0, n).reshape({rep * n, hd});
+    const at::Tensor kg = kc[g], vg = vc[g];
+    // Running row maximum m, row sum l of exp(s - m) and output acc = sum exp(s - m) v.
+    at::Tensor m = at::full({rep * n, 1}, -kInf, f32);
+    at::Tensor l = at::zeros({rep * n, 1}, f32);
+    at::Tensor acc = at::zeros({rep * n, hd}, f32);
+    for (int64_t j0 = kStart; j0 < kEnd; j0 += colsPerTile) {
+      const int64_t cols = std::min(colsPerTile, kEnd - j0);
+      at::Tensor s = at::mm(qb, kg.narrow(0, j0, cols).t()).mul_(scale);
+      if (s.scalar_type() != at::kFloat) s = s.to(at::kFloat);
+      const bool crossesDiagonal = j0 + cols - 1 > t0;
+      const bool crossesWindow = window > 0 && kEnd - 1 - j0 >= window;
+      if (crossesDiagonal || crossesWindow) {
+        s.view({rep, n, cols}).masked_fill_(maskFor(t0, n, j0, cols, window, q.options()), -kInf);
+      }
+      const at::Tensor mNew = at::maximum(m, std::get<0>(s.max(-1, true)));
+      // A row with every key so far masked keeps m = -inf; shifting by 0 there makes its
+      // exp() terms 0 instead of NaN.
+      const at::Tensor shift = at::where(mNew == -kInf, at::zeros({}, f32), mNew);
+      s.sub_(shift).exp_();  // s is now p = exp(s - m_new)
+      const at::Tensor correction = (m - shift).exp_();
+      l.mul_(correction).add_(s.sum(-1, true));
+      acc.mul_(correction).add_(at::mm(s.to(v.scalar_type()), vg.narrow(0, j0, cols)));
+      m = mNew;
+    }
+    const at::Tensor o = acc.div_(l).to(q.scalar_type()).view({rep, n, hd});
+    out.narrow(0, t0, n).narrow(1, g * rep, rep).copy_(o.transpose(0, 1));
+  };
+
+  // Work items go to the intra-op threads one at a time, the most expensive first (late
+  // blocks see the most keys), so that the threads finish together. Ops inside a parallel
+  // region run single-threaded: one synchronisation per call instead of one per tile op.
+  const int64_t items = nKV * blocks;
+  std::atomic<int64_t> next{0};
+  at::parallel_for(0, at::get_num_threads(), 1, [&](int64_t, int64_t) {
+    for (int64_t i = next++; i < items; i = next++) {
+      work(i % nKV, blocks - 1 - i / nKV);
+    }
+  });
+  return out.view({T, nH * hd});
+}
 
 at::Tensor causalAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                            int slidingWindow) {
@@ -61,12 +130,12 @@ at::Tensor causalAttention(const at::Tensor& q, const at::Tensor& k, const at::T
     auto expand = [&](const at::Tensor& x) {
       return x.unsqueeze(1).expand({nKV, nH / nKV, T, hd}).reshape({1, nH, T, hd});
     };
-    const at::Tensor o = at::scaled_dot_product_attention(q.unsqueeze(0), expand(k), expand(v),
-                                                          {}, 0.0, true);
+    const at::Tensor o =
+        at::scaled_dot_product_attention(q.unsqueeze(0), expand(k), expand(v), {}, 0.0, true);
     return o.squeeze(0).transpose(0, 1).reshape({T, nH * hd});
   }
 #endif
-  return explicitAttention(q, k, v, window);
+  return tiledAttention(q, k, v, window);
 }
 
 }  // namespace rope
