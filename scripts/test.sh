@@ -9,5 +9,5 @@ ctest --test-dir build --output-on-failure --timeout 1200 "$@"
 # The parsers' fuzz targets, a short smoke run each (tests/fuzz), where clang has libFuzzer;
 # not when ctest was given a selection, nor with ROPE_FUZZ_SECONDS=0.
 if [ $# -eq 0 ] && [ "${ROPE_FUZZ_SECONDS:-30}" != 0 ]; then
-  ROPE_FUZZ_OPTIONAL=1 bash scripts/fuzz.sh "${ROPE_FUZZ_SECONDS:-30}"
+  ROPE_FUZZ_OPTIONAL=1 ROPE_FUZZ_SEED=${ROPE_FUZZ_SEED:-1} bash scripts/fuzz.sh "${ROPE_FUZZ_SECONDS:-30}"
 fi
