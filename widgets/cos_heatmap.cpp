@@ -43,6 +43,11 @@ CosHeatmap::CosHeatmap(QWidget* parent)
     plot->setLegendVisible(false);
   }
   m_scaled->linkAxes(m_original, Qt::Horizontal | Qt::Vertical);
+  m_original->setCaption(
+      "Grey (right of the line): angles the slow pairs, under one turn in the training "
+      "window, never reached there.",
+      "views-cos");
+  m_scaled->setCaption("A scaling that covers the target window leaves no grey.", "views-cos");
 }
 
 void CosHeatmap::setInput(const CosHeatmapInput& in) {

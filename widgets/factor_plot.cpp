@@ -26,6 +26,10 @@ FactorPlot::FactorPlot(QWidget* parent) : QWidget(parent), m_plot(new Scientific
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(m_plot);
   m_plot->setAxisLabels("RoPE pair i", "rescale factor λ_i");
+  m_plot->setCaption(
+      "λᵢ > 1 stretches pair i's wavelength: the slow pairs (right) need it most, "
+      "the fast ones (left) little or none. Drag a point to edit.",
+      "methods");
   connect(m_plot, &ScientificPlot::mousePressed, this, &FactorPlot::onPressed);
   connect(m_plot, &ScientificPlot::mouseMoved, this, &FactorPlot::onMoved);
   connect(m_plot, &ScientificPlot::mouseReleased, this, &FactorPlot::onReleased);

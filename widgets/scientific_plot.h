@@ -144,6 +144,7 @@ class ScientificPlot : public QWidget {
   // emits captionLinkActivated(anchor) (a section of the formulas page).
   void setCaption(const QString& text, const QString& anchor = {});
   QString caption() const;
+  QString captionAnchor() const;
 
   // Coalesced replot: many calls within kReplotDelayMs give one replot.
   void scheduleReplot();

@@ -257,6 +257,7 @@ bool ScientificPlot::showsEmptyHint() const { return m_showsHint; }
 
 void ScientificPlot::setCaption(const QString& text, const QString& anchor) {
   m_caption->setProperty("plainCaption", text);
+  m_caption->setProperty("anchor", anchor);
   QString html = "<small>" + text.toHtmlEscaped();
   if (!anchor.isEmpty()) html += QString(" <a href=\"#%1\">(formulas)</a>").arg(anchor);
   m_caption->setText(html + "</small>");
@@ -265,5 +266,7 @@ void ScientificPlot::setCaption(const QString& text, const QString& anchor) {
 }
 
 QString ScientificPlot::caption() const { return m_caption->property("plainCaption").toString(); }
+
+QString ScientificPlot::captionAnchor() const { return m_caption->property("anchor").toString(); }
 
 }  // namespace rope

@@ -38,6 +38,18 @@ SpectrumPlot::SpectrumPlot(SpectrumView view, QWidget* parent)
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(m_plot);
   m_plot->setYScale(AxisScale::Log);
+  if (view == SpectrumView::Wavelength) {
+    m_plot->setCaption(
+        "Pairs whose wavelength exceeds the training window (right of the critical "
+        "pair) see unseen angles beyond it; scaling stretches them back inside.",
+        "critical-pair");
+  } else {
+    m_plot->setCaption(
+        "Pairs under one full rotation in the training window never saw every "
+        "angle; a scaled set keeps their rotations in the target window below "
+        "what training saw.",
+        "critical-pair");
+  }
 }
 
 void SpectrumPlot::setInput(const SpectrumInput& input) {

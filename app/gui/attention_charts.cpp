@@ -132,6 +132,30 @@ AttentionCharts::AttentionCharts(QWidget* parent) : QTabWidget(parent) {
   m_distance->setYScale(AxisScale::Log);
   m_pairs->setAxisLabels("RoPE pair i (dims i and i + d/2; high frequency left)",
                          "share of |q·k| on attended keys");
+  for (int i = 0; i < 3; ++i) {
+    m_maps[i]->setCaption(i == 2 ? "Red: B attends more than A; blue: less."
+                                 : "Each query (row) over the keys before it (columns); bright "
+                                   "left columns are attention sinks; grey: masked.",
+                          "views-attention");
+  }
+  for (ScientificPlot* p : m_entropyMaps) {
+    p->setCaption(
+        "High entropy: diffuse attention. Heads that turn diffuse beyond the window "
+        "lose their focus there.",
+        "views-attention");
+  }
+  m_entropyCurves->setCaption(
+      "Entropy rising past the training window (dashed) means "
+      "attention spreads thin at unseen positions.",
+      "views-attention");
+  m_distance->setCaption(
+      "How attention decays with distance; a good scaling keeps the decay "
+      "it had inside the window.",
+      "views-attention");
+  m_pairs->setCaption(
+      "Which pairs carry the logits; the slow pairs (right) are the ones "
+      "scaling changes most.",
+      "pair-layout");
   m_maps[0]->setEmptyHint("Analyse to see the attention map of the chosen head");
   m_entropyMaps[0]->setEmptyHint("Analyse with \"Every layer and head\" to see this map");
   m_entropyCurves->setEmptyHint("Analyse to see the attention entropy per query position");

@@ -156,6 +156,7 @@ void JobFrame::finished(const QString& status, bool completed) {
   if (completed) m_progress->setValue(1000);
   m_progress->setFormat("%p%");
   setStatus(status);
+  emit ended(completed);
 }
 
 void JobFrame::showPaused(bool paused) {

@@ -82,6 +82,8 @@ class JobFrame : public QWidget {
   void pauseToggled(bool paused);
   // An export was written to path.
   void wrote(const QString& path);
+  // finished() was called: the job ended (completed, or cancelled or failed).
+  void ended(bool completed);
 
  private:
   void setRunning(bool running);

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "job_frame.h"
 #include "main_window.h"
 #include "session_guard.h"
 #include "train/demo_assets.h"
@@ -51,7 +52,11 @@ std::optional<LaunchOptions> parseLaunchOptions(const QStringList& arguments, QS
   const QCommandLineOption screenshot("screenshot", "Render the window to a PNG and exit.", "FILE");
   const QCommandLineOption tab(
       "tab", "Tab for --screenshot: " + MainWindow::tabNames().join(", ") + ".", "NAME", "factors");
-  parser.addOptions({model, session, screenshot, tab});
+  const QCommandLineOption run("run",
+                               "With --screenshot and a job tab (attention, passkey, perplexity, "
+                               "search): run its job with the tab's settings and take the "
+                               "screenshot when it ends.");
+  parser.addOptions({model, session, screenshot, tab, run});
   auto usage = [&] { return parser.helpText().replace("<executable_name>", program); };
   if (!parser.parse(arguments)) {
     *error = parser.errorText() + "\n" + usage();
@@ -70,8 +75,14 @@ std::optional<LaunchOptions> parseLaunchOptions(const QStringList& arguments, QS
   o.session = parser.value(session);
   o.screenshot = parser.value(screenshot);
   o.tab = parser.value(tab);
+  o.run = parser.isSet(run);
   if (!MainWindow::tabNames().contains(o.tab)) {
     *error = QString("unknown tab '%1' (use %2)").arg(o.tab, MainWindow::tabNames().join(", "));
+    return std::nullopt;
+  }
+  if (o.run && (o.screenshot.isEmpty() || !MainWindow::jobTabNames().contains(o.tab))) {
+    *error = QString("--run needs --screenshot and a job tab (%1)")
+                 .arg(MainWindow::jobTabNames().join(", "));
     return std::nullopt;
   }
   return o;
@@ -151,6 +162,14 @@ int runWorkbench(const QStringList& arguments) {
   }
   window.selectTab(options->tab);
   window.show();
+  if (options->run) {
+    // The job's end, then the screenshot; a job that fails still shows why.
+    JobFrame* frame = window.jobFrame(options->tab);
+    QEventLoop job;
+    QObject::connect(frame, &JobFrame::ended, &job, [&job] { job.exit(0); });
+    QTimer::singleShot(kScreenshotDelayMs, frame, [frame] { emit frame->runRequested(); });
+    job.exec();
+  }
   QEventLoop loop;
   QTimer::singleShot(kScreenshotDelayMs, &window, [&] {
     QString shotError;

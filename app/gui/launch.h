@@ -1,6 +1,7 @@
 #pragma once
 // The rope-workbench command line and what it does, shared by main() and the tests:
-//   rope-workbench [--model DIR|config.json] [--session FILE] [--screenshot FILE [--tab NAME]]
+//   rope-workbench [--model DIR|config.json] [--session FILE]
+//                  [--screenshot FILE [--tab NAME] [--run]]
 // Errors (bad options, a model or session that does not load) print one message and give
 // exit code 1. --help prints without a display, and --screenshot needs none.
 
@@ -17,6 +18,7 @@ struct LaunchOptions {
   QString session;     // a project JSON
   QString screenshot;  // render the window to this PNG and exit
   QString tab = "factors";
+  bool run = false;  // with screenshot: run the job tab's job first (its default settings)
 };
 
 // arguments as QCoreApplication::arguments() (program name first). --help prints usage into

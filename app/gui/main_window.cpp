@@ -70,6 +70,11 @@ MainWindow::MainWindow(std::unique_ptr<FileDialogs> dialogs, std::unique_ptr<Rep
   m_actions = new WorkbenchActions(
       m_doc, m_session, m_dialogs.get(), m_reporter.get(), [this] { return currentPlot(); }, this);
   m_actions->addMenus(menuBar());
+  // A caption's link opens the formulas page at its section.
+  for (ScientificPlot* plot : findChildren<ScientificPlot*>()) {
+    connect(plot, &ScientificPlot::captionLinkActivated, m_actions,
+            [this](const QString& anchor) { m_actions->showFormulas(anchor); });
+  }
   m_guard = new SessionGuard(m_doc, m_session, m_dialogs.get(), m_reporter.get(), this);
   connect(m_guard, &SessionGuard::message, this,
           [this](const QString& text) { statusBar()->showMessage(text, 15000); });
@@ -103,9 +108,21 @@ void MainWindow::confirmWritten(const QString& path) {
   statusBar()->showMessage(QString("Wrote %1").arg(QFileInfo(path).absoluteFilePath()), 15000);
 }
 
+JobFrame* MainWindow::jobFrame(const QString& name) const {
+  if (name == "attention") return m_attention->frame();
+  if (name == "passkey") return m_passkey->frame();
+  if (name == "perplexity") return m_perplexity->frame();
+  if (name == "search") return m_search->frame();
+  return nullptr;
+}
+
 bool MainWindow::selectTab(const QString& name) {
   if (name == "factors") {
     m_tabs->setCurrentWidget(m_editor);
+    return true;
+  }
+  if (JobFrame* frame = jobFrame(name)) {
+    m_tabs->setCurrentWidget(frame->parentWidget());
     return true;
   }
   const int view = QStringList{"spectrum", "rotations", "heatmap"}.indexOf(name);

@@ -27,6 +27,7 @@ class AttentionPanel;
 class PerplexityPanel;
 class SearchPanel;
 class ScientificPlot;
+class JobFrame;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -49,9 +50,14 @@ class MainWindow : public QMainWindow {
   PerplexityPanel* perplexityPanel() const { return m_perplexity; }
   SearchPanel* searchPanel() const { return m_search; }
 
-  // "factors", "spectrum", "rotations" or "heatmap"; false for an unknown name.
+  // "factors", "spectrum", "rotations", "heatmap" or a job tab; false for an unknown name.
   bool selectTab(const QString& name);
-  static QStringList tabNames() { return {"factors", "spectrum", "rotations", "heatmap"}; }
+  static QStringList jobTabNames() { return {"attention", "passkey", "perplexity", "search"}; }
+  static QStringList tabNames() {
+    return QStringList{"factors", "spectrum", "rotations", "heatmap"} + jobTabNames();
+  }
+  // The frame of a job tab (jobTabNames()); null for another name.
+  JobFrame* jobFrame(const QString& name) const;
   ScientificPlot* currentPlot() const;
   // Replots every plot now (screenshots).
   void flushPlots();

@@ -106,6 +106,10 @@ PasskeyPanel::PasskeyPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget
     plot->setTitle(i == 0 ? "Set A" : "Set B");
     plot->setAxisLabels("length (tokens)", "key depth");
     plot->setLegendVisible(false);
+    plot->setCaption(
+        "Share of keys retrieved at each depth and length; past the training window "
+        "a method keeps the key or loses it.",
+        "views-passkey");
     plot->setEmptyHint(i == 0 ? "Run the test to see set A's accuracy per length and depth"
                               : "Tick \"Compare with set B\" and run to see set B beside A");
     plot->setTooltipFormatter([this, i](const PlotPoint& p) -> QString {

@@ -99,6 +99,10 @@ PerplexityPanel::PerplexityPanel(WorkbenchDocument* doc, FileDialogs* dialogs, Q
   m_plot->setAxisLabels("length (tokens)", "perplexity");
   m_plot->setYScale(AxisScale::Log);
   m_plot->setEmptyHint("Run a sweep to see perplexity against length");
+  m_plot->setCaption(
+      "A method that extends the context keeps perplexity flat past the training "
+      "window; a rise marks where it stops working.",
+      "views-perplexity");
   m_plot->setTooltipFormatter([this](const PlotPoint& p) -> QString {
     for (const SweepCell& c : m_cells) {
       if (p.curve >= 0 && c.set < static_cast<int>(m_curveOfSet.size()) &&

@@ -119,6 +119,16 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   m_heatmap->setTitle("Best candidate's factors (generation x pair)");
   m_heatmap->setAxisLabels("generation", "RoPE pair i (dims i, i + d/2)");
   m_heatmap->setLegendVisible(false);
+  m_curves->setCaption(
+      "The best never gets worse; the mean closes in as the population "
+      "converges.",
+      "views-search");
+  m_population->setCaption("Every scored candidate: a tightening cloud means convergence.",
+                           "views-search");
+  m_heatmap->setCaption(
+      "The best candidate's λᵢ per generation; the slow pairs (top) settle "
+      "last.",
+      "views-search");
   m_curves->setEmptyHint("Run a search to see the best and mean perplexity per generation");
   m_population->setEmptyHint("Every scored candidate appears here");
   m_heatmap->setEmptyHint("The best candidate's factors appear after each generation");

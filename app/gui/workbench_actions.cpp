@@ -10,6 +10,7 @@
 #include <QRegularExpression>
 #include <QSettings>
 #include <QTextBrowser>
+#include <QTimer>
 #include <QUndoStack>
 #include <QVBoxLayout>
 
@@ -72,7 +73,7 @@ void WorkbenchActions::addMenus(QMenuBar* bar) {
   edit->addAction(m_redo);
 
   QMenu* help = bar->addMenu("&Help");
-  help->addAction("RoPE &formulas and sources", this, &WorkbenchActions::showFormulas);
+  help->addAction("RoPE &formulas and sources", this, [this] { showFormulas(); });
 }
 
 QString WorkbenchActions::startDirectory() const {
@@ -169,7 +170,7 @@ void WorkbenchActions::saveSession() {
   if (!path.isEmpty()) m_session->writeSession(path);
 }
 
-void WorkbenchActions::showFormulas() {
+void WorkbenchActions::showFormulas(const QString& anchor) {
   QDialog dialog(m_parent);
   dialog.setWindowTitle("RoPE formulas and sources");
   auto* layout = new QVBoxLayout(&dialog);
@@ -181,6 +182,10 @@ void WorkbenchActions::showFormulas() {
   connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
   layout->addWidget(buttons);
   dialog.resize(760, 640);
+  if (!anchor.isEmpty()) {
+    // After the layout, so that the page knows where the section is.
+    QTimer::singleShot(0, text, [text, anchor] { text->scrollToAnchor(anchor); });
+  }
   dialog.exec();
 }
 

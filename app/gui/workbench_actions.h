@@ -42,7 +42,8 @@ class WorkbenchActions : public QObject {
   void exportPlot();
   void openSession();
   void saveSession();
-  void showFormulas();
+  // The formulas page, scrolled to a section's anchor (empty: the top).
+  void showFormulas(const QString& anchor = {});
 
   QAction* undoAction() const { return m_undo; }
   QAction* redoAction() const { return m_redo; }

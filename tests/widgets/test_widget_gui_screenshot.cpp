@@ -42,6 +42,18 @@ class TestWidgetGuiScreenshot : public QObject {
     QTest::newRow("spectrum") << "spectrum" << 200;
     QTest::newRow("rotations") << "rotations" << 200;
     QTest::newRow("heatmap") << "heatmap" << 400;
+    QTest::newRow("search (empty: hints)") << "search" << 50;
+    QTest::newRow("passkey (empty: hints)") << "passkey" << 50;
+  }
+
+  // --run: the job tab's job runs with its settings before the screenshot.
+  void runsTheJobFirst() {
+    const QString path = m_dir.filePath("perplexity.png");
+    QCOMPARE(runWorkbench({"rope-workbench", "--screenshot", path, "--tab", "perplexity", "--run"}),
+             0);
+    QImage image(path);
+    QVERIFY(!image.isNull());
+    QVERIFY(distinctColours(image.convertToFormat(QImage::Format_RGB32)) >= 200);
   }
 
   void rendersEveryTab() {
@@ -91,6 +103,8 @@ class TestWidgetGuiScreenshot : public QObject {
              1);
     QCOMPARE(runWorkbench({"rope-workbench", "--screenshot", path, "--tab", "nope"}), 1);
     QCOMPARE(runWorkbench({"rope-workbench", "--bogus"}), 1);
+    QCOMPARE(runWorkbench({"rope-workbench", "--screenshot", path, "--run"}), 1);  // factors
+    QCOMPARE(runWorkbench({"rope-workbench", "--tab", "search", "--run"}), 1);     // no screenshot
     QVERIFY(!QFileInfo::exists(path));
   }
 };

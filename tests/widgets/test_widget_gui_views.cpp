@@ -18,7 +18,9 @@
 #include "perplexity_panel.h"
 #include "scientific_plot.h"
 #include "search_panel.h"
+#include "spectrum_panel.h"
 #include "tooltip_wrapper.h"
+#include "workbench_resources.h"
 
 using namespace rope;
 
@@ -112,6 +114,22 @@ class TestWidgetGuiViews : public QObject {
       QVERIFY(frame->runButton()->isEnabled());
       QCOMPARE(frame->progress(), 1.0);
     }
+  }
+
+  // Item 11: every plot has a one-line caption whose link names a section of the formulas
+  // page that exists.
+  void everyPlotHasACaptionLinkingToTheFormulas() {
+    const QString formulas = formulasHtml();
+    const QList<ScientificPlot*> plots = m_window->findChildren<ScientificPlot*>();
+    QVERIFY(plots.size() >= 15);
+    for (ScientificPlot* plot : plots) {
+      QVERIFY2(!plot->caption().isEmpty(), qPrintable(plot->title()));
+      const QString anchor = plot->captionAnchor();
+      QVERIFY2(formulas.contains(QString("<a name=\"%1\">").arg(anchor)), qPrintable(anchor));
+    }
+    const QString wavelengths =
+        m_window->spectrumPanel()->views()->widget(0)->findChild<ScientificPlot*>()->caption();
+    QVERIFY2(wavelengths.contains("right of the critical pair"), qPrintable(wavelengths));
   }
 
   // Item 12: long tooltips wrap.
