@@ -218,6 +218,11 @@ void PerplexityPanel::onProgress(double fraction) {
 
 void PerplexityPanel::addCell(const SweepCell& cell) {
   m_cells.push_back(cell);
+  if (m_cells.size() == 1 && m_doc->model().trainingWindow() > 0) {
+    // Where the caption says to look: does perplexity stay flat past it?
+    const int window = m_doc->model().trainingWindow();
+    m_plot->addVerticalLine(window, QString("training window %1").arg(window), Qt::darkGray);
+  }
   const int row = m_table->rowCount();
   m_table->insertRow(row);
   const QStringList values{cell.setName,
