@@ -8,9 +8,12 @@
 #include <c10/core/InferenceMode.h>
 #include <torch/version.h>
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -98,6 +101,22 @@ std::vector<std::string> availableDevices() {
   std::vector<std::string> out = {"cpu"};
   if (at::hasCUDA()) out.push_back("cuda");
   return out;
+}
+
+void applyCpuThreadPolicy(int threads) {
+  const int n = threads > 0 ? threads
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // OpenBLAS (Debian's pthread build) has its own pool. With both pools at n threads, torch's
+  // OpenMP threads spin after each parallel region while OpenBLAS's want the same cores, and on
+  // a loaded machine every OpenMP barrier waits for a descheduled thread; OpenBLAS's threads
+  // yield while they wait (bench/RESULTS.md, "Threads"). The symbol is looked up, not linked:
+  // with another BLAS behind LibTorch, torch's pool gets the threads instead.
+  using SetThreads = void (*)(int);
+  static const auto setBlasThreads =
+      reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  const int torchThreads = setBlasThreads ? 1 : n;
+  if (at::get_num_threads() != torchThreads) at::set_num_threads(torchThreads);
+  if (setBlasThreads && !std::getenv("OPENBLAS_NUM_THREADS")) setBlasThreads(n);
 }
 
 std::string defaultDevice() { return at::hasCUDA() ? "cuda" : "cpu"; }
@@ -382,12 +401,7 @@ Transformer::Transformer(const std::string& folder, const Options& options,
     throw InputError("device '" + options.device + "' is not supported (cpu, cuda)");
   }
   d.dtype = scalarType(options.dtype);
-  if (d.device.is_cpu()) {
-    const int threads = options.threads > 0
-                            ? options.threads
-                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    if (at::get_num_threads() != threads) at::set_num_threads(threads);
-  }
+  if (d.device.is_cpu()) applyCpuThreadPolicy(options.threads);
   c10::InferenceMode guard;
   d.load(folder, progress);
 }

@@ -10,8 +10,8 @@
 // setFactorSet swap the RoPE without touching the weights.
 //
 // The LibTorch code lives behind a pimpl: this header is torch-free. A Transformer is not
-// thread-safe (it caches cos/sin tables); use one per thread. Torch's intra-op thread pool is
-// process-wide: the constructor sets it when Options::threads > 0.
+// thread-safe (it caches cos/sin tables); use one per thread. On the CPU the constructor applies
+// applyCpuThreadPolicy(Options::threads), which is process-wide.
 
 #include <cstdint>
 #include <functional>
@@ -38,10 +38,18 @@ std::string defaultDevice();
 int cudaDeviceCount();
 
 // The rate of an n x n x n matrix product in the compute dtype on device, in FLOP/s (2 n^3 per
-// product), measured for about `seconds`. For benchmarks: the reference a forward pass's FLOP
-// rate is compared with.
+// product), measured for about `seconds`, with the threads the process has (see
+// applyCpuThreadPolicy). For benchmarks: the reference a forward pass's FLOP rate is compared
+// with.
 double matmulFlopsPerSecond(const std::string& device, ComputeDType dtype, int n = 1024,
                             double seconds = 1.0);
+
+// The CPU thread policy, applied by every Transformer on the CPU (bench/RESULTS.md, "Threads", has the measurements behind it): one pool does the parallel
+// work. With OpenBLAS behind LibTorch (found through openblas_set_num_threads at run time),
+// OpenBLAS's pool gets `threads` threads (0: one per hardware thread; an OPENBLAS_NUM_THREADS
+// in the environment wins) and torch's intra-op pool one; with another BLAS, torch's pool gets
+// them. Process-wide, like both pools; call before starting work, not during it.
+void applyCpuThreadPolicy(int threads);
 
 // done/total weights loaded; returning false cancels loading (CancelledError).
 using LoadProgress = std::function<bool(int done, int total)>;
@@ -51,7 +59,7 @@ class Transformer {
   struct Options {
     std::string device = "cpu";  // "cpu", "cuda" or "cuda:N"
     ComputeDType dtype = ComputeDType::Float32;
-    int threads = 0;             // CPU intra-op threads; 0: one per hardware thread
+    int threads = 0;             // CPU threads (applyCpuThreadPolicy); 0: one per hardware thread
   };
 
   // Loads a HF model folder (config.json + model.safetensors or a sharded index). Throws
