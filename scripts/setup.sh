@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   qt6-base-dev qt6-svg-dev libqcustomplot-dev
   libtorch-dev libopenblas0-pthread
-  libeigen3-dev nlohmann-json3-dev
+  nlohmann-json3-dev
   libsentencepiece-dev sentencepiece
   libpcre2-dev libicu-dev
   xvfb xauth

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares third_party_local/ (git-ignored) for a run on a GPU machine that has LibTorch 2.x,
-# CUDA, Eigen and transformers but not nlohmann-json: a snapshot of HEAD (so that work in
+# CUDA and transformers but not nlohmann-json: a snapshot of HEAD (so that work in
 # progress in the tree does not enter the build), nlohmann-json's headers and CMake package,
 # and the hf-tiny fixtures.
 set -euo pipefail
