@@ -128,6 +128,10 @@ ScientificPlot::ScientificPlot(QWidget* parent)
     menu->popup(m_plot->mapToGlobal(pos));
   });
   connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this] { resetView(); });
+  // Every replot, QCustomPlot's own after a resize, zoom or pan included, keeps the aspect.
+  connect(m_plot, &QCustomPlot::beforeReplot, this, [this] {
+    if (m_equalAspect) fitAspect();
+  });
 
   m_replotTimer->setSingleShot(true);
   m_replotTimer->setInterval(kReplotDelayMs);
@@ -458,7 +462,6 @@ void ScientificPlot::scheduleReplot() {
 void ScientificPlot::replotNow() {
   m_replotTimer->stop();
   updateEmptyState();
-  if (m_equalAspect) fitAspect();
   m_plot->replot(QCustomPlot::rpQueuedRefresh);
   ++m_replotCount;
   emit replotted();

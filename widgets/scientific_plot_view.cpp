@@ -24,11 +24,7 @@ QCPColorMap* heatmapOf(QCustomPlot* plot) {
 }  // namespace
 
 bool ScientificPlot::eventFilter(QObject* watched, QEvent* event) {
-  if (watched == m_plot) {
-    if (event->type() == QEvent::Leave) hideCrosshair();
-    // QCustomPlot replots at once on a resize; the equal aspect needs the new size.
-    if (event->type() == QEvent::Resize && m_equalAspect) scheduleReplot();
-  }
+  if (watched == m_plot && event->type() == QEvent::Leave) hideCrosshair();
   return QWidget::eventFilter(watched, event);
 }
 
