@@ -28,6 +28,8 @@ namespace {
 
 // At most this many bytes of float32 logits (vocabulary projection) exist at once.
 constexpr int64_t kLogitsChunkBytes = 64ll << 20;
+// Rows per block of the MLP in hidden().
+constexpr int64_t kMlpRows = 4096;
 
 struct Layer {
   at::Tensor inputNorm, postNorm;
@@ -298,21 +300,27 @@ at::Tensor Transformer::Impl::hidden(const at::Tensor& ids) {
     const Layer& L = layers[l];
     const at::Tensor& c = cos[cos.size() == 1 ? 0 : l];
     const at::Tensor& s = sin[sin.size() == 1 ? 0 : l];
-    at::Tensor h = rmsNorm(x, L.inputNorm, m.rmsNormEps);
-    const at::Tensor qkv = linear(h, L.qkv, L.qkvBias);
-    // [T, n hd] -> [n, T, hd]
-    at::Tensor q = qkv.narrow(1, 0, nq).view({T, m.numHeads, hd}).transpose(0, 1);
-    at::Tensor k = qkv.narrow(1, nq, nkv).view({T, m.numKvHeads, hd}).transpose(0, 1);
-    const at::Tensor v = qkv.narrow(1, nq + nkv, nkv).view({T, m.numKvHeads, hd}).transpose(0, 1);
-    q = applyRope(q, c, s);
-    k = applyRope(k, c, s);
-    if (qkProbe && !qkProbe(l, q, k)) return at::Tensor();
-    const at::Tensor attn = causalAttention(q, k, v, L.slidingWindow);  // [T, nH hd]
-    x = x + linear(attn, L.o, L.oBias);
-    h = rmsNorm(x, L.postNorm, m.rmsNormEps);
-    const at::Tensor gu = linear(h, L.gateUp, L.gateUpBias);
-    const at::Tensor act = at::silu(gu.narrow(1, 0, inter)) * gu.narrow(1, inter, inter);
-    x = x + linear(act, L.down, L.downBias);
+    {  // attention; its [T, ...] temporaries end with this scope, before the MLP's begin
+      const at::Tensor qkv = linear(rmsNorm(x, L.inputNorm, m.rmsNormEps), L.qkv, L.qkvBias);
+      // [T, n hd] -> [n, T, hd]
+      at::Tensor q = qkv.narrow(1, 0, nq).view({T, m.numHeads, hd}).transpose(0, 1);
+      at::Tensor k = qkv.narrow(1, nq, nkv).view({T, m.numKvHeads, hd}).transpose(0, 1);
+      const at::Tensor v =
+          qkv.narrow(1, nq + nkv, nkv).view({T, m.numKvHeads, hd}).transpose(0, 1);
+      q = applyRope(q, c, s);
+      k = applyRope(k, c, s);
+      if (qkProbe && !qkProbe(l, q, k)) return at::Tensor();
+      const at::Tensor attn = causalAttention(q, k, v, L.slidingWindow);  // [T, nH hd]
+      x = x + linear(attn, L.o, L.oBias);
+    }
+    // The MLP over blocks of rows: its [rows, 2 I] activations are the layer's largest, and
+    // long inputs then never hold them for every position at once.
+    for (int64_t r0 = 0; r0 < T; r0 += kMlpRows) {
+      at::Tensor xr = x.narrow(0, r0, std::min(kMlpRows, T - r0));
+      const at::Tensor gu = linear(rmsNorm(xr, L.postNorm, m.rmsNormEps), L.gateUp, L.gateUpBias);
+      const at::Tensor act = at::silu(gu.narrow(1, 0, inter)) * gu.narrow(1, inter, inter);
+      xr.add_(linear(act, L.down, L.downBias));
+    }
   }
   return rmsNorm(x, finalNorm, m.rmsNormEps);
 }
