@@ -251,7 +251,8 @@ bool SearchPanel::run() {
           const int generation = e.generation;
           const double fitness = e.candidate->fitness;
           ctx.post([this, generation, fitness] { onCandidate(generation, fitness); });
-        } else if (e.kind == SearchEvent::GenerationDone) {
+        } else if (e.kind == SearchEvent::GenerationDone ||
+                   e.kind == SearchEvent::GenerationRestored) {  // a resumed run's history
           Generation g{e.generation, e.best, e.mean, e.population, {}, 0};
           if (e.bestCandidate) {
             g.bestFactors = e.bestCandidate->factors;
@@ -394,10 +395,7 @@ void SearchPanel::showLiveBest(const std::vector<double>& factors, int nHat) {
   set.method = "search";
   set.factors = factors;
   set.nHat = nHat;
-  int index = -1;
-  for (int i = 0; i < m_doc->setCount(); ++i) {
-    if (m_doc->entry(i).set.name == kLiveSetName) index = i;
-  }
+  const int index = liveBestIndex();
   try {
     if (index < 0) {
       m_doc->addSet(m_doc->makeEntry(set, std::nullopt), "search best (live)");
@@ -408,6 +406,19 @@ void SearchPanel::showLiveBest(const std::vector<double>& factors, int nHat) {
   } catch (const std::exception& e) {
     m_frame->setStatus(QString("cannot show the best candidate: %1").arg(e.what()));
   }
+}
+
+int SearchPanel::liveBestIndex() const {
+  for (int i = 0; i < m_doc->setCount(); ++i) {
+    if (m_doc->entry(i).set.name == kLiveSetName) return i;
+  }
+  return -1;
+}
+
+void SearchPanel::removeLiveBest() {
+  // The live set previews a running search only; Adopt best is what keeps a result.
+  const int index = liveBestIndex();
+  if (index >= 0) m_doc->removeSet(index);
 }
 
 void SearchPanel::onDone(const longrope::Result& r) {
@@ -421,14 +432,18 @@ void SearchPanel::onDone(const longrope::Result& r) {
                   .arg(r.evaluations)
                   .arg(r.elapsedSeconds, 0, 'f', 1);
   } else if (r.status == longrope::Status::Cancelled) {
+    // The best so far, once a generation has finished, can still be adopted.
+    if (!r.best.factors.empty()) m_best = r.best;
     message =
-        QString("cancelled after %1 candidates%2")
+        QString("cancelled after %1 candidates%2%3")
             .arg(m_scored)
             .arg(m_params && !m_params->checkpointPath.empty() ? " (resumable from the checkpoint)"
-                                                               : "");
+                                                               : "")
+            .arg(m_best ? "; Adopt best keeps the best so far" : "");
   } else {
     message = "failed: " + QString::fromStdString(r.error);
   }
+  removeLiveBest();
   m_frame->finished(message, r.valid);
   setRunning(false);
   emit finished(r.valid, message);

@@ -4,9 +4,11 @@
 // worker posts every scored candidate and every finished generation. Live: best and mean
 // perplexity per generation, the population as a scatter, the best candidate's factors per
 // generation as a heatmap (generation x pair), and the current best as the document's
-// "search best (live)" set, so the factor editor draws it. Pause blocks the worker between
-// candidate batches (cancel still works); a checkpoint file makes a search resumable.
-// "Adopt best" adds the final best as a factor set (undoable).
+// "search best (live)" set, so the factor editor draws it while the job runs (it goes when
+// the job ends). Pause blocks the worker between candidate batches (cancel still works); a
+// checkpoint file makes a search resumable, and a resumed search draws the generations its
+// checkpoint holds again. "Adopt best" adds the best as a factor set (undoable), after a
+// cancel too once a generation has finished.
 
 #include <QWidget>
 #include <memory>
@@ -97,6 +99,8 @@ class SearchPanel : public QWidget {
   void onGeneration(const Generation& g);
   void onDone(const longrope::Result& result);
   void showLiveBest(const std::vector<double>& factors, int nHat);
+  int liveBestIndex() const;  // -1: none
+  void removeLiveBest();      // when the job ends
   // The factor range the search may use (its grid's bounds): the heatmap's colour scale.
   std::pair<double, double> factorBounds() const;
   // Generations from the first shown to `last` on the shared x axis of the three plots.

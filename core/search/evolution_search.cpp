@@ -69,6 +69,8 @@ class Evolution {
   bool evaluate(std::vector<Genome>& genomes, bool cheap);
   void checkpoint() const;
   void finishGeneration(std::vector<Genome> population, int generation);
+  // GenerationRestored for every generation of a resumed checkpoint's history.
+  void reportHistory() const;
   // True when the best improved by less than the tolerance over the patience.
   bool stalled() const;
   // Every n_hat for the best distinct curves; false when cancelled.
@@ -262,6 +264,32 @@ void Evolution::finishGeneration(std::vector<Genome> population, int generation)
   checkpoint();
 }
 
+void Evolution::reportHistory() const {
+  if (!m_progress) return;
+  const auto& history = m_state.history;
+  for (size_t i = 0; i < history.size(); ++i) {
+    const GenerationSummary& s = history[i];
+    SearchEvent e;
+    e.kind = SearchEvent::GenerationRestored;
+    e.generation = s.generation;
+    e.evaluations = s.evaluations;
+    e.best = s.best;
+    e.mean = s.mean;
+    Candidate best;
+    const bool last = i + 1 == history.size();
+    if (last && !m_state.population.empty()) {
+      best = toCandidate(m_state.population.front());  // n_hat and attention as well
+      for (const auto& g : m_state.population) e.population.push_back(g.fitness);
+    } else {
+      best.factors = s.bestFactors;
+      best.fitness = s.best;
+      best.generation = s.generation;
+    }
+    e.bestCandidate = &best;
+    m_progress(e);  // cancellation is honoured at the next batch
+  }
+}
+
 EvolutionResult Evolution::result(bool cancelled) const {
   EvolutionResult r;
   r.cancelled = cancelled;
@@ -283,6 +311,7 @@ EvolutionResult Evolution::run() {
     m_state = search_detail::parseCheckpoint(m_p, readFile(m_p.checkpointPath), m_p.checkpointPath);
     std::istringstream rng(m_state.rng);
     rng >> m_engine;
+    reportHistory();
   } else {
     m_engine.seed(m_p.seed);
     std::ostringstream rng;

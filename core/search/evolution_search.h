@@ -71,16 +71,20 @@ struct EvolutionParams {
 // Scores a batch; returns one perplexity per candidate (NaN or inf counts as worst).
 using FitnessFn = std::function<std::vector<double>(const std::vector<Candidate>&)>;
 
+// GenerationRestored: a resumed search first reports every generation its checkpoint holds,
+// oldest first, before any new work (best, mean, evaluations; bestCandidate with that
+// generation's best factors, its n_hat and attention factor known for the last one only; the
+// population for the last one only), so that a view can draw the whole history again.
 struct SearchEvent {
-  enum Kind { CandidateScored, GenerationDone } kind = CandidateScored;
+  enum Kind { CandidateScored, GenerationDone, GenerationRestored } kind = CandidateScored;
   int generation = 0;                    // 0 = the initial population
   int evaluations = 0;                   // full evaluations so far
   int screenings = 0;                    // cheap evaluations so far
   const Candidate* candidate = nullptr;  // CandidateScored
-  double best = 0;                       // GenerationDone: best and mean of the population
+  double best = 0;                       // GenerationDone/Restored: population best, mean
   double mean = 0;
   std::vector<double> population;            // GenerationDone: the population's fitness, sorted
-  const Candidate* bestCandidate = nullptr;  // GenerationDone
+  const Candidate* bestCandidate = nullptr;  // GenerationDone/Restored
 };
 // Return false to cancel (takes effect after the current batch).
 using SearchProgress = std::function<bool(const SearchEvent&)>;

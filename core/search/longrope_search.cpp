@@ -274,8 +274,10 @@ bool Runner::runStage(Stage& st) {
   } else if (!ok) {
     m_result.error = st.name + ": " + (sr.search.error.empty() ? "no result" : sr.search.error);
   }
-  if (ok) m_result.best = toFactorSet(st, sr.search.best);
-  if (ok && st.kind != Kind::Short) m_result.bestPerplexity = sr.search.best.fitness;
+  // A cancelled stage that finished a generation still has a best so far (adoptable).
+  const bool hasBest = ok || (sr.search.cancelled && sr.search.valid);
+  if (hasBest) m_result.best = toFactorSet(st, sr.search.best);
+  if (hasBest && st.kind != Kind::Short) m_result.bestPerplexity = sr.search.best.fitness;
   m_result.stages.push_back(std::move(sr));
   return ok;
 }

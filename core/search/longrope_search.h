@@ -111,7 +111,8 @@ struct Result {
   std::string error;
   std::vector<std::string> warnings;
   double elapsedSeconds = 0;
-  FactorSet best;             // the final set: long factors, n_hat, short factors if searched
+  FactorSet best;             // the final set: long factors, n_hat, short factors if searched;
+                              // after a cancel, the best so far (empty before a generation ends)
   double bestPerplexity = 0;  // of the long factors at the final target, on the search data
                               // (with Fitness::Needle: of the key tokens of the needle samples)
   int evaluations = 0;        // full evaluations over all stages (cache hits excluded)

@@ -179,7 +179,26 @@ void TestEvolutionSearch::resumeLosesNothing() {
 
   p.resume = true;
   Counter second;
-  const auto resumed = runEvolution(p, second.fn(), {}, {});
+  // The resumed search first reports the generations its checkpoint holds, oldest first.
+  std::vector<SearchEvent> restored;
+  int doneBeforeRestored = 0;
+  const auto resumed = runEvolution(p, second.fn(), {}, [&](const SearchEvent& e) {
+    if (e.kind == SearchEvent::GenerationRestored) {
+      restored.push_back(e);
+      restored.back().bestCandidate = nullptr;  // valid during the call only
+    } else if (restored.empty()) {
+      ++doneBeforeRestored;
+    }
+    return true;
+  });
+  QCOMPARE(doneBeforeRestored, 0);
+  QVERIFY(!cut.history.empty());
+  QCOMPARE(restored.size(), cut.history.size());
+  for (size_t i = 0; i < restored.size(); ++i) {
+    QCOMPARE(restored[i].generation, cut.history[i].generation);
+    QCOMPARE(restored[i].best, cut.history[i].best);
+    QCOMPARE(restored[i].mean, cut.history[i].mean);
+  }
   QVERIFY(resumed.valid && !resumed.cancelled);
   QCOMPARE(first.calls + second.calls, full.calls);  // nothing evaluated twice
   QCOMPARE(resumed.evaluations, reference.evaluations);
