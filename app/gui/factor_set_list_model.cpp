@@ -2,6 +2,7 @@
 
 #include <QFont>
 
+#include "util/error.h"
 #include "workbench_document.h"
 
 namespace rope {
@@ -35,6 +36,8 @@ QVariant FactorSetListModel::data(const QModelIndex& index, int role) const {
       return QString("%1  [%2%3]")
           .arg(QString::fromStdString(e.set.name), QString::fromStdString(e.set.method),
                e.edited ? ", edited" : "");
+    case Qt::EditRole:  // rename in place (F2 or a double click)
+      return QString::fromStdString(e.set.name);
     case Qt::DecorationRole:
       return e.color;
     case Qt::CheckStateRole:
@@ -59,14 +62,23 @@ QVariant FactorSetListModel::data(const QModelIndex& index, int role) const {
 }
 
 bool FactorSetListModel::setData(const QModelIndex& index, const QVariant& value, int role) {
-  if (!index.isValid() || role != Qt::CheckStateRole) return false;
+  if (!index.isValid()) return false;
+  if (role == Qt::EditRole) {
+    try {
+      m_doc->renameSet(index.row(), value.toString().trimmed().toStdString());
+    } catch (const InputError&) {
+      return false;  // empty, or another set's name: the old name stays
+    }
+    return true;
+  }
+  if (role != Qt::CheckStateRole) return false;
   m_doc->setVisible(index.row(), value.toInt() == Qt::Checked);
   return true;
 }
 
 Qt::ItemFlags FactorSetListModel::flags(const QModelIndex& index) const {
   if (!index.isValid()) return Qt::NoItemFlags;
-  return Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsUserCheckable;
+  return Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsUserCheckable | Qt::ItemIsEditable;
 }
 
 }  // namespace rope

@@ -131,7 +131,8 @@ PerplexityPanel::~PerplexityPanel() { shutdown(); }
 
 void PerplexityPanel::fillSets() {
   // At first the model's own RoPE and the first set.
-  refillChecklist(m_sets, setChoiceNames(*m_doc), [](int i) { return i <= 1; });
+  refillChecklist(m_sets, setChoiceNames(*m_doc), setChoiceIds(*m_doc),
+                  [](int i) { return i <= 1; });
 }
 
 std::optional<SweepRequest> PerplexityPanel::request() {
@@ -155,13 +156,18 @@ std::optional<SweepRequest> PerplexityPanel::request() {
   r.data = dataset.files;
   r.device = m_doc->device().toStdString();
   r.dtype = m_doc->dtype();
+  m_requestColors.clear();
   for (int i = 0; i < m_sets->count(); ++i) {
     if (m_sets->item(i)->checkState() != Qt::Checked) continue;
-    if (i == 0) {
+    const quint64 id = m_sets->item(i)->data(kSetIdRole).value<quint64>();
+    const int index = m_doc->indexOfId(id);
+    if (id == 0) {
       r.sets.emplace_back("model's RoPE", std::nullopt);
-    } else if (i - 1 < m_doc->setCount()) {
-      const FactorSet& set = m_doc->entry(i - 1).set;
-      r.sets.emplace_back(QString::fromStdString(set.name), set);
+      m_requestColors.push_back(Qt::black);
+    } else if (index >= 0) {
+      const FactorSetEntry& e = m_doc->entry(index);
+      r.sets.emplace_back(QString::fromStdString(e.set.name), e.set);
+      m_requestColors.push_back(e.color);  // the set's own colour, by identity
     }
   }
   if (r.sets.empty()) {
@@ -179,6 +185,7 @@ bool PerplexityPanel::run() {
   m_table->setRowCount(0);
   m_plot->clear();
   m_curveOfSet.assign(r->sets.size(), -1);
+  m_runColors = m_requestColors;
   m_engine.clear();
   m_frame->started("loading the model…");
   const SweepRequest request = *r;  // the worker's snapshot
@@ -245,12 +252,8 @@ void PerplexityPanel::addCell(const SweepCell& cell) {
   }
   int& curve = m_curveOfSet.at(cell.set);
   if (curve < 0) {
-    QColor color = Qt::black;
-    for (const FactorSetEntry& e : m_doc->sets()) {
-      if (QString::fromStdString(e.set.name) == cell.setName) color = e.color;
-    }
     CurveStyle style;
-    style.color = color;
+    style.color = m_runColors.value(cell.set, Qt::black);
     style.pointSize = 6;
     curve = m_plot->addCurve(cell.setName, xs, ys, style);
   } else {

@@ -6,6 +6,8 @@
 // the status line with device and dtype, and the CSV and image exports. shutdown() (window
 // close) cancels and joins.
 
+#include <QColor>
+#include <QVector>
 #include <QWidget>
 #include <memory>
 #include <optional>
@@ -83,6 +85,8 @@ class PerplexityPanel : public QWidget {
   QString m_engine;  // "cpu, float32" once the model is loaded
   std::vector<SweepCell> m_cells;
   std::vector<int> m_curveOfSet;  // request set -> plot curve
+  QVector<QColor> m_requestColors;  // request set -> its set's colour (request())
+  QVector<QColor> m_runColors;      // the same for the running sweep
   std::optional<SweepRequest> m_request;
 };
 

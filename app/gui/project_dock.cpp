@@ -29,7 +29,8 @@ ProjectDock::ProjectDock(WorkbenchDocument* doc, QWidget* parent)
   m_list->setModel(m_model);
   m_list->setSelectionMode(QAbstractItemView::SingleSelection);
   m_list->setToolTip(
-      "Tick: visible in the plots. Select: the active set, edited in the factor editor.");
+      "Tick: visible in the plots. Select: the active set, edited in the factor editor. "
+      "F2 or a double click: rename.");
   m_remove = new QPushButton("Remove set");
   m_dataset = new QLabel;
   m_dataset->setWordWrap(true);

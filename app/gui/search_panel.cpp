@@ -164,11 +164,13 @@ SearchPanel::~SearchPanel() { shutdown(); }
 
 void SearchPanel::fillSeeds() {
   QStringList names;
+  QList<quint64> ids;
   for (const FactorSetEntry& e : m_doc->sets()) {
-    const QString name = QString::fromStdString(e.set.name);
-    if (name != kLiveSetName) names << name;
+    if (e.id == m_liveId) continue;
+    names << QString::fromStdString(e.set.name);
+    ids << e.id;
   }
-  refillChecklist(m_seeds, names, [](int) { return false; });
+  refillChecklist(m_seeds, names, ids, [](int) { return false; });
 }
 
 std::optional<longrope::Params> SearchPanel::params() {
@@ -210,11 +212,8 @@ std::optional<longrope::Params> SearchPanel::params() {
   }
   for (int i = 0; i < m_seeds->count(); ++i) {
     if (m_seeds->item(i)->checkState() != Qt::Checked) continue;
-    for (const FactorSetEntry& e : m_doc->sets()) {
-      if (QString::fromStdString(e.set.name) == m_seeds->item(i)->text()) {
-        p.seeds.push_back(e.set);
-      }
-    }
+    const int index = m_doc->indexOfId(m_seeds->item(i)->data(kSetIdRole).value<quint64>());
+    if (index >= 0) p.seeds.push_back(m_doc->entry(index).set);
   }
   return p;
 }
@@ -398,8 +397,11 @@ void SearchPanel::showLiveBest(const std::vector<double>& factors, int nHat) {
   const int index = liveBestIndex();
   try {
     if (index < 0) {
-      m_doc->addSet(m_doc->makeEntry(set, std::nullopt), "search best (live)");
+      const FactorSetEntry entry = m_doc->makeEntry(set, std::nullopt);
+      m_liveId = entry.id;
+      m_doc->addSet(entry, "search best (live)");
     } else {
+      set.name = m_doc->entry(index).set.name;  // unique, perhaps with a suffix
       constexpr int kLiveMergeKey = 7001;  // one undo step for all live updates
       m_doc->editSet(index, set, "search best (live)", kLiveMergeKey);
     }
@@ -408,16 +410,12 @@ void SearchPanel::showLiveBest(const std::vector<double>& factors, int nHat) {
   }
 }
 
-int SearchPanel::liveBestIndex() const {
-  for (int i = 0; i < m_doc->setCount(); ++i) {
-    if (m_doc->entry(i).set.name == kLiveSetName) return i;
-  }
-  return -1;
-}
+int SearchPanel::liveBestIndex() const { return m_liveId ? m_doc->indexOfId(m_liveId) : -1; }
 
 void SearchPanel::removeLiveBest() {
   // The live set previews a running search only; Adopt best is what keeps a result.
   const int index = liveBestIndex();
+  m_liveId = 0;
   if (index >= 0) m_doc->removeSet(index);
 }
 

@@ -136,6 +136,7 @@ class SearchPanel : public QWidget {
   int m_scored = 0;
   std::optional<FactorSet> m_best;
   FactorSet m_template;  // model context of the live set
+  quint64 m_liveId = 0;  // the live set's id in the document; 0: none
 };
 
 }  // namespace rope

@@ -72,7 +72,13 @@ void WorkbenchDocument::reset(const ModelInfo& model, int targetWindow,
   m_undo->clear();
   m_model = model;
   m_targetWindow = targetWindow > 0 ? targetWindow : model.trainingWindow();
-  m_sets = std::move(sets);
+  // Every set gets an id and a name of its own (a session may hold two of one name).
+  m_sets.clear();
+  for (FactorSetEntry& e : sets) {
+    if (e.id == 0 || indexOfId(e.id) >= 0) e.id = ++m_lastId;
+    e.set.name = uniqueName(e);
+    m_sets.push_back(std::move(e));
+  }
   m_active = m_sets.empty() ? -1 : 0;
   m_colorCounter = setCount();
   // The demo model comes with its corpus; another model's data is the user's to choose.
@@ -94,7 +100,61 @@ FactorSetEntry WorkbenchDocument::makeEntry(const FactorSet& set,
   e.set = set;
   e.origin = std::move(origin);
   e.color = kPalette[m_colorCounter++ % kPaletteSize];
+  e.id = ++m_lastId;
   return e;
+}
+
+namespace {
+
+QString number(double v) { return QString::number(v, 'g', 6); }
+
+// What tells `added` apart from `held` (a set of the same name), empty when nothing simple.
+std::string differenceSuffix(const FactorSetEntry& added, const FactorSetEntry& held) {
+  const FactorSet& a = added.set;
+  const FactorSet& b = held.set;
+  if (added.origin && held.origin) {
+    const PresetRequest& ra = added.origin->request;
+    const PresetRequest& rb = held.origin->request;
+    if (ra.method == RopeMethod::Yarn && rb.method == RopeMethod::Yarn) {
+      if (ra.betaFast != rb.betaFast) return ("β" + number(ra.betaFast)).toStdString();
+      if (ra.betaSlow != rb.betaSlow) return ("β_slow " + number(ra.betaSlow)).toStdString();
+    }
+  }
+  if (a.targetLength != b.targetLength && a.targetLength > 0) {
+    return "L' " + std::to_string(a.targetLength);
+  }
+  if (a.nHat != b.nHat) return "n̂ " + std::to_string(a.nHat);
+  if (a.method != b.method) return a.method;
+  return {};
+}
+
+}  // namespace
+
+std::string WorkbenchDocument::uniqueName(const FactorSetEntry& entry) const {
+  auto taken = [this, &entry](const std::string& name) {
+    return std::any_of(m_sets.begin(), m_sets.end(), [&](const FactorSetEntry& e) {
+      return e.set.name == name && (entry.id == 0 || e.id != entry.id);
+    });
+  };
+  const std::string& name = entry.set.name;
+  if (!taken(name)) return name;
+  for (const FactorSetEntry& held : m_sets) {
+    if (held.set.name != name) continue;
+    const std::string suffix = differenceSuffix(entry, held);
+    if (!suffix.empty() && !taken(name + " " + suffix)) return name + " " + suffix;
+    break;
+  }
+  for (int n = 2;; ++n) {
+    const std::string numbered = name + " " + std::to_string(n);
+    if (!taken(numbered)) return numbered;
+  }
+}
+
+int WorkbenchDocument::indexOfId(quint64 id) const {
+  for (int i = 0; i < setCount(); ++i) {
+    if (m_sets[i].id == id) return i;
+  }
+  return -1;
 }
 
 void WorkbenchDocument::resetToModel(const ModelInfo& model) {
@@ -217,7 +277,11 @@ void WorkbenchDocument::addSets(const std::vector<FactorSetEntry>& entries, cons
   if (entries.empty()) return;
   m_undo->beginMacro(what);
   int index = setCount();
-  for (const auto& e : entries) m_undo->push(new InsertSetCommand(this, index++, e, what));
+  for (FactorSetEntry e : entries) {
+    if (e.id == 0 || indexOfId(e.id) >= 0) e.id = ++m_lastId;
+    e.set.name = uniqueName(e);  // among the sets inserted before it too
+    m_undo->push(new InsertSetCommand(this, index++, e, what));
+  }
   m_undo->endMacro();
   setActiveIndex(setCount() - 1);
 }
@@ -225,6 +289,26 @@ void WorkbenchDocument::addSets(const std::vector<FactorSetEntry>& entries, cons
 void WorkbenchDocument::removeSet(int index) {
   if (index < 0 || index >= setCount()) return;
   m_undo->push(new RemoveSetCommand(this, index));
+}
+
+void WorkbenchDocument::renameSet(int index, const std::string& name) {
+  if (index < 0 || index >= setCount()) throw InputError("no such factor set");
+  if (QString::fromStdString(name).trimmed().isEmpty()) {
+    throw InputError("a factor set needs a name");
+  }
+  const FactorSetContent before = contentOf(index);
+  if (before.set.name == name) return;
+  if (std::any_of(m_sets.begin(), m_sets.end(),
+                  [&](const FactorSetEntry& e) { return e.set.name == name; })) {
+    throw InputError("another factor set is named '" + name + "'");
+  }
+  FactorSetContent after = before;  // a new name is not an edit of the set
+  after.set.name = name;
+  m_undo->push(new ChangeSetCommand(
+      this, index, before, after,
+      QString("rename '%1' to '%2'")
+          .arg(QString::fromStdString(before.set.name), QString::fromStdString(name)),
+      -1));
 }
 
 void WorkbenchDocument::scaleActive(double k) {

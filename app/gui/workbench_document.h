@@ -23,6 +23,9 @@ class QUndoStack;
 namespace rope {
 
 struct FactorSetEntry {
+  // Identity in the document, given by it (makeEntry, or on insertion when 0): every list
+  // refers to a set by it, never by its name. Undo and redo keep it.
+  quint64 id = 0;
   FactorSet set;
   QColor color;
   bool visible = true;
@@ -60,6 +63,7 @@ class WorkbenchDocument : public QObject {
   const std::vector<FactorSetEntry>& sets() const { return m_sets; }
   int setCount() const { return static_cast<int>(m_sets.size()); }
   const FactorSetEntry& entry(int index) const { return m_sets.at(index); }
+  int indexOfId(quint64 id) const;  // -1: no such set
   int activeIndex() const { return m_active; }
   const FactorSetEntry* activeEntry() const;
   bool enforceMonotone() const { return m_enforceMonotone; }
@@ -74,8 +78,12 @@ class WorkbenchDocument : public QObject {
   void reset(const ModelInfo& model, int targetWindow, std::vector<FactorSetEntry> sets);
   // The model with its own RoPE (when it is scaled) and the standard presets at 4x.
   void resetToModel(const ModelInfo& model);
-  // A new entry for a set, with the next colour of the palette.
+  // A new entry for a set, with the next colour of the palette and a new id.
   FactorSetEntry makeEntry(const FactorSet& set, std::optional<Preset> origin) const;
+  // Names are unique: a set added (or loaded) under a name the document holds gets a suffix
+  // naming what differs from the set of that name (YaRN's "β16", the target length, n_hat,
+  // the method), else a number ("YaRN 4x 2").
+  std::string uniqueName(const FactorSetEntry& entry) const;
 
   // View state (not undoable).
   void setActiveIndex(int index);
@@ -96,6 +104,8 @@ class WorkbenchDocument : public QObject {
   void addSet(const FactorSetEntry& entry, const QString& what);
   void addSets(const std::vector<FactorSetEntry>& entries, const QString& what);
   void removeSet(int index);
+  // Undoable; throws InputError for an empty name or one another set has.
+  void renameSet(int index, const std::string& name);
   // Operations on the active set (factor_ops), each one undo step.
   void scaleActive(double k);
   void smoothActive(int radius);
@@ -138,6 +148,7 @@ class WorkbenchDocument : public QObject {
   QString m_device = "cpu";
   ComputeDType m_dtype = ComputeDType::Float32;
   mutable int m_colorCounter = 0;
+  mutable quint64 m_lastId = 0;
   QUndoStack* m_undo = nullptr;
 };
 

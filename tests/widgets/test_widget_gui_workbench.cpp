@@ -2,8 +2,10 @@
 // reporter: edits reach the plots and the undo stack, presets match the core, exports read
 // back identically, bad imports change nothing and say so once.
 #include <QAbstractItemModel>
+#include <QComboBox>
 #include <QFile>
 #include <QFileInfo>
+#include <QListWidget>
 #include <QMimeData>
 #include <QMouseEvent>
 #include <QSignalSpy>
@@ -13,9 +15,12 @@
 #include <QUndoStack>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <set>
 
+#include "attention_panel.h"
 #include "factor_editor_panel.h"
 #include "factor_plot.h"
+#include "factor_set_list_model.h"
 #include "factor_table_model.h"
 #include "gui_test_fakes.h"
 #include "io/factor_files.h"
@@ -24,6 +29,8 @@
 #include "preset_box.h"
 #include "rope/factor_set.h"
 #include "scientific_plot.h"
+#include "search_panel.h"
+#include "set_choices.h"
 #include "train/demo_assets.h"
 #include "util/error.h"
 #include "util/files.h"
@@ -453,6 +460,75 @@ class TestWidgetGuiWorkbench : public QObject {
     m_window->actions()->exportPlot();
     QVERIFY(m_reporter->errors.isEmpty());
     QVERIFY(QFileInfo(m_dialogs->answer).size() > 1000);
+  }
+
+  // Sets of one name stay apart: a second "YaRN 4x" (β_fast 16) gets a suffix naming what
+  // differs, a copy a number; sets can be renamed (undoably, never to a taken name); the
+  // pickers and checklists keep the set they showed by identity, not by name or position.
+  void sameNamedSetsStayApart() {
+    int yarn = -1;
+    for (int i = 0; i < doc()->setCount(); ++i) {
+      if (doc()->entry(i).origin && doc()->entry(i).origin->request.method == RopeMethod::Yarn) {
+        yarn = i;
+      }
+    }
+    QVERIFY(yarn >= 0);
+    const FactorSetEntry original = doc()->entry(yarn);
+    PresetRequest request = original.origin->request;
+    request.betaFast = 16;
+    request.name = original.set.name;
+    Preset preset = makePreset(doc()->model().rope, request);
+    doc()->addSet(doc()->makeEntry(preset.set, preset), "add YaRN β16");
+    const FactorSetEntry beta16 = doc()->entry(doc()->setCount() - 1);
+    QCOMPARE(beta16.set.name, original.set.name + " β16");
+    doc()->addSet(doc()->makeEntry(original.set, std::nullopt), "copy");
+    QCOMPARE(doc()->entry(doc()->setCount() - 1).set.name, original.set.name + " 2");
+    std::set<std::string> names;
+    std::set<quint64> ids;
+    for (const FactorSetEntry& e : doc()->sets()) {
+      names.insert(e.set.name);
+      ids.insert(e.id);
+    }
+    QCOMPARE(int(names.size()), doc()->setCount());
+    QCOMPARE(int(ids.size()), doc()->setCount());
+
+    // Rename in the project list; a taken name is refused.
+    FactorSetListModel list(doc());
+    const int last = doc()->setCount() - 1;
+    QVERIFY(
+        !list.setData(list.index(last), QString::fromStdString(original.set.name), Qt::EditRole));
+    QVERIFY(list.setData(list.index(last), QString("my YaRN"), Qt::EditRole));
+    QCOMPARE(doc()->entry(last).set.name, std::string("my YaRN"));
+    QVERIFY(!doc()->entry(last).edited);
+    doc()->undoStack()->undo();
+    QCOMPARE(doc()->entry(last).set.name, original.set.name + " 2");
+    doc()->undoStack()->redo();
+
+    // Search's extra seeds: ticking one set ticks that set alone, and the tick follows it
+    // through a rename.
+    QListWidget* seeds = m_window->searchPanel()->seedList();
+    QListWidgetItem* tick = nullptr;
+    for (int i = 0; i < seeds->count(); ++i) {
+      if (seeds->item(i)->data(kSetIdRole).value<quint64>() == original.id) tick = seeds->item(i);
+    }
+    QVERIFY(tick);
+    tick->setCheckState(Qt::Checked);
+    doc()->renameSet(yarn, "YaRN renamed");
+    int ticked = 0;
+    for (int i = 0; i < seeds->count(); ++i) {
+      if (seeds->item(i)->checkState() != Qt::Checked) continue;
+      ++ticked;
+      QCOMPARE(seeds->item(i)->text(), QString("YaRN renamed"));
+    }
+    QCOMPARE(ticked, 1);
+
+    // The A/B pickers keep their set when a set before it goes.
+    QComboBox* b = m_window->attentionPanel()->setBBox();
+    b->setCurrentIndex(b->findData(QVariant::fromValue(beta16.id), kSetIdRole));
+    const quint64 shown = beta16.id;
+    doc()->removeSet(0);
+    QCOMPARE(b->currentData(kSetIdRole).value<quint64>(), shown);
+    QCOMPARE(b->currentText().toStdString(), original.set.name + " β16");
   }
 };
 
