@@ -140,6 +140,10 @@ void FactorEditorPanel::setCompare(CompareMode mode, int setA, int setB) {
   m_compare->setCurrentIndex(m_compare->findData(int(mode)));
 }
 
+std::pair<int, int> FactorEditorPanel::compareSets() const {
+  return {m_setA->currentIndex(), m_setB->currentIndex()};
+}
+
 void FactorEditorPanel::attempt(const QString& what, const std::function<void()>& edit) {
   try {
     edit();
@@ -153,9 +157,14 @@ void FactorEditorPanel::refreshCompareChoices() {
   for (QComboBox* box : {m_setA, m_setB}) {
     const QSignalBlocker block(box);
     const int keep = box->currentIndex();
+    const QVariant keepId = box->currentData();  // the set it showed, whatever came and went
     box->clear();
-    for (const FactorSetEntry& e : m_doc->sets()) box->addItem(QString::fromStdString(e.set.name));
-    box->setCurrentIndex(keep >= 0 && keep < box->count()
+    for (const FactorSetEntry& e : m_doc->sets()) {
+      box->addItem(QString::fromStdString(e.set.name), QVariant::fromValue(e.id));
+    }
+    const int same = keepId.isValid() ? box->findData(keepId) : -1;
+    box->setCurrentIndex(same >= 0 ? same
+                         : keep >= 0 && keep < box->count()
                              ? keep
                              : std::min(box == m_setB ? 1 : 0, box->count() - 1));
   }

@@ -6,6 +6,7 @@
 
 #include <QWidget>
 #include <functional>
+#include <utility>
 
 class QCheckBox;
 class QComboBox;
@@ -39,6 +40,8 @@ class FactorEditorPanel : public QWidget {
 
   void setLogScale(bool log);
   void setCompare(CompareMode mode, int setA, int setB);
+  // The indices of the sets the compare modes show (A, B).
+  std::pair<int, int> compareSets() const;
 
  private:
   void refresh();

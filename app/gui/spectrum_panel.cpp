@@ -65,12 +65,15 @@ void SpectrumPanel::refresh() {
   }
   int heatmapIndex = std::max(m_heatmapSet->currentIndex() - 1, -1);  // item 0: the active set
   {
+    // The set shown stays shown (by identity) while others come and go.
+    const quint64 shownId = m_heatmapSet->currentData().value<quint64>();
     const QSignalBlocker block(m_heatmapSet);
     m_heatmapSet->clear();
-    m_heatmapSet->addItem("the active set");
+    m_heatmapSet->addItem("the active set", QVariant::fromValue(quint64(0)));
     for (const FactorSetEntry& e : m_doc->sets()) {
-      m_heatmapSet->addItem(QString::fromStdString(e.set.name));
+      m_heatmapSet->addItem(QString::fromStdString(e.set.name), QVariant::fromValue(e.id));
     }
+    if (shownId != 0) heatmapIndex = m_doc->indexOfId(shownId);
     if (heatmapIndex >= m_doc->setCount()) heatmapIndex = -1;
     m_heatmapSet->setCurrentIndex(heatmapIndex + 1);
   }

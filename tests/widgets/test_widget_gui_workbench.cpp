@@ -522,13 +522,18 @@ class TestWidgetGuiWorkbench : public QObject {
     }
     QCOMPARE(ticked, 1);
 
-    // The A/B pickers keep their set when a set before it goes.
+    // The A/B pickers (a job tab's, the factor editor's compare) keep their set when a set
+    // before it goes.
     QComboBox* b = m_window->attentionPanel()->setBBox();
     b->setCurrentIndex(b->findData(QVariant::fromValue(beta16.id), kSetIdRole));
     const quint64 shown = beta16.id;
+    const int beta16Index = doc()->indexOfId(shown);
+    FactorEditorPanel* editor = m_window->factorEditor();
+    editor->setCompare(FactorEditorPanel::CompareMode::Difference, 2, beta16Index);
     doc()->removeSet(0);
     QCOMPARE(b->currentData(kSetIdRole).value<quint64>(), shown);
     QCOMPARE(b->currentText().toStdString(), original.set.name + " β16");
+    QCOMPARE(editor->compareSets(), std::make_pair(1, beta16Index - 1));
   }
 };
 
