@@ -189,6 +189,11 @@ QString ScientificPlot::curveName(int curve) const {
   return curve >= 0 && curve < m_plot->graphCount() ? m_plot->graph(curve)->name() : QString();
 }
 
+QColor ScientificPlot::curveColor(int curve) const {
+  return curve >= 0 && curve < m_plot->graphCount() ? m_plot->graph(curve)->pen().color()
+                                                    : QColor();
+}
+
 QVector<double> ScientificPlot::curveX(int curve) const {
   QVector<double> out;
   if (curve < 0 || curve >= m_plot->graphCount()) return out;

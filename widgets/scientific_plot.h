@@ -80,6 +80,7 @@ class ScientificPlot : public QWidget {
   void setCurveData(int curve, const QVector<double>& x, const QVector<double>& y);
   int curveCount() const;
   QString curveName(int curve) const;
+  QColor curveColor(int curve) const;  // its pen's; invalid when there is no such curve
   QVector<double> curveX(int curve) const;
   QVector<double> curveY(int curve) const;
 

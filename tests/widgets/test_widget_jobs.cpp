@@ -97,6 +97,10 @@ class TestWidgetJobs : public QObject {
     QVERIFY(panel.run());
     QVERIFY(panel.isRunning());  // returned at once: the work runs on the worker thread
     QVERIFY(!panel.run());       // one job at a time
+    // Renamed before its first cell arrives: its curve still takes the set's colour (the
+    // set is known by identity, not by the name it was run under).
+    const QColor firstColor = doc.entry(0).color;
+    doc.renameSet(0, "renamed while running");
     QVERIFY(waitFinished(done));
     QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
     qInfo("perplexity sweep: worst GUI-thread lateness %.1f ms over %d ticks", probe.worstMs(),
@@ -109,6 +113,9 @@ class TestWidgetJobs : public QObject {
     ScientificPlot* plot = panel.plot();
     plot->replotNow();
     QCOMPARE(plot->curveCount(), 2);
+    for (int c = 0; c < 2; ++c) {
+      if (plot->curveName(c) != "model's RoPE") QCOMPARE(plot->curveColor(c), firstColor);
+    }
     QCOMPARE(plot->yScale(), AxisScale::Log);
     for (int c = 0; c < 2; ++c) {
       QCOMPARE(plot->curveX(c), QVector<double>({64, 128, 256, 512}));
