@@ -78,7 +78,11 @@ at::Tensor tiledAttention(const at::Tensor& q, const at::Tensor& k, const at::Te
     const int64_t t0 = b * rowsPerBlock, n = std::min(rowsPerBlock, T - t0);
     const int64_t kEnd = t0 + n;  // causal: no key beyond the block's last row
     const int64_t kStart = window > 0 ? std::max<int64_t>(0, t0 - window + 1) : 0;
-    const at::Tensor qb = qg[g].narrow(1, t0, n).reshape({rep * n, hd});
+    // Float32 queries are scaled once here rather than every score; lower precisions scale
+    // their float32 scores (hd^-0.5 rounded into bfloat16 queries costs accuracy).
+    const bool scaleQueries = q.scalar_type() == at::kFloat;
+    const at::Tensor rows = qg[g].narrow(1, t0, n).reshape({rep * n, hd});
+    const at::Tensor qb = scaleQueries ? rows * scale : rows;
     const at::Tensor kg = kc[g], vg = vc[g];
     // Running row maximum m, row sum l of exp(s - m) and output acc = sum exp(s - m) v.
     at::Tensor m = at::full({rep * n, 1}, -kInf, f32);
@@ -86,8 +90,8 @@ at::Tensor tiledAttention(const at::Tensor& q, const at::Tensor& k, const at::Te
     at::Tensor acc = at::zeros({rep * n, hd}, f32);
     for (int64_t j0 = kStart; j0 < kEnd; j0 += colsPerTile) {
       const int64_t cols = std::min(colsPerTile, kEnd - j0);
-      at::Tensor s = at::mm(qb, kg.narrow(0, j0, cols).t()).mul_(scale);
-      if (s.scalar_type() != at::kFloat) s = s.to(at::kFloat);
+      at::Tensor s = at::mm(qb, kg.narrow(0, j0, cols).t());
+      if (!scaleQueries) s = s.mul_(scale).to(at::kFloat);  // HF's order: scaled in dtype
       const bool crossesDiagonal = j0 + cols - 1 > t0;
       const bool crossesWindow = window > 0 && kEnd - 1 - j0 >= window;
       if (crossesDiagonal || crossesWindow) {
