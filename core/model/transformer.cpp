@@ -6,9 +6,8 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
-#include <torch/version.h>
-
 #include <dlfcn.h>
+#include <torch/version.h>
 
 #include <algorithm>
 #include <chrono>
@@ -106,8 +105,8 @@ std::vector<std::string> availableDevices() {
 }
 
 void applyCpuThreadPolicy(int threads) {
-  const int n = threads > 0 ? threads
-                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int n =
+      threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // OpenBLAS (Debian's pthread build) has its own pool. With both pools at n threads, torch's
   // OpenMP threads spin after each parallel region while OpenBLAS's want the same cores, and on
   // a loaded machine every OpenMP barrier waits for a descheduled thread; OpenBLAS's threads
@@ -305,8 +304,7 @@ at::Tensor Transformer::Impl::hidden(const at::Tensor& ids) {
       // [T, n hd] -> [n, T, hd]
       at::Tensor q = qkv.narrow(1, 0, nq).view({T, m.numHeads, hd}).transpose(0, 1);
       at::Tensor k = qkv.narrow(1, nq, nkv).view({T, m.numKvHeads, hd}).transpose(0, 1);
-      const at::Tensor v =
-          qkv.narrow(1, nq + nkv, nkv).view({T, m.numKvHeads, hd}).transpose(0, 1);
+      const at::Tensor v = qkv.narrow(1, nq + nkv, nkv).view({T, m.numKvHeads, hd}).transpose(0, 1);
       q = applyRope(q, c, s);
       k = applyRope(k, c, s);
       if (qkProbe && !qkProbe(l, q, k)) return at::Tensor();

@@ -44,11 +44,12 @@ int cudaDeviceCount();
 double matmulFlopsPerSecond(const std::string& device, ComputeDType dtype, int n = 1024,
                             double seconds = 1.0);
 
-// The CPU thread policy, applied by every Transformer on the CPU (bench/RESULTS.md, "Threads", has the measurements behind it): one pool does the parallel
-// work. With OpenBLAS behind LibTorch (found through openblas_set_num_threads at run time),
-// OpenBLAS's pool gets `threads` threads (0: one per hardware thread; an OPENBLAS_NUM_THREADS
-// in the environment wins) and torch's intra-op pool one; with another BLAS, torch's pool gets
-// them. Process-wide, like both pools; call before starting work, not during it.
+// The CPU thread policy, applied by every Transformer on the CPU (bench/RESULTS.md, "Threads", has
+// the measurements behind it): one pool does the parallel work. With OpenBLAS behind LibTorch
+// (found through openblas_set_num_threads at run time), OpenBLAS's pool gets `threads` threads (0:
+// one per hardware thread; an OPENBLAS_NUM_THREADS in the environment wins) and torch's intra-op
+// pool one; with another BLAS, torch's pool gets them. Process-wide, like both pools; call before
+// starting work, not during it.
 void applyCpuThreadPolicy(int threads);
 
 // done/total weights loaded; returning false cancels loading (CancelledError).
@@ -59,7 +60,7 @@ class Transformer {
   struct Options {
     std::string device = "cpu";  // "cpu", "cuda" or "cuda:N"
     ComputeDType dtype = ComputeDType::Float32;
-    int threads = 0;             // CPU threads (applyCpuThreadPolicy); 0: one per hardware thread
+    int threads = 0;  // CPU threads (applyCpuThreadPolicy); 0: one per hardware thread
   };
 
   // Loads a HF model folder (config.json + model.safetensors or a sharded index). Throws
