@@ -70,6 +70,12 @@ Bpe::Bpe(const Json& model, const Where& where) : m_impl(std::make_unique<Impl>(
       fail(where / "vocab", "the id of \"" + it.key() + "\" must be a non-negative integer");
     }
     const auto id = it->get<int32_t>();
+    // The id table is dense: an id far beyond the number of entries would size gigabytes.
+    if (static_cast<size_t>(id) >= 2 * vocab->size() + 65536) {
+      fail(where / "vocab", "the id " + std::to_string(id) + " of \"" + it.key() +
+                                "\" is far beyond the vocabulary's " +
+                                std::to_string(vocab->size()) + " entries");
+    }
     m.vocab[it.key()] = id;
     if (static_cast<size_t>(id) >= m.vocabR.size()) {
       m.vocabR.resize(static_cast<size_t>(id) + 1);

@@ -91,6 +91,8 @@ constexpr BadRow kBad[] = {
     // F13: the template's special token id 16 is outside the vocabulary (added_tokens misspelled):
     // encode gives an id that decode refuses.
     {"tj_template_id_outside_vocab.tokenizer.json", "tokenizer-json", "post_processor"},
+    // F14: a vocabulary id of 199999990 sized a 6.4 GB id table.
+    {"tj_vocab_id_huge.tokenizer.json", "tokenizer-json", "is far beyond the vocabulary"},
 };
 
 // Inputs that were valid all along; the defect was in how they were read.
