@@ -4,8 +4,10 @@
 
 #include <QString>
 #include <QStringList>
+#include <memory>
 
 #include "file_dialogs.h"
+#include "main_window.h"
 #include "reporter.h"
 
 namespace rope {
@@ -56,5 +58,15 @@ class FakeReporter : public Reporter {
     infos << title + ": " + message + "\n" + details;
   }
 };
+
+// A main window over fresh fakes, as the GUI tests build it; dialogs and reporter point at the
+// fakes the window owns.
+inline std::unique_ptr<MainWindow> makeTestWindow(FakeDialogs*& dialogs, FakeReporter*& reporter) {
+  auto d = std::make_unique<FakeDialogs>();
+  auto r = std::make_unique<FakeReporter>();
+  dialogs = d.get();
+  reporter = r.get();
+  return std::make_unique<MainWindow>(std::move(d), std::move(r));
+}
 
 }  // namespace rope

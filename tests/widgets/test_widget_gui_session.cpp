@@ -57,11 +57,7 @@ class TestWidgetGuiSession : public QObject {
   WorkbenchDocument* doc() const { return m_window->document(); }
 
   void makeWindow() {
-    auto dialogs = std::make_unique<FakeDialogs>();
-    auto reporter = std::make_unique<FakeReporter>();
-    m_dialogs = dialogs.get();
-    m_reporter = reporter.get();
-    m_window = std::make_unique<MainWindow>(std::move(dialogs), std::move(reporter));
+    m_window = makeTestWindow(m_dialogs, m_reporter);
   }
 
   // An edit through the undo stack: the document holds unsaved work.

@@ -78,11 +78,7 @@ class TestWidgetGuiWorkbench : public QObject {
   }
 
   void init() {
-    auto dialogs = std::make_unique<FakeDialogs>();
-    auto reporter = std::make_unique<FakeReporter>();
-    m_dialogs = dialogs.get();
-    m_reporter = reporter.get();
-    m_window = std::make_unique<MainWindow>(std::move(dialogs), std::move(reporter));
+    m_window = makeTestWindow(m_dialogs, m_reporter);
   }
 
   void cleanup() { m_window.reset(); }
