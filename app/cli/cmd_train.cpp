@@ -4,6 +4,9 @@
 
 #include "cli/cli.h"
 #include "cli/cli_args.h"
+#include "cli/rope_options.h"
+#include "io/factor_files.h"
+#include "rope/rope_math.h"
 #include "train/demo_assets.h"
 #include "train/kjv_corpus.h"
 #include "train/trainer.h"
@@ -26,6 +29,8 @@ const char* kTrainUsage =
                       [--weight-decay 0.1] [--passkey-share 0.25]
                       [--passkey-needles 0] [--eval-every 250]
                       [--eval-windows 64] [--seed 1] [--threads N] [--device cpu|cuda] [--resume]
+       rope-cli train --out DIR --init MODEL --context L' [--rope FILE | --method M --factor S]
+                      [--steps ...] [--batch ...] [--lr ...] (the training options above)
 
 Trains a Llama-architecture model with plain RoPE (base 10000) at a short window on the corpus
 (default: the KJV corpus, prepared on first use), with a share of passkey snippets inside the
@@ -36,6 +41,21 @@ The result is a Hugging Face folder (config.json, model.safetensors in float16,
 tokenizer.model, training_log.txt, training.json). Work happens in DIR.partial; DIR appears
 only when training has finished. --resume continues an interrupted run from its last
 checkpoint.
+
+Fine-tuning (the LongRoPE recipe's second step):
+  --init MODEL   continue this Hugging Face folder ("demo": the bundled demo model): a Llama
+                 model with tied embeddings and a tokenizer.model. Its shape and tokenizer are
+                 kept (the shape options are refused), the optimizer starts fresh, --context
+                 must exceed its original window; passkey snippets are made at that length.
+  --rope FILE    a factor set (project JSON, LongRoPE CSV, HF config) applied in every forward
+                 pass: its long factors at the context, its attention factor (else LongRoPE's
+                 sqrt(1 + ln s / ln L) at the length it was made for)
+  --method M --factor S   a fixed method as a factor set instead (linear: PI, yarn, ntk,
+                 dynamic), applied at every length as the method is
+The exported config carries the RoPE as a LongRoPE block (short_factor, long_factor,
+original_max_position_embeddings, max_position_embeddings = L'), which the engine and
+transformers read alike; the forward passes use the RoPE read back from it. Short factors:
+the set's, else ones (the pretrained RoPE at the original window).
 )";
 
 int runCorpus(const std::vector<std::string>& argv, std::ostream& out, std::ostream&) {
@@ -58,10 +78,22 @@ int runTrain(const std::vector<std::string>& argv, std::ostream& out, std::ostre
       {"out",      "corpus",       "context",       "layers",          "hidden",     "heads",
        "kv-heads", "intermediate", "vocab",         "steps",           "batch",      "lr",
        "warmup",   "weight-decay", "passkey-share", "passkey-needles", "eval-every", "eval-windows",
-       "seed",     "threads",      "device"});
+       "seed",     "threads",      "device",        "init",            "rope",       "method",
+       "factor",   "alpha",        "original-max",  "attention-factor"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   TrainParams p;
   p.outDir = a.require("out");
+  if (auto init = a.value("init")) {
+    for (const char* shape : {"layers", "hidden", "heads", "kv-heads", "intermediate", "vocab"}) {
+      if (a.has(shape)) {
+        throw UsageError(std::string("--") + shape + " is taken from --init's config.json");
+      }
+    }
+    p.initDir = resolveModel(*init);
+    if (!a.has("context")) throw UsageError("--init needs --context (the fine-tuning length)");
+  } else if (a.has("rope") || a.has("method")) {
+    throw UsageError("--rope and --method need --init: they rescale a pretrained model's RoPE");
+  }
   const std::string corpus = a.value("corpus").value_or("kjv");
   p.corpusDir = corpus == "kjv" ? prepareKjvCorpus(defaultCorpusDir()) : corpus;
   p.context = a.intValue("context").value_or(p.context);
@@ -84,6 +116,17 @@ int runTrain(const std::vector<std::string>& argv, std::ostream& out, std::ostre
   p.threads = a.intValue("threads").value_or(0);
   p.device = a.value("device").value_or("cpu");
   p.resume = a.has("resume");
+  if (!p.initDir.empty()) {
+    const RopeChoice choice = ropeChoice(a, p.initDir);
+    if (choice.factorSet) {
+      p.rope = choice.factorSet;
+    } else if (choice.rope) {
+      // The method at the fine-tuning length, at every length (short = long), as it is applied.
+      FactorSet set = factorSetFromParams(*choice.rope, p.context, a.require("method"));
+      set.shortFactors = set.factors;
+      p.rope = set;
+    }
+  }
   p.command = joined(argv);
   const TrainResult r = train(p, [&](const TrainProgress& pr) {
     if (!pr.message.empty() && pr.step == 0) err << pr.message << "\n";

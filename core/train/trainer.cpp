@@ -10,6 +10,7 @@
 
 #include "data/token_data.h"
 #include "data/tokenizer.h"
+#include "io/hf_config.h"
 #include "io/json_util.h"
 #include "model/safetensors.h"
 #include "rope/rope_math.h"
@@ -94,6 +95,7 @@ Json paramsJson(const TrainParams& p) {
   j["passkey_share"] = p.passkeyShare;
   if (p.passkeyNeedles > 0) j["passkey_needles"] = p.passkeyNeedles;
   j["seed"] = std::to_string(p.seed);
+  if (!p.initDir.empty()) j["init"] = p.initDir;
   return j;
 }
 
@@ -136,10 +138,112 @@ std::vector<std::vector<int64_t>> tokenize(const std::vector<std::string>& files
 
 }  // namespace
 
+namespace {
+
+// The Hugging Face folder a fine-tuning run continues: what the trainer can build from it.
+ModelConfig initModelConfig(const TrainParams& p) {
+  const std::string dir = p.initDir;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw InputError("--init " + dir + " is not a folder");
+  const ModelConfig mc = readModelConfig(dir);
+  auto require = [&](bool ok, const std::string& msg) {
+    if (!ok) throw InputError("--init " + dir + ": " + msg);
+  };
+  require(mc.architecture == "LlamaForCausalLM",
+          "the trainer continues Llama models (LlamaForCausalLM); this one is " +
+              (mc.architecture.empty() ? std::string("of no stated architecture") : mc.architecture));
+  require(mc.tieWordEmbeddings, "the trainer continues models with tied input and output "
+                                "embeddings (tie_word_embeddings); this one has an lm_head");
+  require(!mc.attentionBias && !mc.mlpBias, "the trainer's Llama has no biases; this one has");
+  require(mc.slidingWindow == 0, "the trainer's attention is fully causal; this one has a "
+                                 "sliding window");
+  require(mc.headDim * mc.numHeads == mc.hiddenSize,
+          "head_dim x num_attention_heads must equal hidden_size for the trainer");
+  require(mc.rope.partialRotaryFactor == 1.0, "the trainer rotates whole heads; this model has "
+                                              "partial_rotary_factor " +
+                                                  std::to_string(mc.rope.partialRotaryFactor));
+  require(fs::exists(fs::path(dir) / "tokenizer.model", ec),
+          "no tokenizer.model (the trainer reads its corpus with the model's SentencePiece "
+          "tokenizer)");
+  require(fs::exists(fs::path(dir) / "model.safetensors", ec),
+          "no model.safetensors (one safetensors file, as the trainer writes)");
+  const int window = mc.rope.originalMaxPosition > 0 ? mc.rope.originalMaxPosition
+                                                     : mc.maxPosition;
+  if (p.context <= window) {
+    throw InputError("the fine-tuning context (" + std::to_string(p.context) +
+                     ") must be longer than the model's original window (" +
+                     std::to_string(window) + ")");
+  }
+  return mc;
+}
+
+// The params with an --init model's shape in place of the shape options.
+TrainParams resolvedParams(const TrainParams& p) {
+  if (p.initDir.empty()) return p;
+  const ModelConfig mc = initModelConfig(p);
+  TrainParams q = p;
+  q.layers = mc.numLayers;
+  q.hidden = mc.hiddenSize;
+  q.heads = mc.numHeads;
+  q.kvHeads = mc.numKvHeads;
+  q.intermediate = mc.intermediateSize;
+  q.vocab = mc.vocabSize;
+  q.ropeBase = mc.rope.base;
+  return q;
+}
+
+// The config.json the run exports, whose RoPE is also the one it trains with. notes gets what
+// was chosen for the user.
+std::string exportConfig(const TrainParams& p, int vocab, std::vector<std::string>* notes) {
+  if (p.initDir.empty()) return json_util::dump(hfConfig(p, vocab));
+  const std::string path = configPath(p.initDir);
+  const std::string text = readFile(path);
+  if (!p.rope) return text;
+  const ModelConfig mc = readModelConfig(path);
+  const int window = mc.rope.originalMaxPosition > 0 ? mc.rope.originalMaxPosition
+                                                     : mc.maxPosition;
+  FactorSet set = *p.rope;
+  const std::string what = set.name.empty() ? "the factor set" : "factor set '" + set.name + "'";
+  validateFactorSet(set, rotaryDim(mc.rope) / 2, false);
+  if (set.nHat > 0) {
+    throw InputError(what + " has n_hat = " + std::to_string(set.nHat) +
+                     ", which a Hugging Face config cannot hold; fine-tune with a set searched "
+                     "without n_hat (rope-cli search --no-n-hat)");
+  }
+  if (!set.layerFactors.empty()) {
+    throw InputError(what + " has per-layer factors, which a Hugging Face config cannot hold");
+  }
+  if (set.originalMaxPosition > 0 && set.originalMaxPosition != window) {
+    throw InputError(what + " was made for an original window of " +
+                     std::to_string(set.originalMaxPosition) + " tokens; the model's is " +
+                     std::to_string(window));
+  }
+  set.originalMaxPosition = window;
+  if (set.shortFactors.empty()) {
+    set.shortFactors.assign(set.factors.size(), 1.0);
+    if (notes) notes->push_back("short factors: ones (the pretrained RoPE at its window)");
+  }
+  // A derived attention factor follows the length the set was made for, not the context.
+  if (!set.attentionFactor && set.targetLength > window) {
+    set.attentionFactor =
+        std::sqrt(1.0 + std::log(double(set.targetLength) / window) / std::log(double(window)));
+  }
+  set.targetLength = p.context;
+  return patchHfConfig(text, set, path, notes);
+}
+
+}  // namespace
+
 void validateTrainParams(const TrainParams& p) {
   auto require = [](bool ok, const std::string& msg) {
     if (!ok) throw InputError(msg);
   };
+  require(!p.rope || !p.initDir.empty(),
+          "--rope needs --init: a factor set rescales a pretrained model's RoPE");
+  if (!p.initDir.empty()) {
+    const TrainParams q = resolvedParams(p);
+    exportConfig(q, q.vocab, nullptr);
+  }
   require(p.context >= 8, "--context must be at least 8");
   require(p.layers >= 1 && p.hidden >= 8 && p.heads >= 1 && p.kvHeads >= 1,
           "--layers, --hidden and --heads must be positive");
@@ -170,7 +274,8 @@ void validateTrainParams(const TrainParams& p) {
 
 namespace {
 
-TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
+TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
+  const TrainParams p = resolvedParams(given);
   TrainResult result;
   const auto started = std::chrono::steady_clock::now();
   const fs::path work = p.outDir + ".partial";
@@ -180,6 +285,9 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
   auto report = [&](TrainProgress pr) { return !progress || progress(pr); };
 
   const std::string tokenizerPath = (work / "tokenizer.model").string();
+  if (!p.initDir.empty() && !fs::exists(tokenizerPath)) {
+    fs::copy_file(fs::path(p.initDir) / "tokenizer.model", tokenizerPath);
+  }
   if (!fs::exists(tokenizerPath)) {
     trainTokenizer(corpusFiles(p.corpusDir, "train"), (work / "tokenizer").string(), p.vocab);
     TrainProgress trained;
@@ -189,6 +297,20 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
   }
   const Tokenizer tokenizer(tokenizerPath);
   const int vocab = tokenizer.vocabSize();
+  if (!p.initDir.empty() && vocab != p.vocab) {
+    throw InputError("--init " + p.initDir + ": its tokenizer.model has " +
+                     std::to_string(vocab) + " pieces, its config.json vocab_size " +
+                     std::to_string(p.vocab));
+  }
+  // The exported config, whose RoPE the forward passes use.
+  std::vector<std::string> notes;
+  const std::string configText = exportConfig(p, vocab, &notes);
+  for (const auto& note : notes) {
+    TrainProgress noted;
+    noted.steps = p.steps;
+    noted.message = note;
+    report(noted);
+  }
   const WindowSampler trainData(tokenize(corpusFiles(p.corpusDir, "train"), tokenizerPath),
                                 tokenizer, p.context, p.passkeyShare, p.passkeyNeedles);
   const WindowSampler validData(tokenize(corpusFiles(p.corpusDir, "validation"), tokenizerPath),
@@ -203,8 +325,13 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
   }
 
   torch::manual_seed(p.seed);
-  TinyLlama model(vocab, p.hidden, p.layers, p.heads, p.kvHeads, p.intermediate, kRmsEps);
+  const double rmsEps =
+      p.initDir.empty() ? kRmsEps : readModelConfig(p.initDir).rmsNormEps;
+  TinyLlama model(vocab, p.hidden, p.layers, p.heads, p.kvHeads, p.intermediate, rmsEps);
   initialiseWeights(model, p.layers);
+  if (!p.initDir.empty()) {
+    loadParameters(model, (fs::path(p.initDir) / "model.safetensors").string());
+  }
   model->to(device);
 
   std::vector<torch::Tensor> decay, noDecay;
@@ -223,11 +350,8 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
   torch::optim::AdamW optimizer(groups,
                                 torch::optim::AdamWOptions(p.learningRate).betas({0.9, 0.95}));
 
-  RopeParams rp;
-  rp.headDim = p.hidden / p.heads;
-  rp.base = p.ropeBase;
-  rp.maxPosition = p.context;
-  const CosSinTable table = cosSinTable(rp, 0, p.context);
+  const RopeParams rp = parseRopeParams(configText, "the exported config.json");
+  const CosSinTable table = cosSinTable(rp, 0, p.context, PairLayout::RotateHalf, p.context);
   auto toTensor = [&](const std::vector<double>& v) {
     return torch::tensor(v, torch::kFloat64)
         .view({p.context, rp.headDim})
@@ -240,7 +364,8 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
   const std::string statePath = (work / "state.json").string();
   if (p.resume) {
     const Json state = json_util::parseFile(statePath);
-    if (state.at("params") != paramsJson(p)) {
+    if (state.at("params") != paramsJson(p) ||
+        state.value("config", std::string()) != (p.initDir.empty() ? "" : configText)) {
       throw InputError(statePath + ": the interrupted run used other training parameters");
     }
     start = state.at("step").get<int>();
@@ -359,6 +484,7 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
       fs::rename(work / "optimizer.pt.tmp", work / "optimizer.pt");
       Json state = Json::object();
       state["params"] = paramsJson(p);
+      if (!p.initDir.empty()) state["config"] = configText;
       state["step"] = pr.step;
       state["log"] = log;
       writeFileAtomic(statePath, json_util::dump(state));
@@ -375,12 +501,16 @@ TrainResult trainIn(const TrainParams& p, const TrainProgressFn& progress) {
   const fs::path exportDir = work / "export";
   fs::remove_all(exportDir);
   fs::create_directories(exportDir);
-  writeFileAtomic((exportDir / "config.json").string(), json_util::dump(hfConfig(p, vocab)));
+  writeFileAtomic((exportDir / "config.json").string(), configText);
   saveParameters(model, (exportDir / "model.safetensors").string(), torch::kHalf);
   fs::copy_file(tokenizerPath, exportDir / "tokenizer.model");
   Json info = Json::object();
   info["command"] = p.command;
   info["params"] = paramsJson(p);
+  if (p.rope) {
+    info["rope"] = p.rope->name.empty() ? p.rope->method : p.rope->name;
+    info["rope_notes"] = notes;
+  }
   info["validation_loss"] = lastValid;
   info["validation_perplexity"] = std::exp(lastValid);
   if (!validKeys.empty()) {

@@ -13,6 +13,8 @@
 #include <optional>
 #include <string>
 
+#include "rope/factor_set.h"
+
 namespace rope {
 
 struct TrainParams {
@@ -42,6 +44,20 @@ struct TrainParams {
   std::string device = "cpu";  // "cpu" or "cuda"
   bool resume = false;         // continue OUT.partial
   std::string command;         // the command line, recorded in the model folder
+
+  // Fine-tuning. initDir: continue this Hugging Face folder instead of a new model: a Llama
+  // model with tied embeddings, no biases and a tokenizer.model (what this trainer writes). Its
+  // shape, RoPE base and tokenizer are taken from it (the shape fields above are ignored); the
+  // optimizer starts fresh; the context must exceed its original window.
+  std::string initDir;
+  // With initDir: the factor set applied in every forward pass (its long factors at the
+  // training context, its attention factor), written into the exported config as a LongRoPE
+  // block (short and long factors, original_max_position_embeddings, max_position_embeddings =
+  // context) that the engine and transformers read alike; training uses the RoPE read back from
+  // that config. Short factors: the set's, else ones (the pretrained RoPE at its window). Sets
+  // with n_hat or per-layer factors are refused (a config cannot hold them). Empty: the init
+  // model's own RoPE and config.
+  std::optional<FactorSet> rope;
 };
 
 struct TrainProgress {
@@ -72,7 +88,8 @@ struct TrainResult {
   std::string modelDir;
 };
 
-// Throws InputError for bad params or an output folder that exists (before any work).
+// Throws InputError for bad params, an --init folder the trainer cannot continue, a factor set
+// that does not fit it, or an output folder that exists (before any work).
 void validateTrainParams(const TrainParams& params);
 TrainResult train(const TrainParams& params, const TrainProgressFn& progress);
 

@@ -8,6 +8,8 @@
 
 #include "data/tokenizer.h"
 #include "eval/passkey.h"
+#include "io/hf_config.h"
+#include "rope/rope_math.h"
 #include "model/transformer.h"
 #include "train/kjv_corpus.h"
 #include "train/passkey_text.h"
@@ -88,6 +90,8 @@ class TestTrain : public QObject {
   void trainExportsWhatTheEngineScores();
   void interruptedRunResumes();
   void badParams();
+  void fineTuneWithFactorSet();
+  void fineTuneRefusesWhatItCannotContinue();
 };
 
 void TestTrain::kjvSplit() {
@@ -229,6 +233,136 @@ void TestTrain::badParams() {
     QVERIFY(!fs::exists(p.outDir + ".partial"));  // nothing half-written left behind
     QVERIFY(!fs::exists(p.outDir));
   }
+}
+
+namespace {
+
+// A factor set for the tiny model (head_dim 16: 8 pairs) at 2x its window of 32.
+FactorSet tinySet() {
+  FactorSet set;
+  set.name = "tiny-2x";
+  set.factors = {1.0, 1.1, 1.3, 1.6, 2.0, 2.0, 2.2, 2.4};
+  set.originalMaxPosition = 32;
+  set.targetLength = 64;
+  return set;
+}
+
+}  // namespace
+
+void TestTrain::fineTuneWithFactorSet() {
+  if (!Tokenizer::available()) QSKIP("built without SentencePiece");
+  QTemporaryDir dir;
+  const std::string corpus = dir.filePath("corpus").toStdString();
+  writeCorpus(corpus);
+  const std::string base = dir.filePath("base").toStdString();
+  QVERIFY(train(tinyParams(corpus, base), {}).valid);
+
+  TrainParams p = tinyParams(corpus, dir.filePath("ft").toStdString());
+  p.initDir = base;
+  p.rope = tinySet();
+  p.context = 64;
+  p.layers = 7;  // ignored: the shape comes from the init model
+  std::vector<double> losses, validation;
+  std::vector<std::string> messages;
+  const TrainResult r = train(p, [&](const TrainProgress& pr) {
+    if (pr.step > 0) losses.push_back(pr.loss);
+    if (pr.validationLoss) validation.push_back(*pr.validationLoss);
+    if (!pr.message.empty() && pr.step == 0) messages.push_back(pr.message);
+    return true;
+  });
+  QVERIFY2(r.valid, r.error.c_str());
+  // It continued the trained model: its first loss is far below a new model's (ln 120 = 4.8).
+  qInfo("first fine-tuning loss %.4f", losses.front());
+  QVERIFY(losses.front() < std::log(120.0) - 1.0);
+  QCOMPARE(messages.size(), size_t(1));  // short factors: ones
+  QVERIFY(messages.front().find("short factors") != std::string::npos);
+
+  // The exported config holds the set as a LongRoPE block at the new length.
+  const ModelConfig mc = readModelConfig(p.outDir);
+  QCOMPARE(mc.numLayers, 1);
+  QCOMPARE(mc.maxPosition, 64);
+  QCOMPARE(mc.rope.method, RopeMethod::LongRope);
+  QCOMPARE(mc.rope.originalMaxPosition, 32);
+  QVERIFY(mc.rope.longFactor == tinySet().factors);
+  QVERIFY(mc.rope.shortFactor == std::vector<double>(8, 1.0));
+  QVERIFY(std::fabs(attentionFactor(mc.rope, 64) - std::sqrt(1 + std::log(2.0) / std::log(32.0))) <
+          1e-12);
+
+  // The engine reads that config and scores the validation windows as the trainer did: the
+  // forward passes used the RoPE of the exported config.
+  const Tokenizer tok(p.outDir + "/tokenizer.model");
+  std::vector<std::vector<int64_t>> docs;
+  for (const auto& f : corpusFiles(corpus, "validation")) {
+    auto ids = tok.encode(readFile(f));
+    ids.insert(ids.begin(), tok.bosId());
+    docs.push_back(ids);
+  }
+  const WindowSampler sampler(docs, tok, p.context, 0.0);
+  Transformer engine(p.outDir, {});
+  double sum = 0;
+  int64_t n = 0;
+  for (const auto& w : sampler.fixedWindows(p.evalWindows)) {
+    const auto nll = engine.nll(w, 1);
+    sum += nll.sum;
+    n += nll.tokens;
+  }
+  qInfo("fine-tuning validation loss %.5f, engine on the export %.5f", validation.back(), sum / n);
+  QVERIFY(std::fabs(sum / n - validation.back()) < 2e-3 * validation.back());
+
+  // Resuming with another factor set is refused before any work.
+  TrainParams cut = p;
+  cut.outDir = dir.filePath("cut").toStdString();
+  QVERIFY(train(cut, [](const TrainProgress& pr) { return pr.step < 4; }).cancelled);
+  cut.resume = true;
+  cut.rope->factors.back() = 2.6;
+  QVERIFY_THROWS_EXCEPTION(InputError, train(cut, {}));
+  QVERIFY(fs::exists(cut.outDir + ".partial/state.json"));  // the checkpoint is kept
+}
+
+void TestTrain::fineTuneRefusesWhatItCannotContinue() {
+  if (!Tokenizer::available()) QSKIP("built without SentencePiece");
+  QTemporaryDir dir;
+  const std::string corpus = dir.filePath("corpus").toStdString();
+  writeCorpus(corpus);
+  const std::string base = dir.filePath("base").toStdString();
+  QVERIFY(train(tinyParams(corpus, base), {}).valid);
+
+  auto refused = [&](TrainParams p, const std::string& expected) {
+    p.outDir = dir.filePath("out").toStdString();
+    try {
+      train(p, {});
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      if (what.find(expected) == std::string::npos) {
+        qWarning("message '%s' lacks '%s'", what.c_str(), expected.c_str());
+        return false;
+      }
+      return !fs::exists(p.outDir) && !fs::exists(p.outDir + ".partial");
+    }
+    return false;
+  };
+  TrainParams p = tinyParams(corpus, "");
+  p.initDir = base;
+  p.rope = tinySet();
+  p.context = 64;
+  QVERIFY(refused([&] { auto q = p; q.context = 32; return q; }(), "original window (32)"));
+  QVERIFY(refused([&] { auto q = p; q.rope->factors.pop_back(); return q; }(), "8"));
+  QVERIFY(refused([&] { auto q = p; q.rope->nHat = 4; return q; }(), "n_hat"));
+  QVERIFY(refused([&] { auto q = p; q.initDir.clear(); return q; }(), "--init"));
+  QVERIFY(refused([&] { auto q = p; q.initDir = corpus; return q; }(), "config.json"));
+
+  // Another architecture; no tokenizer.model.
+  const std::string qwen = dir.filePath("qwen").toStdString();
+  fs::copy(base, qwen);
+  std::string config = readFile(qwen + "/config.json");
+  config.replace(config.find("LlamaForCausalLM"), 16, "Qwen2ForCausalLM");
+  config.replace(config.find("\"llama\""), 7, "\"qwen2\"");
+  writeFileAtomic(qwen + "/config.json", config);
+  QVERIFY(refused([&] { auto q = p; q.initDir = qwen; return q; }(), "Llama"));
+  const std::string noTok = dir.filePath("notok").toStdString();
+  fs::copy(base, noTok);
+  fs::remove(noTok + "/tokenizer.model");
+  QVERIFY(refused([&] { auto q = p; q.initDir = noTok; return q; }(), "tokenizer.model"));
 }
 
 QTEST_APPLESS_MAIN(TestTrain)
