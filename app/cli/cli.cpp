@@ -33,7 +33,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
       ropeCommand(),  convertCommand(), logitsCommand(),    pplCommand(),    corpusCommand(),
       trainCommand(), passkeyCommand(), attentionCommand(), searchCommand(), tokenizeCommand(),
-      pathsCommand()};
+      extendCommand(), pathsCommand()};
   return all;
 }
 

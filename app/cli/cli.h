@@ -29,6 +29,7 @@ Command logitsCommand();
 Command pplCommand();
 Command corpusCommand();
 Command trainCommand();
+Command extendCommand();
 Command passkeyCommand();
 Command attentionCommand();
 Command searchCommand();

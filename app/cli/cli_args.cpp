@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 namespace rope::cli {
 
@@ -93,6 +94,15 @@ std::optional<std::vector<int>> Args::intList(const std::string& name) const {
     }
     out.push_back(static_cast<int>(x));
     start = end + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> splitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) out.push_back(item);
   }
   return out;
 }

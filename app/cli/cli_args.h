@@ -37,4 +37,7 @@ class Args {
   std::vector<std::string> m_positional;
 };
 
+// "a,b,,c" -> {"a", "b", "c"}: a comma-separated list of files, empty items dropped.
+std::vector<std::string> splitList(const std::string& s);
+
 }  // namespace rope::cli

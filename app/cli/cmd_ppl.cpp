@@ -44,15 +44,6 @@ every token once) and reports the mean token NLL and PPL = exp(NLL).
                "methodology": {...}}
 )";
 
-std::vector<std::string> splitList(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 nlohmann::ordered_json toJson(const perplexity::Result& r) {
   nlohmann::ordered_json j;
   j["results"] = nlohmann::ordered_json::array();

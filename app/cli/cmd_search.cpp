@@ -29,6 +29,7 @@ const char* kUsage =
                       [--early-stop G] [--early-stop-tol X] [--n-hat-sweep K]
                       [--seeds FILE[,FILE...]]
                       [--stage2-target L2] [--short-factors] [--short-generations G]
+                      [--long-factors FILE]
                       [--checkpoint FILE] [--resume] [--out FILE] [--export-hf CONFIG]
                       [--name NAME] [--device auto|cpu|cuda|cuda:N[,...]] [--batch B]
                       [--dtype float32|bfloat16|float16] [--threads N] [--json]
@@ -72,6 +73,10 @@ project JSON.
                      first's
   --short-factors    then search the short factors at the original window (Phi-3's
                      short_factor) with --short-generations G (default: --generations)
+  --long-factors FILE  the short readjust alone: keep FILE's long factors (and its n_hat and
+                     attention factor; --target-length defaults to its target) and search only
+                     the short factors at the original window (LongRoPE's last step, on a
+                     fine-tuned model)
   --checkpoint FILE  written atomically after every batch (and FILE.stage2, FILE.short);
                      --resume continues it without losing an evaluated candidate
   --out FILE         the best factor set, project JSON (default searched-L.json); loadable by
@@ -84,15 +89,6 @@ project JSON.
   --json             the last line is one JSON object: best_ppl, evaluations, generations,
                      seconds, out, ...
 )";
-
-std::vector<std::string> splitList(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
 
 std::string fmt(const char* f, double v) {
   char b[64];
@@ -111,9 +107,20 @@ longrope::Params readParams(const Args& a) {
   p.data.separatorLine = a.value("separator").value_or("");
   p.data.tokenizerPath = a.value("tokenizer").value_or("");
   p.data.addBos = !a.has("no-bos");
+  if (auto file = a.value("long-factors")) {
+    // The short readjust alone, for the long factors of FILE.
+    const auto sets = readFactorFiles(*file);
+    if (sets.size() != 1) {
+      throw UsageError("--long-factors needs a file with one factor set; " + *file + " has " +
+                       std::to_string(sets.size()));
+    }
+    p.longFactors = sets.front();
+  }
   const auto target = a.intValue("target-length");
-  if (!target) throw UsageError("--target-length is required (e.g. --target-length 512)");
-  p.targetLength = *target;
+  if (!target && !(p.longFactors && p.longFactors->targetLength > 0)) {
+    throw UsageError("--target-length is required (e.g. --target-length 512)");
+  }
+  p.targetLength = target.value_or(0);
   p.originalWindow = a.intValue("original-window").value_or(0);
   p.samples = a.intValue("samples").value_or(p.samples);
   const std::string fitness = a.value("fitness").value_or("perplexity");
@@ -165,7 +172,7 @@ longrope::Params readParams(const Args& a) {
     }
   }
   p.stage2Target = a.intValue("stage2-target").value_or(0);
-  p.searchShortFactors = a.has("short-factors");
+  p.searchShortFactors = a.has("short-factors") || p.longFactors.has_value();
   p.shortGenerations = a.intValue("short-generations").value_or(0);
   p.checkpointPath = a.value("checkpoint").value_or("");
   p.resume = a.has("resume");
@@ -198,6 +205,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
       {"model",
        "data",
        "target-length",
+       "long-factors",
        "population",
        "parents",
        "mutations",
@@ -238,7 +246,9 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
        "tokenizer"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   const longrope::Params p = readParams(a);
-  const int finalTarget = p.stage2Target > 0 ? p.stage2Target : p.targetLength;
+  const int finalTarget = p.stage2Target > 0  ? p.stage2Target
+                          : p.targetLength > 0 ? p.targetLength
+                                               : p.longFactors->targetLength;
   const std::string outPath =
       a.value("out").value_or("searched-" + std::to_string(finalTarget) + ".json");
   const bool json = a.has("json");

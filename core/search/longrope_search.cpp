@@ -156,6 +156,7 @@ class Runner {
   ModelConfig m_config;
   std::string m_configPrint;
   int m_window = 0;
+  int m_targetLength = m_p.targetLength;
   std::unique_ptr<BatchEvaluator> m_evaluator;
   std::unique_ptr<Tokenizer> m_tokenizer;             // Fitness::Needle
   std::unique_ptr<passkey::PromptBuilder> m_needles;  // Fitness::Needle
@@ -284,15 +285,20 @@ bool Runner::runStage(Stage& st) {
 
 Result Runner::run() {
   // Everything that can be checked is checked before the model loads.
-  if (m_p.targetLength < 2) throw InputError("the target length must be at least 2");
+  if (m_p.longFactors && (!m_p.searchShortFactors || m_p.stage2Target != 0)) {
+    throw InputError("given long factors leave only the short readjust to search: ask for the "
+                     "short factors and no stage two");
+  }
+  if (m_p.longFactors && m_targetLength == 0) m_targetLength = m_p.longFactors->targetLength;
+  if (m_targetLength < 2) throw InputError("the target length must be at least 2");
   if (m_p.samples < 1) throw InputError("samples must be at least 1");
   if (m_p.screening && m_p.screenSamples < 1) throw InputError("screening needs at least 1 sample");
   if (m_p.screening && m_p.screenLength != 0 && m_p.screenLength < 2) {
     throw InputError("the screening length must be at least 2 (0: the target length)");
   }
-  if (m_p.stage2Target != 0 && m_p.stage2Target <= m_p.targetLength) {
+  if (m_p.stage2Target != 0 && m_p.stage2Target <= m_targetLength) {
     throw InputError("the stage-two target (" + std::to_string(m_p.stage2Target) +
-                     ") must exceed the first target (" + std::to_string(m_p.targetLength) + ")");
+                     ") must exceed the first target (" + std::to_string(m_targetLength) + ")");
   }
   const std::string configFile = configPath(m_p.modelDir);
   m_config = readModelConfig(configFile);
@@ -301,18 +307,21 @@ Result Runner::run() {
   m_window = m_p.originalWindow > 0       ? m_p.originalWindow
              : mr.originalMaxPosition > 0 ? mr.originalMaxPosition
                                           : mr.maxPosition;
-  if (m_p.targetLength <= m_window) {
-    throw InputError("the target length (" + std::to_string(m_p.targetLength) +
+  if (m_targetLength <= m_window) {
+    throw InputError("the target length (" + std::to_string(m_targetLength) +
                      ") must exceed the original window (" + std::to_string(m_window) +
                      "); a search at the original window is --short-factors");
   }
-  const double s = static_cast<double>(m_p.targetLength) / m_window;
+  const double s = static_cast<double>(m_targetLength) / m_window;
   const double lambdaMax = m_p.lambdaMax > 0 ? m_p.lambdaMax : m_p.lambdaMaxScale * s;
   const std::string& ck = m_p.checkpointPath;
   auto stagePath = [&](const std::string& suffix) { return ck.empty() ? ck : ck + suffix; };
-  if (m_p.resume && (ck.empty() || !std::filesystem::exists(ck))) {
+  // With given long factors the short stage's checkpoint is the first one written.
+  const std::string firstCheckpoint = m_p.longFactors ? stagePath(".short") : ck;
+  if (m_p.resume && (ck.empty() || !std::filesystem::exists(firstCheckpoint))) {
     throw InputError(ck.empty() ? "resume needs a checkpoint file"
-                                : "checkpoint " + ck + " does not exist; nothing to resume");
+                                : "checkpoint " + firstCheckpoint +
+                                      " does not exist; nothing to resume");
   }
   if (!m_p.resume) {
     for (const std::string& path : {stagePath(""), stagePath(".stage2"), stagePath(".short")}) {
@@ -341,13 +350,13 @@ Result Runner::run() {
   context.base = mr.base;
   context.rotaryDim = rotaryDim(mr);
   context.originalMaxPosition = m_window;
-  context.targetLength = m_p.targetLength;
-  std::vector<FactorSet> seeds = methodSeeds(mr, m_window, m_p.targetLength);
+  context.targetLength = m_targetLength;
+  std::vector<FactorSet> seeds = methodSeeds(mr, m_window, m_targetLength);
   for (const auto& u : m_p.seeds) seeds.push_back(u);
 
   Stage longStage;
   longStage.name = "long";
-  longStage.length = m_p.targetLength;
+  longStage.length = m_targetLength;
   longStage.context = context;
   select(longStage, data);
   longStage.evo = evolution(ck, lambdaMax, m_p.generations);
@@ -373,13 +382,13 @@ Result Runner::run() {
   FactorSet identity = context;
   identity.name = "identity";
   identity.factors.assign(context.rotaryDim / 2, 1.0);
-  const double s2 = stage2 ? static_cast<double>(stage2->length) / m_p.targetLength : 0;
+  const double s2 = stage2 ? static_cast<double>(stage2->length) / m_targetLength : 0;
   if (stage2) {
     stage2->evo =
         evolution(stagePath(".stage2"), m_p.lambdaMax > 0 ? m_p.lambdaMax : m_p.lambdaMaxScale * s2,
                   m_p.generations);
     stage2->evo.seeds = {identity};
-    for (auto& m : methodSeeds(mr, m_p.targetLength, stage2->length))
+    for (auto& m : methodSeeds(mr, m_targetLength, stage2->length))
       stage2->evo.seeds.push_back(m);
     validateEvolutionParams(stage2->evo);
   }
@@ -389,13 +398,30 @@ Result Runner::run() {
     shortStage->evo.space.searchNHat = false;  // one n_hat for short and long factors
     shortStage->evo.space.searchAttention = false;
   }
-  const int longest = m_p.stage2Target > 0 ? m_p.stage2Target : m_p.targetLength;
+  const int longest = m_p.stage2Target > 0 ? m_p.stage2Target : m_targetLength;
   m_evaluator =
       std::make_unique<BatchEvaluator>(m_p.modelDir, m_p.engine, m_p.devices, m_p.batch, longest);
   m_result.devices = m_evaluator->devices();
   m_result.batch = m_evaluator->batch();
 
-  if (!runStage(longStage)) return m_result;
+  if (m_p.longFactors) {
+    // The given long factors take stage one's place: scored once at the target.
+    FactorSet given = *m_p.longFactors;
+    validateFactorSet(given, context.rotaryDim / 2, false);
+    given.base = context.base;
+    given.rotaryDim = context.rotaryDim;
+    given.originalMaxPosition = m_window;
+    given.targetLength = m_targetLength;
+    given.shortFactors.clear();
+    m_result.best = given;
+    m_result.bestPerplexity = m_evaluator->perplexities({applyFactorSet(mr, given)},
+                                                        longStage.full.docs,
+                                                        longStage.full.firstScored)
+                                  .front();
+    m_result.evaluations += 1;
+  } else if (!runStage(longStage)) {
+    return m_result;
+  }
   if (stage2) {
     // Multipliers of stage one's factors at s2 = L2 / L1, as if stage one's target were the
     // model's window; the identity keeps stage one's result as a candidate.

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,10 @@ struct Params {
   // (0: generations).
   bool searchShortFactors = false;
   int shortGenerations = 0;
+  // Short readjust alone: the long factors are given (their n_hat and attention factor too),
+  // so no long search runs; only the short stage does (searchShortFactors must be set, no
+  // stage two). targetLength 0: the set's target length.
+  std::optional<FactorSet> longFactors;
 
   // Checkpoints: checkpointPath for stage one, PATH.stage2 and PATH.short for the others.
   std::string checkpointPath;

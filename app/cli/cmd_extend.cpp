@@ -1,0 +1,119 @@
+// rope-cli extend: LongRoPE's whole recipe on a model (core/recipe/extend.h).
+#include <cmath>
+#include <cstdio>
+
+#include "cli/cli.h"
+#include "cli/cli_args.h"
+#include "recipe/extend.h"
+#include "train/demo_assets.h"
+#include "train/kjv_corpus.h"
+#include "util/error.h"
+
+namespace rope::cli {
+namespace {
+
+const char* kUsage =
+    R"(usage: rope-cli extend --out DIR --target L'' [--model DIR|demo] [--fine-tune-length L']
+                       [--data FILE[,FILE...]|demo] [--samples 4] [--population 16]
+                       [--generations 8] [--short-generations G] [--seed 0]
+                       [--corpus DIR|kjv] [--steps 400] [--batch 4] [--lr 0.001] [--warmup 20]
+                       [--passkey-share 0.5] [--eval-every 100] [--eval-windows 32]
+                       [--threads N] [--device cpu|cuda] [--resume]
+
+LongRoPE's recipe (ICML 2024), four stages in DIR:
+  1. search    the long factors at L' (default L'' / 4), without n_hat     -> DIR/1-search
+  2. finetune  continue training the model at L' with them (rope-cli train --init --rope),
+               passkey snippets at that length included                      -> DIR/2-finetune/model
+  3. search2   search again on the fine-tuned model at L'' (progressive extension), seeded
+               with stage one's factors as they are and stretched by L'' / L'  -> DIR/3-search2
+  4. short     readjust the short factors at the original window on the fine-tuned model,
+               the long factors fixed                                        -> DIR/4-short
+Then DIR/model: the fine-tuned weights with the final factors in config.json (a LongRoPE
+block: short and long factors, max_position_embeddings L''), loadable by the engine and by
+transformers. Every stage's output is kept; DIR/log.txt has the log, DIR/report.json each
+stage's cost. A run stopped at any moment continues with --resume (the same options; others
+are refused). The search options apply to all three searches (the schedule follows the
+population as in rope-cli search); the fine-tuning options are rope-cli train's.
+  --data FILES   the search documents, as for rope-cli search ("demo": the demo corpus's
+                 validation split); at least one must hold L'' tokens
+)";
+
+int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  const Args a(argv, {"resume"},
+               {"out", "target", "model", "fine-tune-length", "data", "samples", "population",
+                "generations", "short-generations", "seed", "corpus", "steps", "batch", "lr",
+                "warmup", "passkey-share", "eval-every", "eval-windows", "threads", "device"});
+  if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
+  recipe::Params p;
+  p.outDir = a.require("out");
+  const auto target = a.intValue("target");
+  if (!target) throw UsageError("--target is required (e.g. --target 4096)");
+  p.target = *target;
+  p.modelDir = resolveModel(a.value("model").value_or("demo"));
+  p.fineTuneLength = a.intValue("fine-tune-length").value_or(0);
+  const std::string data = a.value("data").value_or("demo");
+  if (data == "demo") {
+    p.searchData.paths = demoDataFiles("validation");
+    p.searchData.format = TokenFormat::Text;
+  } else {
+    p.searchData.paths = splitList(data);
+  }
+  p.samples = a.intValue("samples").value_or(p.samples);
+  p.population = a.intValue("population").value_or(p.population);
+  p.generations = a.intValue("generations").value_or(p.generations);
+  p.shortGenerations = a.intValue("short-generations").value_or(0);
+  p.seed = static_cast<std::uint64_t>(a.intValue("seed").value_or(0));
+  const std::string corpus = a.value("corpus").value_or("kjv");
+  p.corpusDir = corpus == "kjv" ? prepareKjvCorpus(defaultCorpusDir()) : corpus;
+  p.steps = a.intValue("steps").value_or(p.steps);
+  p.batch = a.intValue("batch").value_or(p.batch);
+  p.learningRate = a.doubleValue("lr").value_or(p.learningRate);
+  p.warmupSteps = a.intValue("warmup").value_or(p.warmupSteps);
+  p.passkeyShare = a.doubleValue("passkey-share").value_or(p.passkeyShare);
+  p.evalEvery = a.intValue("eval-every").value_or(p.evalEvery);
+  p.evalWindows = a.intValue("eval-windows").value_or(p.evalWindows);
+  p.threads = a.intValue("threads").value_or(0);
+  p.device = a.value("device").value_or("cpu");
+  p.resume = a.has("resume");
+  p.command = "rope-cli extend";
+  for (const auto& arg : argv) p.command += " " + arg;
+
+  const recipe::Result r = recipe::run(p, [&](const recipe::Event& e) {
+    if (!e.message.empty()) {
+      err << "[";
+      if (e.stage != recipe::Stage::Export) err << e.stageIndex << "/4 ";
+      err << recipe::stageName(e.stage) << "] " << e.message << "\n";
+    } else if (e.train && e.train->step > 0 && e.train->step % 10 == 0) {
+      char line[160];
+      std::snprintf(line, sizeof line, "[2/4 finetune] step %d/%d  loss %.4f  %.0f tok/s  ETA %.0f s",
+                    e.train->step, e.train->steps, e.train->loss, e.train->tokensPerSecond,
+                    e.train->etaSeconds);
+      err << line << "\n";
+    }
+    return true;
+  });
+  for (const auto& w : r.warnings) err << "warning: " << w << "\n";
+  if (r.cancelled) throw CancelledError();
+  if (!r.valid) {
+    err << "error: " << r.error << "\n";
+    return 1;
+  }
+  for (const auto& c : r.stages) {
+    char line[200];
+    std::snprintf(line, sizeof line, "%-8s %7.0f s  %4d evaluations  %4d steps  best %.4f%s\n",
+                  recipe::stageName(c.stage), c.seconds, c.evaluations, c.steps,
+                  c.bestPerplexity, c.skipped ? "  (earlier run)" : "");
+    out << line;
+  }
+  out << "wrote " << r.modelDir << "\n";
+  return 0;
+}
+
+}  // namespace
+
+Command extendCommand() {
+  return {"extend", "LongRoPE's recipe: search, fine-tune, search again, readjust short", kUsage,
+          run};
+}
+
+}  // namespace rope::cli

@@ -1,0 +1,104 @@
+#pragma once
+// LongRoPE's whole recipe (Ding et al., ICML 2024, section 3.3) on one model, as four stages
+// in one folder:
+//   1. search   the long factors at the fine-tuning length L' (LongRoPE's search, no n_hat:
+//               a Hugging Face config cannot hold it);
+//   2. finetune continue training the model at L' with those factors in every forward pass;
+//   3. search2  search again on the fine-tuned model at the final target L'' (progressive
+//               extension, no further fine-tuning), seeded with stage one's factors as they
+//               are and stretched by L'' / L';
+//   4. short    readjust the short factors at the original window on the fine-tuned model,
+//               the long factors of stage three fixed, so that short-context quality recovers.
+// The result is a Hugging Face folder (the fine-tuned weights, a config with stage three's long
+// factors and stage four's short factors at max_position_embeddings L'').
+//
+// Every stage's output stays in the folder (factor sets, the fine-tuned model, the search
+// checkpoints, stage.json with its cost). A run killed at any moment resumes where it stopped:
+// a finished stage is skipped, a search continues from its checkpoint, fine-tuning from its
+// last checkpoint. The options are recorded in recipe.json; resuming with other options is
+// refused. Long work has the usual shape: run() reports progress and returns false from the
+// callback to stop; bad input fails before any work with a message naming what is wrong.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "data/token_data.h"
+#include "rope/factor_set.h"
+#include "search/evolution_search.h"
+#include "train/trainer.h"
+
+namespace rope::recipe {
+
+struct Params {
+  std::string modelDir;  // the pretrained Hugging Face folder (a model the trainer continues)
+  std::string outDir;    // the recipe's folder; must not exist unless resuming
+  int target = 0;        // L'': the final context (stage three)
+  int fineTuneLength = 0;  // L': stage one's target and the fine-tuning context; 0: target / 4
+
+  // The searches (stages one, three and four).
+  TokenSource searchData;  // scored documents (the demo's validation split, say)
+  int samples = 4;         // documents per evaluation
+  int population = 16;     // parents, mutations and crossovers follow it (half, a quarter each)
+  int generations = 8;
+  int shortGenerations = 0;  // stage four; 0: generations
+  std::uint64_t seed = 0;
+
+  // Stage two: the trainer's options (TrainParams) for the fine-tuning.
+  std::string corpusDir;  // a prepared corpus (train/, validation/)
+  int steps = 400;
+  int batch = 4;
+  double learningRate = 1e-3;
+  int warmupSteps = 20;
+  double passkeyShare = 0.5;
+  int evalEvery = 100;
+  int evalWindows = 32;
+
+  int threads = 0;             // CPU threads; 0: all
+  std::string device = "cpu";  // "cpu" or "cuda" (one device: the trainer's)
+  bool resume = false;         // continue outDir
+  std::string command;         // the command line, recorded in recipe.json
+};
+
+enum class Stage { Search, FineTune, Search2, Short, Export };
+const char* stageName(Stage stage);  // "search", "finetune", "search2", "short", "export"
+
+struct Event {
+  Stage stage = Stage::Search;
+  int stageIndex = 0;  // 1..5
+  std::string message;  // a line for the log ("stage 2/4: fine-tuning at 1024 tokens", ...)
+  std::optional<SearchEvent> search;  // stages one, three and four
+  std::optional<TrainProgress> train;  // stage two
+};
+// Return false to stop; whatever was finished stays and --resume continues.
+using Progress = std::function<bool(const Event&)>;
+
+struct StageCost {
+  Stage stage = Stage::Search;
+  double seconds = 0;      // summed over resumed runs
+  int evaluations = 0;     // full fitness evaluations (searches)
+  int generations = 0;     // (searches)
+  int steps = 0;           // optimizer steps (fine-tuning)
+  double bestPerplexity = 0;  // the stage's fitness (searches) or validation ppl (fine-tuning)
+  std::string output;      // the stage's file or folder, relative to outDir
+  bool skipped = false;    // finished by an earlier run
+};
+
+struct Result {
+  bool valid = false;
+  bool cancelled = false;
+  std::string error;
+  std::vector<std::string> warnings;
+  std::vector<StageCost> stages;  // the finished ones, in order
+  std::string modelDir;           // the final Hugging Face folder
+  FactorSet final;                // its factors (long, short)
+  double seconds = 0;             // this run's wall time
+};
+
+// Throws InputError for bad params (before any work); run() reports them in Result::error.
+void validateParams(const Params& params);
+Result run(const Params& params, const Progress& progress = {});
+
+}  // namespace rope::recipe

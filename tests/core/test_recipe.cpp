@@ -1,0 +1,172 @@
+// LongRoPE's recipe (core/recipe/extend.h) on a tiny trained model: the four stages end in a
+// Hugging Face folder whose config holds the second search's long factors and the readjusted
+// short factors; a run stopped in any stage resumes to the uninterrupted result; other options
+// and bad lengths are refused before any work.
+#include <QtTest>
+#include <filesystem>
+
+#include "data/tokenizer.h"
+#include "io/factor_files.h"
+#include "io/hf_config.h"
+#include "io/json_util.h"
+#include "model/transformer.h"
+#include "recipe/extend.h"
+#include "tiny_training.h"
+#include "train/kjv_corpus.h"
+#include "util/error.h"
+
+using namespace rope;
+namespace fs = std::filesystem;
+
+class TestRecipe : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase();
+  void runsEveryStage();
+  void stoppedInEachStageResumesToTheSameResult();
+  void refusesBeforeAnyWork();
+
+ private:
+  recipe::Params params(const std::string& out) const;
+  QTemporaryDir m_dir;
+  std::string m_corpus, m_model;
+  recipe::Result m_straight;
+};
+
+recipe::Params TestRecipe::params(const std::string& out) const {
+  recipe::Params p;
+  p.modelDir = m_model;
+  p.outDir = out;
+  p.target = 128;  // 4x the window of 32
+  p.fineTuneLength = 64;
+  p.searchData.paths = corpusFiles(m_corpus, "validation");
+  p.searchData.format = TokenFormat::Text;
+  p.samples = 1;
+  p.population = 4;
+  p.generations = 2;
+  p.corpusDir = m_corpus;
+  p.steps = 4;
+  p.batch = 2;
+  p.warmupSteps = 1;
+  p.passkeyShare = 0;  // the tiny window holds no passkey prompt
+  p.evalEvery = 2;
+  p.evalWindows = 4;
+  p.threads = 1;
+  return p;
+}
+
+void TestRecipe::initTestCase() {
+  if (!Tokenizer::available()) QSKIP("built without SentencePiece");
+  m_corpus = m_dir.filePath("corpus").toStdString();
+  testing::writeCorpus(m_corpus);
+  m_model = m_dir.filePath("base").toStdString();
+  QVERIFY(train(testing::tinyParams(m_corpus, m_model), {}).valid);
+  m_straight = recipe::run(params(m_dir.filePath("straight").toStdString()));
+  QVERIFY2(m_straight.valid, m_straight.error.c_str());
+}
+
+void TestRecipe::runsEveryStage() {
+  const fs::path out = m_dir.filePath("straight").toStdString();
+  QCOMPARE(int(m_straight.stages.size()), 4);
+  for (const char* f : {"recipe.json", "report.json", "log.txt", "1-search/factors.json",
+                        "2-finetune/model/config.json", "3-search2/factors.json",
+                        "4-short/factors.json", "model/config.json", "model/model.safetensors",
+                        "model/tokenizer.model"}) {
+    QVERIFY2(fs::exists(out / f), f);
+  }
+  const FactorSet first = readFactorFile((out / "1-search/factors.json").string());
+  const FactorSet second = readFactorFile((out / "3-search2/factors.json").string());
+  const FactorSet shortSet = readFactorFile((out / "4-short/factors.json").string());
+  QCOMPARE(first.targetLength, 64);
+  QCOMPARE(first.nHat, 0);
+  QCOMPARE(second.targetLength, 128);
+  QVERIFY(shortSet.factors == second.factors);  // the readjust keeps the long factors
+
+  // The fine-tuned model carries stage one's factors; the final one the last two stages'.
+  const ModelConfig tuned = readModelConfig((out / "2-finetune/model").string());
+  QCOMPARE(tuned.maxPosition, 64);
+  QVERIFY(tuned.rope.longFactor == first.factors);
+  const ModelConfig final = readModelConfig((out / "model").string());
+  QCOMPARE(final.maxPosition, 128);
+  QCOMPARE(final.rope.method, RopeMethod::LongRope);
+  QCOMPARE(final.rope.originalMaxPosition, 32);
+  QVERIFY(final.rope.longFactor == second.factors);
+  QVERIFY(final.rope.shortFactor == shortSet.shortFactors);
+  // The fine-tuned weights, not the base model's.
+  QCOMPARE(readFile((out / "model/model.safetensors").string()),
+           readFile((out / "2-finetune/model/model.safetensors").string()));
+  QVERIFY(readFile((out / "model/model.safetensors").string()) !=
+          readFile(m_model + "/model.safetensors"));
+  // The engine loads it and scores a document at the final length.
+  Transformer engine((out / "model").string(), {});
+  const Tokenizer tok(m_model + "/tokenizer.model");
+  auto ids = tok.encode(readFile(corpusFiles(m_corpus, "validation").front()));
+  ids.resize(128);
+  QVERIFY(std::isfinite(engine.nll(ids, 1).sum));
+
+  const auto report = json_util::parseFile((out / "report.json").string());
+  QCOMPARE(int(report.at("stages").size()), 4);
+  QCOMPARE(report.at("stages")[1].at("steps").get<int>(), 4);
+  QVERIFY(report.at("stages")[2].at("evaluations").get<int>() > 0);
+}
+
+void TestRecipe::stoppedInEachStageResumesToTheSameResult() {
+  // Stop once in each stage (after the first search generation, the first training step, ...),
+  // then resume until done: the final factors and weights equal the uninterrupted run's.
+  for (recipe::Stage stopIn : {recipe::Stage::Search, recipe::Stage::FineTune,
+                               recipe::Stage::Search2, recipe::Stage::Short}) {
+    const std::string out =
+        m_dir.filePath(QString("stopped-%1").arg(recipe::stageName(stopIn))).toStdString();
+    recipe::Params p = params(out);
+    bool stopped = false;
+    const recipe::Result cut = recipe::run(p, [&](const recipe::Event& e) {
+      const bool inside = (e.search && e.search->kind == SearchEvent::GenerationDone &&
+                           e.search->generation == 1) ||
+                          (e.train && e.train->step == 3);
+      // A cancel flag, as the workbench's: once set, every later call says stop.
+      stopped = stopped || (e.stage == stopIn && inside);
+      return !stopped;
+    });
+    QVERIFY2(cut.cancelled, (std::string(recipe::stageName(stopIn)) + ": " + cut.error).c_str());
+    QVERIFY(!fs::exists(fs::path(out) / "model"));
+    p.resume = true;
+    const recipe::Result resumed = recipe::run(p);
+    QVERIFY2(resumed.valid, resumed.error.c_str());
+    QVERIFY(resumed.final.factors == m_straight.final.factors);
+    QVERIFY(resumed.final.shortFactors == m_straight.final.shortFactors);
+    QCOMPARE(readFile(out + "/model/model.safetensors"),
+             readFile(m_dir.filePath("straight/model/model.safetensors").toStdString()));
+  }
+}
+
+void TestRecipe::refusesBeforeAnyWork() {
+  auto refused = [&](recipe::Params p, const std::string& expected) {
+    const bool existed = fs::exists(p.outDir);
+    const auto before = existed ? readFile(p.outDir + "/recipe.json") : std::string();
+    const recipe::Result r = recipe::run(p);
+    if (r.valid || r.error.find(expected) == std::string::npos) {
+      qWarning("error '%s' lacks '%s'", r.error.c_str(), expected.c_str());
+      return false;
+    }
+    return existed ? readFile(p.outDir + "/recipe.json") == before : !fs::exists(p.outDir);
+  };
+  const std::string fresh = m_dir.filePath("never").toStdString();
+  QVERIFY(refused([&] { auto p = params(fresh); p.fineTuneLength = 32; return p; }(),
+                  "original window (32)"));
+  QVERIFY(refused([&] { auto p = params(fresh); p.target = 64; return p; }(), "target (64)"));
+  QVERIFY(refused([&] { auto p = params(fresh); p.target = 100000; return p; }(),
+                  "100000 tokens"));
+  QVERIFY(refused([&] { auto p = params(fresh); p.modelDir = m_corpus; return p; }(),
+                  "config.json"));
+  // An existing folder needs --resume; a resume needs the same options.
+  const std::string done = m_dir.filePath("straight").toStdString();
+  QVERIFY(refused(params(done), "--resume"));
+  QVERIFY(refused([&] { auto p = params(done); p.resume = true; p.steps = 5; return p; }(),
+                  "steps 4 then, 5 now"));
+  QVERIFY(refused([&] { auto p = params(fresh); p.resume = true; return p; }(),
+                  "nothing to resume"));
+}
+
+QTEST_APPLESS_MAIN(TestRecipe)
+#include "test_recipe.moc"
