@@ -2,6 +2,8 @@
 // rate it implies, next to the matrix-product rate measured on the same device and dtype.
 //
 //   rope-bench [--model DIR | --synthetic H,LAYERS,HEADS,KV_HEADS,INTER,VOCAB[,HEAD_DIM]]
+//   rope-bench --train H,LAYERS,HEADS,KV_HEADS,INTER,VOCAB [--context 512] [--batch 4]
+//              [--steps 5] [--threads N]   (the trainer's optimizer step, tokens/s)
 //              [--lengths 256,1024] [--repeats N] [--device cpu|cuda] [--dtype float32|...]
 //              [--threads N]
 //
@@ -22,6 +24,7 @@
 
 #include "model/safetensors.h"
 #include "model/transformer.h"
+#include "train/trainer.h"
 #include "util/files.h"
 
 namespace {
@@ -93,11 +96,33 @@ double flopsPerPass(const ModelConfig& m, int64_t T) {
 
 }  // namespace
 
+// The trainer's own optimizer step (rope::benchmarkTrainSteps) on a new model of the shape.
+int benchmarkTraining(const std::vector<int>& s, int context, int batch, int steps, int threads) {
+  if (s.size() < 6) throw std::runtime_error("--train needs H,LAYERS,HEADS,KV_HEADS,INTER,VOCAB");
+  TrainParams p;
+  p.hidden = s[0];
+  p.layers = s[1];
+  p.heads = s[2];
+  p.kvHeads = s[3];
+  p.intermediate = s[4];
+  p.vocab = s[5];
+  p.context = context;
+  p.batch = batch;
+  p.threads = threads;
+  const TrainBenchmark b = benchmarkTrainSteps(p, steps);
+  std::printf("trainer step: hidden %d, layers %d, heads %d/%d, inter %d, vocab %d, T %d, batch %d, "
+              "threads %d: %.3f s/step, %.1f tokens/s\n",
+              p.hidden, p.layers, p.heads, p.kvHeads, p.intermediate, p.vocab, context, batch,
+              threads, b.secondsPerStep, b.tokensPerSecond);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   try {
     std::string model, synthetic, device = "cpu", dtype = "float32";
     std::vector<int> lengths = {256, 1024};
-    int repeats = 3, threads = 0;
+    int repeats = 3, threads = 0, context = 512, batch = 4, steps = 5;
+    std::string train;
     for (int i = 1; i + 1 < argc; i += 2) {
       const std::string k = argv[i], v = argv[i + 1];
       if (k == "--model") model = v;
@@ -107,8 +132,13 @@ int main(int argc, char** argv) {
       else if (k == "--device") device = v;
       else if (k == "--dtype") dtype = v;
       else if (k == "--threads") threads = std::stoi(v);
+      else if (k == "--train") train = v;
+      else if (k == "--context") context = std::stoi(v);
+      else if (k == "--batch") batch = std::stoi(v);
+      else if (k == "--steps") steps = std::stoi(v);
       else throw std::runtime_error("unknown option " + k);
     }
+    if (!train.empty()) return benchmarkTraining(intList(train), context, batch, steps, threads);
     const bool synth = model.empty();
     if (synth) model = writeSynthetic(intList(synthetic.empty() ? "1024,8,16,4,2816,32000" : synthetic));
     Transformer::Options opts{device, parseComputeDType(dtype), threads};

@@ -28,6 +28,12 @@ namespace {
 
 constexpr double kRmsEps = 1e-5;
 
+// The training's CPU threads: torch's intra-op pool gets them (0: torch's default, one per
+// hardware thread), as measured in bench/RESULTS.md ("Fine-tuning step").
+void applyTrainThreads(int threads) {
+  if (threads > 0) torch::set_num_threads(threads);
+}
+
 double learningRate(const TrainParams& p, int step) {
   if (step < p.warmupSteps) return p.learningRate * (step + 1) / p.warmupSteps;
   const double progress = double(step - p.warmupSteps) / std::max(1, p.steps - p.warmupSteps);
@@ -134,6 +140,39 @@ std::vector<std::vector<int64_t>> tokenize(const std::vector<std::string>& files
   src.tokenizerPath = tokenizer;
   src.addBos = true;
   return loadTokens(src).documents;
+}
+
+// AdamW (betas 0.9, 0.95) with weight decay on the matrices only.
+torch::optim::AdamW makeOptimizer(TinyLlama& model, const TrainParams& p) {
+  std::vector<torch::Tensor> decay, noDecay;
+  for (auto& prm : model->named_parameters()) {
+    (prm.value().dim() >= 2 ? decay : noDecay).push_back(prm.value());
+  }
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(
+      decay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(p.learningRate)
+                                                              .betas({0.9, 0.95})
+                                                              .weight_decay(p.weightDecay)));
+  groups.emplace_back(
+      noDecay,
+      std::make_unique<torch::optim::AdamWOptions>(
+          torch::optim::AdamWOptions(p.learningRate).betas({0.9, 0.95}).weight_decay(0.0)));
+  return torch::optim::AdamW(groups, torch::optim::AdamWOptions(p.learningRate).betas({0.9, 0.95}));
+}
+
+// One optimizer step on batch [B, context + 1]: forward, mean token cross-entropy, backward,
+// gradient clipping, AdamW. Returns the loss.
+double trainStep(TinyLlama& model, torch::optim::AdamW& optimizer, const torch::Tensor& batch,
+                 const torch::Tensor& cos, const torch::Tensor& sin, const TrainParams& p) {
+  const auto x = batch.narrow(1, 0, p.context), y = batch.narrow(1, 1, p.context);
+  const auto logits = model->forward(x, cos, sin);
+  auto loss = torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}),
+                                                   y.reshape({-1}));
+  optimizer.zero_grad();
+  loss.backward();
+  torch::nn::utils::clip_grad_norm_(model->parameters(), p.gradClip);
+  optimizer.step();
+  return loss.item<double>();
 }
 
 }  // namespace
@@ -280,7 +319,7 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
   const auto started = std::chrono::steady_clock::now();
   const fs::path work = p.outDir + ".partial";
   fs::create_directories(work);
-  if (p.threads > 0) torch::set_num_threads(p.threads);
+  applyTrainThreads(p.threads);
   const torch::Device device(p.device);
   auto report = [&](TrainProgress pr) { return !progress || progress(pr); };
 
@@ -334,21 +373,7 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
   }
   model->to(device);
 
-  std::vector<torch::Tensor> decay, noDecay;
-  for (auto& prm : model->named_parameters()) {
-    (prm.value().dim() >= 2 ? decay : noDecay).push_back(prm.value());
-  }
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(
-      decay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(p.learningRate)
-                                                              .betas({0.9, 0.95})
-                                                              .weight_decay(p.weightDecay)));
-  groups.emplace_back(
-      noDecay,
-      std::make_unique<torch::optim::AdamWOptions>(
-          torch::optim::AdamWOptions(p.learningRate).betas({0.9, 0.95}).weight_decay(0.0)));
-  torch::optim::AdamW optimizer(groups,
-                                torch::optim::AdamWOptions(p.learningRate).betas({0.9, 0.95}));
+  torch::optim::AdamW optimizer = makeOptimizer(model, p);
 
   const RopeParams rp = parseRopeParams(configText, "the exported config.json");
   const CosSinTable table = cosSinTable(rp, 0, p.context, PairLayout::RotateHalf, p.context);
@@ -440,19 +465,12 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
     std::mt19937_64 rng(p.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(step));
     std::vector<std::vector<int64_t>> rows;
     for (int i = 0; i < p.batch; ++i) rows.push_back(trainData.sample(rng));
-    const auto batch = batchTensor(rows, device);
-    const auto x = batch.narrow(1, 0, p.context), y = batch.narrow(1, 1, p.context);
-    const auto logits = model->forward(x, cosT, sinT);
-    auto loss = torch::nn::functional::cross_entropy(logits.reshape({-1, vocab}), y.reshape({-1}));
-    optimizer.zero_grad();
-    loss.backward();
-    torch::nn::utils::clip_grad_norm_(model->parameters(), p.gradClip);
-    optimizer.step();
+    const double loss = trainStep(model, optimizer, batchTensor(rows, device), cosT, sinT, p);
 
     TrainProgress pr;
     pr.step = step + 1;
     pr.steps = p.steps;
-    pr.loss = loss.item<double>();
+    pr.loss = loss;
     pr.learningRate = lr;
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - loopStart).count();
@@ -518,6 +536,9 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
     info["validation_passkey_copied"] = last.passkeyAccuracy;
   }
   info["train_tokens_available"] = trainData.totalTokens();
+  // This run's wall time up to the export (a resumed run counts from its resume).
+  info["seconds"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   writeFileAtomic((exportDir / "training.json").string(), json_util::dump(info));
   writeFileAtomic((exportDir / "training_log.txt").string(), log);
   fs::rename(exportDir, p.outDir);
@@ -546,6 +567,35 @@ TrainResult train(const TrainParams& p, const TrainProgressFn& progress) {
     if (!p.resume && !fs::exists(work / "state.json", ec)) fs::remove_all(work, ec);
     throw;
   }
+}
+
+TrainBenchmark benchmarkTrainSteps(const TrainParams& p, int steps) {
+  if (steps < 1) throw InputError("benchmark steps must be positive");
+  applyTrainThreads(p.threads);
+  const torch::Device device(p.device);
+  torch::manual_seed(p.seed);
+  TinyLlama model(p.vocab, p.hidden, p.layers, p.heads, p.kvHeads, p.intermediate, kRmsEps);
+  initialiseWeights(model, p.layers);
+  model->to(device);
+  torch::optim::AdamW optimizer = makeOptimizer(model, p);
+  RopeParams rp;
+  rp.headDim = p.hidden / p.heads;
+  rp.base = p.ropeBase;
+  rp.maxPosition = p.context;
+  const CosSinTable table = cosSinTable(rp, 0, p.context);
+  auto toTensor = [&](const std::vector<double>& v) {
+    return torch::tensor(v, torch::kFloat64).view({p.context, rp.headDim}).to(device, torch::kFloat32);
+  };
+  const torch::Tensor cosT = toTensor(table.cos), sinT = toTensor(table.sin);
+  auto batch = [&] { return torch::randint(p.vocab, {p.batch, p.context + 1}, torch::kInt64).to(device); };
+  trainStep(model, optimizer, batch(), cosT, sinT, p);  // warm-up
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < steps; ++i) trainStep(model, optimizer, batch(), cosT, sinT, p);
+  TrainBenchmark b;
+  b.secondsPerStep =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / steps;
+  b.tokensPerSecond = double(p.batch) * p.context / b.secondsPerStep;
+  return b;
 }
 
 }  // namespace rope

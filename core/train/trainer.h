@@ -88,6 +88,15 @@ struct TrainResult {
   std::string modelDir;
 };
 
+// For benchmarks: `steps` optimizer steps of the trainer's own step (forward, cross-entropy,
+// backward, gradient clipping, AdamW) on a new model of params' shape with random windows of
+// context + 1 tokens, batch per step, after one warm-up step, with the training's threads.
+struct TrainBenchmark {
+  double tokensPerSecond = 0;  // batch x context per step
+  double secondsPerStep = 0;
+};
+TrainBenchmark benchmarkTrainSteps(const TrainParams& params, int steps);
+
 // Throws InputError for bad params, an --init folder the trainer cannot continue, a factor set
 // that does not fit it, or an output folder that exists (before any work).
 void validateTrainParams(const TrainParams& params);

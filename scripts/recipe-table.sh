@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# Regenerates docs/recipe.md: LongRoPE's whole recipe on the demo model (rope-cli extend: search
+# at 8x, fine-tune there, search again at 32x on the fine-tuned model, readjust the short
+# factors) beside the paper's baselines on the same fine-tuning budget (PI + fine-tuning and
+# YaRN + fine-tuning, rope-cli train --init --method) and the methods without fine-tuning.
+# Perplexity (test split) and passkey retrieval at 1x, 4x, 8x, 16x and 32x the window, the
+# cost of every stage, and the factor curves as a picture (docs/recipe-factors.svg).
+# Everything is made and measured by rope-cli; finished parts in WORK are reused.
+# Usage: scripts/recipe-table.sh [OUT.md]   (notes below the marker line of OUT.md are kept)
+# Environment: ROPE_CLI (build/bin/rope-cli), WORK (build-recipe), TARGET (4096),
+# LENGTHS (128,512,1024,2048,4096), DEPTHS (0,0.25,0.5,0.75,1), TRIALS (10), SAMPLES (8),
+# SEED (1), JOBS (2: rope-cli evaluations at once, one thread each), RECIPE_THREADS (2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cli=${ROPE_CLI:-build/bin/rope-cli}
+out=${1:-docs/recipe.md}
+work=${WORK:-build-recipe}
+target=${TARGET:-4096}
+lengths=${LENGTHS:-128,512,1024,2048,4096}
+depths=${DEPTHS:-0,0.25,0.5,0.75,1}
+trials=${TRIALS:-10}
+samples=${SAMPLES:-8}
+seed=${SEED:-1}
+jobs=${JOBS:-2}
+threads=${RECIPE_THREADS:-2}
+export OPENBLAS_NUM_THREADS=1
+model=$($cli paths | awk '$1 == "demo" && $2 == "model" { print $3 }')
+[ -f "$model/config.json" ] || { echo "error: no demo model ($cli paths)" >&2; exit 1; }
+window=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(c.get("original_max_position_embeddings") or c["max_position_embeddings"])' "$model/config.json")
+recipe=$work/demo-$target
+mkdir -p "$work"
+
+# 1. The recipe (resumed if a run was stopped).
+if [ ! -f "$recipe/model/config.json" ]; then
+  resume=; [ -f "$recipe/recipe.json" ] && resume=--resume
+  echo "recipe: $cli extend --out $recipe --target $target --threads $threads $resume" >&2
+  $cli extend --out "$recipe" --target "$target" --threads "$threads" $resume >&2
+fi
+# The fine-tuning options the recipe used, for the baselines' equal budget.
+read -r ftlen steps batch lr warmup share every windows ftseed < <(python3 - "$recipe/recipe.json" <<'EOF'
+import json, sys
+o = json.load(open(sys.argv[1]))["options"]
+print(o["fine_tune_length"], o["steps"], o["batch"], o["learning_rate"], o["warmup_steps"],
+      o["passkey_share"], o["eval_every"], o["eval_windows"], int(o["seed"]) + 1)
+EOF
+)
+s_ft=$((ftlen / window))
+
+# 2. The baselines: PI and YaRN at the fine-tuning length, fine-tuned on the same budget.
+train_cmd() {  # train_cmd NAME METHOD-ARGS...
+  local name=$1; shift
+  echo "$cli train --init $model --context $ftlen $* --out $work/ft-$name --steps $steps --batch $batch --lr $lr --warmup $warmup --passkey-share $share --eval-every $every --eval-windows $windows --seed $ftseed --threads 1"
+}
+baselines=("pi|$(train_cmd pi --method linear --factor $s_ft)"
+           "yarn|$(train_cmd yarn --method yarn --factor $s_ft --original-max $window)")
+for b in "${baselines[@]}"; do
+  name=${b%%|*}; cmd=${b#*|}
+  [ -f "$work/ft-$name/config.json" ] && continue
+  resume=; [ -f "$work/ft-$name.partial/state.json" ] && resume=--resume
+  [ -z "$resume" ] && rm -rf "$work/ft-$name.partial"
+  echo "baseline: $cmd $resume" >&2
+  $cmd $resume > "$work/ft-$name.log" 2>&1 &
+done
+wait
+for name in pi yarn; do
+  [ -f "$work/ft-$name/config.json" ] || { echo "error: baseline $name failed; see $work/ft-$name.log" >&2; exit 1; }
+done
+
+# After the second search the fine-tuned model keeps its short factors (ones): the searched long
+# factors with them, as one factor set.
+python3 - "$recipe/3-search2/factors.json" "$work/search2-with-short.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["factor_sets"][0]
+s["short_factors"] = [1.0] * len(s["factors"])
+s["name"] = s["name"] + "-short-ones"
+json.dump(d, open(sys.argv[2], "w"), indent=1)
+EOF
+
+# 3. Evaluations: every row at every length, perplexity and passkey.
+rows=(none pi ntk yarn pi-ft yarn-ft lr-ft lr-search2 lr-final)
+row_args() {  # row_args ROW LENGTH -> "MODEL ARGS..." or "skip"
+  local r=$1 len=$2 s
+  s=$(python3 -c 'import sys; r=int(sys.argv[1])/int(sys.argv[2]); print(int(r) if r==int(r) else r)' "$len" "$window")
+  case $r in
+    none) echo "$model" ;;
+    pi) [ "$len" -le "$window" ] && echo skip || echo "$model --method linear --factor $s" ;;
+    ntk) [ "$len" -le "$window" ] && echo skip || echo "$model --method ntk --alpha $s" ;;
+    yarn) [ "$len" -le "$window" ] && echo skip || echo "$model --method yarn --factor $s --original-max $window" ;;
+    pi-ft) echo "$work/ft-pi" ;;
+    yarn-ft) echo "$work/ft-yarn" ;;
+    lr-ft) echo "$recipe/2-finetune/model" ;;
+    lr-search2) echo "$recipe/2-finetune/model --rope $work/search2-with-short.json" ;;
+    lr-final) echo "$recipe/model" ;;
+  esac
+}
+ev=$work/eval
+mkdir -p "$ev"
+IFS=, read -r -a lens <<< "$lengths"
+commands=()
+for r in "${rows[@]}"; do
+  for len in "${lens[@]}"; do
+    args=$(row_args "$r" "$len")
+    [ "$args" = skip ] && continue
+    m=${args%% *}; rest=${args#"$m"}
+    commands+=("ppl-$r-$len|$cli ppl --model $m --lengths $len --samples $samples --threads 1$rest --json")
+    commands+=("passkey-$r-$len|$cli passkey --model $m --lengths $len --depths $depths --trials $trials --seed $seed --threads 1$rest --json")
+  done
+done
+running=0
+for c in "${commands[@]}"; do
+  key=${c%%|*}; cmd=${c#*|}
+  # A result made by the same command is reused.
+  if [ -f "$ev/$key.json" ] && [ "$(cat "$ev/$key.cmd" 2>/dev/null)" = "$cmd" ]; then continue; fi
+  ( $cmd > "$ev/$key.json.tmp" 2> "$ev/$key.err" && mv "$ev/$key.json.tmp" "$ev/$key.json" && echo "$cmd" > "$ev/$key.cmd" \
+      || { echo "failed: $cmd" >&2; cat "$ev/$key.err" >&2; exit 1; } ) &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
+done
+wait
+printf '%s\n' "${commands[@]}" > "$ev/commands.txt"
+printf '%s\n' "${baselines[@]}" > "$ev/baselines.txt"
+
+# 4. The document and the picture.
+python3 - "$recipe" "$work" "$model" "$window" "$lengths" "$depths" "$trials" "$seed" "$(nproc)" \
+    "${out%.md}-factors.svg" > "$out.tmp" <<'EOF'
+import json, math, os, sys, datetime
+recipe, work, model, window, lengths, depths, trials, seed, cores, svg = sys.argv[1:11]
+window = int(window); lengths = [int(x) for x in lengths.split(",")]
+ev = os.path.join(work, "eval")
+names = {
+    "none": "no scaling", "pi": "PI (s = L / window), no fine-tuning",
+    "ntk": "NTK-aware (alpha = s), no fine-tuning", "yarn": "YaRN (s), no fine-tuning",
+    "pi-ft": "PI + fine-tuning", "yarn-ft": "YaRN + fine-tuning",
+    "lr-ft": "LongRoPE: search + fine-tuning", "lr-search2": "LongRoPE: + second search",
+    "lr-final": "LongRoPE: + short readjust (final)"}
+def load(kind, r, l):
+    f = os.path.join(ev, f"{kind}-{r}-{l}.json")
+    if os.path.exists(f): return json.load(open(f))
+    if r in ("pi", "ntk", "yarn") and l <= window: return load(kind, "none", l)
+    return None
+report = json.load(open(os.path.join(recipe, "report.json")))
+opts = report["options"]
+def sets(path):
+    return json.load(open(os.path.join(recipe, path)))["factor_sets"][0]
+s1, s2, s4 = sets("1-search/factors.json"), sets("3-search2/factors.json"), sets("4-short/factors.json")
+p = print
+p("# LongRoPE's recipe on the demo model")
+p()
+p(f"Made and measured by `scripts/recipe-table.sh` ({datetime.date.today()}, {cores} CPU cores, "
+  "float32, rope-cli only). The recipe is one command:")
+p()
+p("```sh")
+p(f"rope-cli extend --out {recipe} --target {opts['target']} --threads 2")
+p("```")
+p()
+p(f"with its defaults: stage 1 searches the long factors at {opts['fine_tune_length']} tokens "
+  f"({opts['fine_tune_length'] // window}x the window of {window}; population {opts['population']}, "
+  f"{opts['generations']} generations, {opts['samples']} validation documents per evaluation, no "
+  f"n_hat); stage 2 fine-tunes the demo model there with them ({opts['steps']} steps of "
+  f"{opts['batch']} windows, AdamW, learning rate {opts['learning_rate']}, "
+  f"{100 * opts['passkey_share']:.0f}% passkey snippets); stage 3 searches again on the fine-tuned "
+  f"model at {opts['target']} ({opts['target'] // window}x) without further fine-tuning; stage 4 "
+  f"readjusts the short factors at {window} tokens. The baselines are fine-tuned with the same "
+  "budget, data and seed (`rope-cli train --init ... --method linear|yarn --factor "
+  f"{opts['fine_tune_length'] // window}`).")
+p()
+p("## Perplexity (test split)")
+p()
+p(f"Up to {json.load(open(os.path.join(ev, f'ppl-none-{lengths[0]}.json')))['results'][0]['samples']} "
+  "test documents per length, each truncated to L; documents shorter than L are left out "
+  "(the sample count is in brackets where it is lower). The methods without fine-tuning are set "
+  "for the length they are tested at (s = L / window); the fine-tuned models are evaluated as "
+  "their exported config.json says (LongRoPE: short factors at or below the window, long above).")
+p()
+p("| method | " + " | ".join(f"{l} ({l // window}x)" for l in lengths) + " |")
+p("| --- |" + " --- |" * len(lengths))
+for r in names:
+    row = []
+    for l in lengths:
+        d = load("ppl", r, l)
+        if d is None: row.append("—"); continue
+        x = d["results"][0]
+        row.append(f"{x['ppl']:.2f}" + (f" ({x['samples']})" if x["samples"] < int(os.environ.get("SAMPLES", 8)) else ""))
+    p(f"| {names[r]} | " + " | ".join(row) + " |")
+p()
+base = load("ppl", "none", window)["results"][0]["ppl"]
+fin = load("ppl", "lr-final", window)["results"][0]["ppl"]
+ft = load("ppl", "lr-ft", window)["results"][0]["ppl"]
+p(f"At the original window ({window} tokens): the demo model {base:.2f}; after fine-tuning "
+  f"{ft:.2f} ({100 * (ft / base - 1):+.1f}%); after the short readjust {fin:.2f} "
+  f"({100 * (fin / base - 1):+.1f}%).")
+p()
+p("## Passkey retrieval")
+p()
+n = len(depths.split(",")) * int(trials)
+p(f"`rope-cli passkey` (LongRoPE's test, see docs/passkey.md): {n} prompts per cell, "
+  f"{trials} keys at each of the depths {depths}, greedy decoding, seed {seed}.")
+p()
+p("| method | " + " | ".join(f"{l} ({l // window}x)" for l in lengths) + " |")
+p("| --- |" + " --- |" * len(lengths))
+for r in names:
+    row = []
+    for l in lengths:
+        d = load("passkey", r, l)
+        if d is None: row.append("—"); continue
+        c = sum(x["correct"] for x in d["cells"]); t = sum(x["trials"] for x in d["cells"])
+        row.append(f"{100 * c / t:.0f}%")
+    p(f"| {names[r]} | " + " | ".join(row) + " |")
+p()
+p("## Cost of each stage")
+p()
+p("| stage | seconds | evaluations | steps | result |")
+p("| --- | --- | --- | --- | --- |")
+labels = {"search": f"1. search at {opts['fine_tune_length']}", "finetune": f"2. fine-tune at {opts['fine_tune_length']}",
+          "search2": f"3. search at {opts['target']} (fine-tuned model)", "short": f"4. short readjust at {window}"}
+total = 0
+for st in report["stages"]:
+    total += st["seconds"]
+    what = (f"validation perplexity {st['best_perplexity']:.2f}" if st["stage"] == "finetune"
+            else f"best validation perplexity {st['best_perplexity']:.2f}")
+    p(f"| {labels[st['stage']]} | {st['seconds']:.0f} | {st['evaluations']} | {st['steps']} | {what} |")
+p(f"| recipe total | {total:.0f} ({total / 60:.1f} min) | | | |")
+for name in ("pi", "yarn"):
+    info = json.load(open(os.path.join(work, f"ft-{name}", "training.json")))
+    p(f"| baseline: {name.upper() if name == 'pi' else 'YaRN'} + fine-tuning (one thread) | {info.get('seconds', float('nan')):.0f} | | {info['params']['steps']} | validation perplexity {info['validation_perplexity']:.2f} |")
+p()
+p("## Factor curves")
+p()
+p(f"![factor curves of each stage]({os.path.basename(svg)})")
+p()
+p(f"Per-pair rescale factors lambda_i (log scale) against the pair index i (0: highest frequency): "
+  f"stage 1's long factors at {opts['fine_tune_length']}, stage 3's at {opts['target']}, and stage 4's "
+  f"short factors. The final config holds stage 3's long and stage 4's short factors.")
+p()
+p("| pair | " + " | ".join(str(i) for i in range(0, len(s1["factors"]), 4)) + " |")
+p("| --- |" + " --- |" * len(range(0, len(s1["factors"]), 4)))
+for label, vals in (("stage 1 long", s1["factors"]), ("stage 3 long", s2["factors"]),
+                    ("stage 4 short", s4.get("short_factors") or [])):
+    if vals: p(f"| {label} | " + " | ".join(f"{vals[i]:g}" for i in range(0, len(vals), 4)) + " |")
+p()
+p("## Commands")
+p()
+p("```sh")
+p("export OPENBLAS_NUM_THREADS=1")
+for line in open(os.path.join(ev, "baselines.txt")): p(line.split("|", 1)[1].strip())
+for line in open(os.path.join(ev, "commands.txt")): p(line.split("|", 1)[1].strip())
+p("```")
+
+# The picture: a small hand-made SVG (no plotting library needed).
+W, H, L, R, T, B = 640, 360, 60, 20, 20, 40
+curves = [("stage 1 long (%d)" % opts["fine_tune_length"], s1["factors"], "#1f77b4"),
+          ("stage 3 long (%d)" % opts["target"], s2["factors"], "#d62728"),
+          ("stage 4 short (%d)" % window, s4.get("short_factors") or [], "#2ca02c")]
+vals = [v for _, c, _ in curves for v in c]
+top = max(vals); lo, hi = 0.0, math.log10(max(top, 1.0) * 1.2)
+pairs = len(s1["factors"])
+def X(i): return L + (W - L - R) * i / max(1, pairs - 1)
+def Y(v): return T + (H - T - B) * (1 - (math.log10(v) - lo) / (hi - lo))
+o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
+     f'<rect width="{W}" height="{H}" fill="white"/>']
+for k in range(0, int(hi) + 1):
+    for m in (1, 2, 5):
+        v = m * 10 ** k
+        if v < 1 or math.log10(v) > hi: continue
+        o.append(f'<line x1="{L}" x2="{W-R}" y1="{Y(v):.1f}" y2="{Y(v):.1f}" stroke="#ddd"/>')
+        o.append(f'<text x="{L-6}" y="{Y(v)+4:.1f}" text-anchor="end">{v:g}</text>')
+for i in range(0, pairs, 4):
+    o.append(f'<text x="{X(i):.1f}" y="{H-B+16}" text-anchor="middle">{i}</text>')
+o.append(f'<text x="{(L+W-R)/2}" y="{H-6}" text-anchor="middle">pair i</text>')
+o.append(f'<text x="14" y="{(T+H-B)/2}" text-anchor="middle" transform="rotate(-90 14 {(T+H-B)/2})">lambda_i</text>')
+o.append(f'<rect x="{L}" y="{T}" width="{W-L-R}" height="{H-T-B}" fill="none" stroke="#888"/>')
+for n_, (label, c, color) in enumerate(curves):
+    if not c: continue
+    pts = " ".join(f"{X(i):.1f},{Y(v):.1f}" for i, v in enumerate(c))
+    o.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="2"/>')
+    o.append(f'<text x="{L+10}" y="{T+16+16*n_}" fill="{color}">{label}</text>')
+o.append("</svg>")
+open(svg, "w").write("\n".join(o) + "\n")
+EOF
+marker='<!-- notes: kept by scripts/recipe-table.sh -->'
+{
+  echo; echo "$marker"
+  if [ -f "$out" ]; then awk -v m="$marker" 'f { print } $0 == m { f = 1 }' "$out"; fi
+} >> "$out.tmp"
+mv "$out.tmp" "$out"
+echo "wrote $out"
