@@ -38,6 +38,26 @@ constexpr const char* kSearch2Dir = "3-search2";
 constexpr const char* kShortDir = "4-short";
 constexpr const char* kModelDir = "model";
 
+}  // namespace
+
+const char* stageFolder(Stage stage) {
+  switch (stage) {
+    case Stage::Search:
+      return kSearchDir;
+    case Stage::FineTune:
+      return kFineTuneDir;
+    case Stage::Search2:
+      return kSearch2Dir;
+    case Stage::Short:
+      return kShortDir;
+    case Stage::Export:
+      return kModelDir;
+  }
+  return "?";
+}
+
+namespace {
+
 int firstTarget(const Params& p) { return p.fineTuneLength > 0 ? p.fineTuneLength : p.target / 4; }
 
 int originalWindow(const std::string& modelDir) {

@@ -64,6 +64,9 @@ struct Params {
 
 enum class Stage { Search, FineTune, Search2, Short, Export };
 const char* stageName(Stage stage);  // "search", "finetune", "search2", "short", "export"
+// The stage's folder in the recipe's folder: "1-search", "2-finetune", "3-search2", "4-short"
+// (each with stage.json once finished; the searches' factors.json), "model" for the export.
+const char* stageFolder(Stage stage);
 
 struct Event {
   Stage stage = Stage::Search;
