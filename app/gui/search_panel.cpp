@@ -71,6 +71,21 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   m_checkpoint = new QLineEdit;
   m_checkpoint->setPlaceholderText("checkpoint file (optional)");
   m_resume = new QCheckBox("Resume from the checkpoint");
+  m_stage2 = new QCheckBox("Progressive stage at");
+  m_stage2->setToolTip(
+      "Progressive extension: a second search at L2 > L' whose factors multiply the first "
+      "search's (LongRoPE, section 3.3)");
+  m_stage2Target = spin(3, 1 << 24, 2048, "Stage two's target length L2 in tokens (> L')");
+  m_short = new QCheckBox("Short readjust, generations");
+  m_short->setToolTip(
+      "Then search the short factors at the original window, the long factors fixed, so that "
+      "short-context quality recovers (Phi-3's short_factor)");
+  m_shortGenerations = spin(0, 1000, 0, "Generations of the short readjust");
+  m_shortGenerations->setSpecialValueText("as above");
+  m_longFactors = new QComboBox;
+  m_longFactors->setToolTip(
+      "The short readjust alone: keep this set's long factors (and its n_hat and attention "
+      "factor) and search only the short factors");
   m_seeds = new QListWidget;
   m_seeds->setToolTip("Factor sets added to the PI/NTK/YaRN seeds (checked)");
   m_adopt = new QPushButton("Adopt best");
@@ -91,6 +106,9 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   form->addRow(m_screening);
   form->addRow(m_checkpoint);
   form->addRow(m_resume);
+  form->addRow(m_stage2, m_stage2Target);
+  form->addRow(m_short, m_shortGenerations);
+  form->addRow("Short only for", m_longFactors);
   auto* side = new QVBoxLayout;
   side->addWidget(m_data);
   side->addLayout(form);
@@ -145,6 +163,10 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
       [this](const QString& path, QString* error) { return exportCsv(path, error); });
   m_frame->setImageSource([this] { return m_curves; });
   connect(m_doc, &WorkbenchDocument::changed, this, &SearchPanel::fillSeeds);
+  connect(m_doc, &WorkbenchDocument::changed, this, &SearchPanel::fillLongFactors);
+  connect(m_stage2, &QCheckBox::toggled, this, &SearchPanel::updateStageControls);
+  connect(m_short, &QCheckBox::toggled, this, &SearchPanel::updateStageControls);
+  connect(m_longFactors, &QComboBox::currentIndexChanged, this, &SearchPanel::updateStageControls);
   auto showData = [this] {
     const DatasetInfo& d = m_doc->dataset();
     m_data->setText(
@@ -157,6 +179,8 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   connect(m_doc, &WorkbenchDocument::datasetChanged, this, showData);
   showData();
   fillSeeds();
+  fillLongFactors();
+  updateStageControls();
   setRunning(false);
 }
 
@@ -171,6 +195,30 @@ void SearchPanel::fillSeeds() {
     ids << e.id;
   }
   refillChecklist(m_seeds, names, ids, [](int) { return false; });
+}
+
+void SearchPanel::fillLongFactors() {
+  const quint64 chosen = m_longFactors->currentData(kSetIdRole).value<quint64>();
+  const QSignalBlocker block(m_longFactors);
+  m_longFactors->clear();
+  m_longFactors->addItem("none: search the long factors", quint64(0));
+  for (const FactorSetEntry& e : m_doc->sets()) {
+    if (e.id == m_liveId) continue;
+    m_longFactors->addItem(QString::fromStdString(e.set.name), e.id);
+  }
+  m_longFactors->setCurrentIndex(std::max(0, m_longFactors->findData(chosen, kSetIdRole)));
+  updateStageControls();
+}
+
+void SearchPanel::updateStageControls() {
+  // Given long factors leave only the short readjust: no long search, no stage two.
+  const bool shortOnly = m_longFactors->currentIndex() > 0;
+  if (shortOnly) m_short->setChecked(true);
+  m_target->setEnabled(!shortOnly);
+  m_stage2->setEnabled(!shortOnly);
+  m_stage2Target->setEnabled(!shortOnly && m_stage2->isChecked());
+  m_short->setEnabled(!shortOnly);
+  m_shortGenerations->setEnabled(m_short->isChecked());
 }
 
 std::optional<longrope::Params> SearchPanel::params() {
@@ -215,6 +263,17 @@ std::optional<longrope::Params> SearchPanel::params() {
     const int index = m_doc->indexOfId(m_seeds->item(i)->data(kSetIdRole).value<quint64>());
     if (index >= 0) p.seeds.push_back(m_doc->entry(index).set);
   }
+  p.stage2Target = m_stage2->isChecked() ? m_stage2Target->value() : 0;
+  p.searchShortFactors = m_short->isChecked();
+  p.shortGenerations = m_shortGenerations->value();
+  const int given = m_doc->indexOfId(m_longFactors->currentData(kSetIdRole).value<quint64>());
+  if (m_longFactors->currentIndex() > 0 && given >= 0) {
+    // The short readjust alone, at the set's own target length when it has one.
+    p.longFactors = m_doc->entry(given).set;
+    if (p.longFactors->targetLength > 0) p.targetLength = p.longFactors->targetLength;
+    p.searchShortFactors = true;
+    p.stage2Target = 0;
+  }
   return p;
 }
 
@@ -226,6 +285,8 @@ bool SearchPanel::run() {
   m_scatterX.clear();
   m_scatterY.clear();
   m_scored = 0;
+  m_stage.clear();
+  m_stageStart = 0;
   m_best.reset();
   for (ScientificPlot* plot : {m_curves, m_population, m_heatmap}) plot->clear();
   const QString measure =
@@ -238,6 +299,15 @@ bool SearchPanel::run() {
   m_template.rotaryDim = m_doc->model().rotaryDim();
   m_template.originalMaxPosition = m_doc->model().trainingWindow();
   m_template.targetLength = p->targetLength;
+  m_stageOne = m_longBest = p->longFactors.value_or(m_template);
+  const int perGeneration = p->mutations + p->crossovers;
+  auto candidates = [&](int generations) { return p->population + generations * perGeneration; };
+  m_expectedCandidates =
+      (p->longFactors ? 0 : candidates(p->generations)) +
+      (p->stage2Target > 0 ? candidates(p->generations) : 0) +
+      (p->searchShortFactors
+           ? candidates(p->shortGenerations > 0 ? p->shortGenerations : p->generations)
+           : 0);
   m_device = p->devices == "auto" ? QString::fromStdString(defaultDevice())
                                   : QString::fromStdString(p->devices);
   m_frame->started("loading the model and the data…");
@@ -245,14 +315,15 @@ bool SearchPanel::run() {
   m_job->start([this, params](BackgroundJob::Context& ctx) -> std::function<void()> {
     longrope::Result result;
     try {
-      result = longrope::run(params, [&ctx, this](const std::string&, const SearchEvent& e) {
+      result = longrope::run(params, [&ctx, this](const std::string& name, const SearchEvent& e) {
+        const QString stage = QString::fromStdString(name);
         if (e.kind == SearchEvent::CandidateScored && e.candidate) {
           const int generation = e.generation;
           const double fitness = e.candidate->fitness;
-          ctx.post([this, generation, fitness] { onCandidate(generation, fitness); });
+          ctx.post([this, stage, generation, fitness] { onCandidate(stage, generation, fitness); });
         } else if (e.kind == SearchEvent::GenerationDone ||
                    e.kind == SearchEvent::GenerationRestored) {  // a resumed run's history
-          Generation g{e.generation, e.best, e.mean, e.population, {}, 0};
+          Generation g{stage, 0, e.generation, e.best, e.mean, e.population, {}, 0, {}};
           if (e.bestCandidate) {
             g.bestFactors = e.bestCandidate->factors;
             g.bestNHat = e.bestCandidate->nHat;
@@ -289,10 +360,19 @@ void SearchPanel::shutdown() { m_job->cancelAndWait(); }
 
 bool SearchPanel::isRunning() const { return m_job->isRunning(); }
 
-void SearchPanel::onCandidate(int generation, double fitness) {
+int SearchPanel::axisPosition(const QString& stage, int generation) {
+  if (stage != m_stage) {
+    m_stageStart = m_stage.isEmpty() || m_generations.empty() ? 0 : m_generations.back().x + 1;
+    m_stage = stage;
+  }
+  return m_stageStart + generation;
+}
+
+void SearchPanel::onCandidate(const QString& stage, int generation, double fitness) {
   ++m_scored;
+  const int x = axisPosition(stage, generation);
   if (std::isfinite(fitness) && fitness > 0) {
-    m_scatterX << generation;
+    m_scatterX << x;
     m_scatterY << fitness;
   }
   CurveStyle style;
@@ -305,57 +385,63 @@ void SearchPanel::onCandidate(int generation, double fitness) {
     m_population->setCurveData(0, m_scatterX, m_scatterY);
   }
   m_population->rescaleAxes();
-  showGenerations(generation);
+  showGenerations(x);
   if (!m_params) return;
-  const int perGeneration = m_params->mutations + m_params->crossovers;
-  const double expected = m_params->population + double(m_params->generations) * perGeneration;
-  const double fraction = std::min(0.99, m_scored / std::max(expected, 1.0));
+  const double fraction = std::min(0.99, double(m_scored) / std::max(m_expectedCandidates, 1));
   m_frame->setProgress(fraction);
   if (!m_job->isPaused()) {
-    m_frame->setStatus(QString("running on %1, %2 — generation %3, %4 candidates scored")
+    m_frame->setStatus(QString("running on %1, %2 — %3 generation %4, %5 candidates scored")
                            .arg(m_device)
                            .arg(QString::fromStdString(computeDTypeName(m_params->engine.dtype)))
+                           .arg(stage)
                            .arg(generation)
                            .arg(m_scored));
   }
 }
 
-void SearchPanel::onGeneration(const Generation& g) {
-  m_generations.push_back(g);
-  QVector<double> xs, best, mean;
-  for (const Generation& h : m_generations) {
-    xs << h.generation;
-    best << h.best;
-    mean << h.mean;
+FactorSet SearchPanel::stageBest(const Generation& g) const {
+  if (g.stage == "short") {  // the long factors stay; the candidate is the short factors
+    FactorSet set = m_longBest;
+    set.shortFactors = g.bestFactors;
+    return set;
   }
-  if (m_curves->curveCount() == 0) {
-    CurveStyle b;
-    b.color = QColor(0xd6, 0x27, 0x28);
-    b.pointSize = 5;
-    CurveStyle m;
-    m.color = QColor(0x1f, 0x77, 0xb4);
-    m.penStyle = Qt::DashLine;
-    m_curves->addCurve("best", xs, best, b);
-    m_curves->addCurve("mean", xs, mean, m);
-  } else {
-    m_curves->setCurveData(0, xs, best);
-    m_curves->setCurveData(1, xs, mean);
+  FactorSet set = m_template;
+  set.factors = g.bestFactors;
+  set.nHat = g.bestNHat;
+  if (g.stage == "stage2" && m_params) {
+    // Progressive extension: the candidate multiplies stage one's factors.
+    set = m_stageOne;
+    for (size_t i = 0; i < set.factors.size() && i < g.bestFactors.size(); ++i) {
+      set.factors[i] *= g.bestFactors[i];
+    }
+    if (m_params->searchNHat) set.nHat = g.bestNHat;
+    set.targetLength = m_params->stage2Target;
   }
-  m_curves->rescaleAxes();
-  showGenerations(g.generation);
+  return set;
+}
 
-  const int pairs = static_cast<int>(g.bestFactors.size());
+void SearchPanel::onGeneration(Generation g) {
+  g.x = axisPosition(g.stage, g.generation);
+  const FactorSet best = stageBest(g);
+  g.shownFactors = g.stage == "short" ? best.shortFactors : best.factors;
+  if (g.stage == "long") m_stageOne = best;
+  if (g.stage != "short") m_longBest = best;
+  m_generations.push_back(g);
+  showCurves();
+  showGenerations(g.x);
+
+  const int pairs = static_cast<int>(g.shownFactors.size());
   if (pairs > 0) {
     HeatmapData h;
     h.nx = static_cast<int>(m_generations.size());
     h.ny = pairs;
-    h.xMin = m_generations.front().generation;
-    h.xMax = m_generations.back().generation;
+    h.xMin = m_generations.front().x;
+    h.xMax = m_generations.back().x;
     h.yMin = 0;
     h.yMax = pairs - 1;
     for (const Generation& r : m_generations) {
       for (int i = 0; i < pairs; ++i) {
-        h.values.push_back(i < static_cast<int>(r.bestFactors.size()) ? r.bestFactors[i] : 1.0);
+        h.values.push_back(i < static_cast<int>(r.shownFactors.size()) ? r.shownFactors[i] : 1.0);
       }
     }
     // The search's bounds: one colour scale from the first generation to the last, resumed
@@ -369,31 +455,68 @@ void SearchPanel::onGeneration(const Generation& g) {
                        {1.0, QColor(0xfd, 0xe7, 0x25)}};
     m_heatmap->setHeatmap(h);
     m_heatmap->setYRange(-0.5, pairs - 0.5);
-    showGenerations(g.generation);
-    showLiveBest(g.bestFactors, g.bestNHat);
+    showGenerations(g.x);
+    showLiveBest(best);
   }
+}
+
+void SearchPanel::showCurves() {
+  // A best and a mean curve per stage, in the order the stages ran.
+  QStringList stages;
+  for (const Generation& g : m_generations) {
+    if (!stages.contains(g.stage)) stages << g.stage;
+  }
+  for (int s = 0; s < stages.size(); ++s) {
+    QVector<double> xs, best, mean;
+    for (const Generation& g : m_generations) {
+      if (g.stage != stages[s]) continue;
+      xs << g.x;
+      best << g.best;
+      mean << g.mean;
+    }
+    if (m_curves->curveCount() <= 2 * s) {
+      const QString suffix = s == 0 ? QString() : QString(" (%1)").arg(stages[s]);
+      CurveStyle b;
+      b.color = s == 0 ? QColor(0xd6, 0x27, 0x28) : QColor(0x94, 0x67, 0xbd);
+      if (stages[s] == "short") b.color = QColor(0x2c, 0xa0, 0x2c);
+      b.pointSize = 5;
+      CurveStyle m;
+      m.color = QColor(0x1f, 0x77, 0xb4);
+      m.penStyle = Qt::DashLine;
+      m_curves->addCurve("best" + suffix, xs, best, b);
+      m_curves->addCurve("mean" + suffix, xs, mean, m);
+    } else {
+      m_curves->setCurveData(2 * s, xs, best);
+      m_curves->setCurveData(2 * s + 1, xs, mean);
+    }
+  }
+  m_curves->rescaleAxes();
 }
 
 std::pair<double, double> SearchPanel::factorBounds() const {
   if (!m_params) return {1, 2};
   const double window = std::max(1, m_template.originalMaxPosition);
-  const double upper = m_params->lambdaMax > 0
-                           ? m_params->lambdaMax
-                           : m_params->lambdaMaxScale * m_params->targetLength / window;
+  double upper = m_params->lambdaMax > 0
+                     ? m_params->lambdaMax
+                     : m_params->lambdaMaxScale * m_params->targetLength / window;
+  // Stage two multiplies stage one's factors by up to its own bound.
+  if (m_params->stage2Target > 0) {
+    upper *= m_params->lambdaMax > 0 ? m_params->lambdaMax
+                                     : m_params->lambdaMaxScale * m_params->stage2Target /
+                                           std::max(1, m_params->targetLength);
+  }
   return {m_params->lambdaMin, upper};
 }
 
 void SearchPanel::showGenerations(int last) {
-  const int first = m_generations.empty() ? 0 : std::min(m_generations.front().generation, last);
+  const int first = m_generations.empty() ? 0 : std::min(m_generations.front().x, last);
   m_curves->setXRange(first - 0.5, std::max(last, first + 1) + 0.5);  // the others follow
 }
 
-void SearchPanel::showLiveBest(const std::vector<double>& factors, int nHat) {
-  FactorSet set = m_template;
+void SearchPanel::showLiveBest(const FactorSet& best) {
+  FactorSet set = best;
   set.name = kLiveSetName;
   set.method = "search";
-  set.factors = factors;
-  set.nHat = nHat;
   const int index = liveBestIndex();
   try {
     if (index < 0) {
@@ -461,11 +584,12 @@ bool SearchPanel::exportCsv(const QString& path, QString* error) const {
     if (error) *error = "cannot write " + path + ": " + f.errorString();
     return false;
   }
-  QString text = "generation,best,mean,n_hat,best_factors\n";
+  QString text = "stage,generation,best,mean,n_hat,best_factors\n";
   for (const Generation& g : m_generations) {
     QStringList factors;
     for (double v : g.bestFactors) factors << QString::number(v, 'g', 8);
-    text += QString("%1,%2,%3,%4,%5\n")
+    text += QString("%1,%2,%3,%4,%5,%6\n")
+                .arg(g.stage)
                 .arg(g.generation)
                 .arg(g.best, 0, 'g', 10)
                 .arg(g.mean, 0, 'g', 10)

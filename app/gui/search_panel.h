@@ -9,6 +9,13 @@
 // checkpoint file makes a search resumable, and a resumed search draws the generations its
 // checkpoint holds again. "Adopt best" adds the best as a factor set (undoable), after a
 // cancel too once a generation has finished.
+//
+// Beyond the long search, the tab offers core's later stages: the progressive stage (a second
+// search at L2 > L' whose factors multiply the first's) and the short readjust (the short
+// factors at the original window, the long factors fixed), or the short readjust alone for a
+// chosen set of the document. The plots draw the stages one after another on the generation
+// axis (a best and a mean curve per stage); the heatmap and the live set show the stage's
+// result as a factor set (stage two's multipliers applied, the short stage's short factors).
 
 #include <QWidget>
 #include <memory>
@@ -56,11 +63,16 @@ class SearchPanel : public QWidget {
   bool adoptBest();
 
   struct Generation {
+    QString stage;  // core's stage name: "long", "stage2", "short"
+    int x = 0;      // the position on the plots' generation axis (stages one after another)
     int generation = 0;
     double best = 0, mean = 0;
     std::vector<double> population;  // fitness, sorted
-    std::vector<double> bestFactors;
+    std::vector<double> bestFactors;  // the stage's candidate: multipliers in stage two,
+                                      // short factors in the short stage
     int bestNHat = 0;
+    std::vector<double> shownFactors;  // as the heatmap draws them: whole long factors in
+                                       // stage two, the short factors in the short stage
   };
   const std::vector<Generation>& generations() const { return m_generations; }
   int candidatesScored() const { return m_scored; }
@@ -84,6 +96,14 @@ class SearchPanel : public QWidget {
   QCheckBox* screeningBox() const { return m_screening; }
   QLineEdit* checkpointEdit() const { return m_checkpoint; }
   QCheckBox* resumeBox() const { return m_resume; }
+  // The progressive stage (off by default) and its target L2.
+  QCheckBox* stage2Box() const { return m_stage2; }
+  QSpinBox* stage2TargetBox() const { return m_stage2Target; }
+  // The short readjust and its generations (0: as many as the long search).
+  QCheckBox* shortBox() const { return m_short; }
+  QSpinBox* shortGenerationsBox() const { return m_shortGenerations; }
+  // The short readjust alone for a set of the document (item 0: none, search the long factors).
+  QComboBox* longFactorsBox() const { return m_longFactors; }
   QListWidget* seedList() const { return m_seeds; }
   QLabel* statusLabel() const { return m_frame->statusLabel(); }
   QLabel* dataLabel() const { return m_data; }
@@ -95,10 +115,17 @@ class SearchPanel : public QWidget {
 
  private:
   void fillSeeds();
-  void onCandidate(int generation, double fitness);
-  void onGeneration(const Generation& g);
+  void fillLongFactors();
+  void updateStageControls();
+  // The position of a stage's generation on the plots' axis: a new stage starts after the last.
+  int axisPosition(const QString& stage, int generation);
+  void onCandidate(const QString& stage, int generation, double fitness);
+  void onGeneration(Generation g);
+  void showCurves();
+  // The stage's best candidate as a whole factor set (long factors, short factors).
+  FactorSet stageBest(const Generation& g) const;
   void onDone(const longrope::Result& result);
-  void showLiveBest(const std::vector<double>& factors, int nHat);
+  void showLiveBest(const FactorSet& set);
   int liveBestIndex() const;  // -1: none
   void removeLiveBest();      // when the job ends
   // The factor range the search may use (its grid's bounds): the heatmap's colour scale.
@@ -126,6 +153,11 @@ class SearchPanel : public QWidget {
   QCheckBox* m_screening = nullptr;
   QLineEdit* m_checkpoint = nullptr;
   QCheckBox* m_resume = nullptr;
+  QCheckBox* m_stage2 = nullptr;
+  QSpinBox* m_stage2Target = nullptr;
+  QCheckBox* m_short = nullptr;
+  QSpinBox* m_shortGenerations = nullptr;
+  QComboBox* m_longFactors = nullptr;
   QListWidget* m_seeds = nullptr;
   QPushButton* m_adopt = nullptr;
   QLabel* m_data = nullptr;  // which data the search tunes on, and why
@@ -134,6 +166,11 @@ class SearchPanel : public QWidget {
   std::vector<Generation> m_generations;
   QVector<double> m_scatterX, m_scatterY;
   int m_scored = 0;
+  QString m_stage;               // the stage the last event came from
+  int m_stageStart = 0;          // its first position on the generation axis
+  FactorSet m_longBest;          // the long factors the later stages build on (stage one's, two's)
+  FactorSet m_stageOne;          // stage one's best: what stage two's multipliers multiply
+  int m_expectedCandidates = 0;  // over all stages (the progress bar)
   std::optional<FactorSet> m_best;
   FactorSet m_template;  // model context of the live set
   quint64 m_liveId = 0;  // the live set's id in the document; 0: none
