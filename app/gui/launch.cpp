@@ -54,7 +54,7 @@ std::optional<LaunchOptions> parseLaunchOptions(const QStringList& arguments, QS
       "tab", "Tab for --screenshot: " + MainWindow::tabNames().join(", ") + ".", "NAME", "factors");
   const QCommandLineOption run("run",
                                "With --screenshot and a job tab (attention, passkey, perplexity, "
-                               "search): run its job with the tab's settings and take the "
+                               "search, recipe): run its job with the tab's settings and take the "
                                "screenshot when it ends.");
   parser.addOptions({model, session, screenshot, tab, run});
   auto usage = [&] { return parser.helpText().replace("<executable_name>", program); };

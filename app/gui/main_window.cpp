@@ -19,6 +19,7 @@
 #include "passkey_panel.h"
 #include "perplexity_panel.h"
 #include "project_dock.h"
+#include "recipe_panel.h"
 #include "reporter.h"
 #include "scientific_plot.h"
 #include "search_panel.h"
@@ -62,6 +63,8 @@ MainWindow::MainWindow(std::unique_ptr<FileDialogs> dialogs, std::unique_ptr<Rep
   m_tabs->addTab(m_perplexity, "Perplexity");
   m_search = new SearchPanel(m_doc, m_dialogs.get());
   m_tabs->addTab(m_search, "Search");
+  m_recipe = new RecipePanel(m_doc, m_dialogs.get());
+  m_tabs->addTab(m_recipe, "Recipe");
   setCentralWidget(m_tabs);
 
   m_dock = new ProjectDock(m_doc);
@@ -82,6 +85,10 @@ MainWindow::MainWindow(std::unique_ptr<FileDialogs> dialogs, std::unique_ptr<Rep
   connect(m_actions, &WorkbenchActions::wrote, this, &MainWindow::confirmWritten);
   connect(m_perplexity, &PerplexityPanel::wrote, this, &MainWindow::confirmWritten);
   connect(m_search, &SearchPanel::wrote, this, &MainWindow::confirmWritten);
+  connect(m_recipe, &RecipePanel::wrote, this, &MainWindow::confirmWritten);
+  connect(m_recipe, &RecipePanel::openModelRequested, m_session, &WorkbenchSession::openModel);
+  connect(m_recipe, &RecipePanel::importFactorsRequested, m_session,
+          &WorkbenchSession::importFactors);
   connect(m_attention, &AttentionPanel::wrote, this, &MainWindow::confirmWritten);
   connect(m_passkey, &PasskeyPanel::wrote, this, &MainWindow::confirmWritten);
 
@@ -97,7 +104,13 @@ MainWindow::MainWindow(std::unique_ptr<FileDialogs> dialogs, std::unique_ptr<Rep
   resize(1500, 950);
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+  // ~QWidget deletes the children after this destructor: the document's undo stack then says
+  // cleanChanged, when this is no longer a MainWindow and the document no longer a
+  // WorkbenchDocument. Its slots must not run then (UBSan: test_widget_gui_session).
+  disconnect(m_doc->undoStack(), nullptr, this, nullptr);
+  disconnect(m_doc, nullptr, this, nullptr);
+}
 
 void MainWindow::updateTitle() {
   setWindowTitle(QString("RoPE Workbench — %1%2")
@@ -113,6 +126,7 @@ JobFrame* MainWindow::jobFrame(const QString& name) const {
   if (name == "passkey") return m_passkey->frame();
   if (name == "perplexity") return m_perplexity->frame();
   if (name == "search") return m_search->frame();
+  if (name == "recipe") return m_recipe->frame();
   return nullptr;
 }
 
@@ -137,6 +151,7 @@ ScientificPlot* MainWindow::currentPlot() const {
   if (m_tabs->currentWidget() == m_passkey) return m_passkey->currentPlot();
   if (m_tabs->currentWidget() == m_perplexity) return m_perplexity->currentPlot();
   if (m_tabs->currentWidget() == m_search) return m_search->currentPlot();
+  if (m_tabs->currentWidget() == m_recipe) return m_recipe->currentPlot();
   return m_tabs->currentWidget() == m_editor ? m_editor->currentPlot() : m_spectrum->currentPlot();
 }
 
@@ -182,6 +197,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   m_attention->shutdown();   // cancels and joins a running analysis
   m_perplexity->shutdown();  // cancels and joins a running sweep
   m_search->shutdown();      // cancels and joins a running search
+  m_recipe->shutdown();      // cancels and joins a running recipe (its folder stays resumable)
   saveSettings();
   event->accept();
 }

@@ -26,6 +26,7 @@ class PasskeyPanel;
 class AttentionPanel;
 class PerplexityPanel;
 class SearchPanel;
+class RecipePanel;
 class ScientificPlot;
 class JobFrame;
 
@@ -49,10 +50,13 @@ class MainWindow : public QMainWindow {
   AttentionPanel* attentionPanel() const { return m_attention; }
   PerplexityPanel* perplexityPanel() const { return m_perplexity; }
   SearchPanel* searchPanel() const { return m_search; }
+  RecipePanel* recipePanel() const { return m_recipe; }
 
   // "factors", "spectrum", "rotations", "heatmap" or a job tab; false for an unknown name.
   bool selectTab(const QString& name);
-  static QStringList jobTabNames() { return {"attention", "passkey", "perplexity", "search"}; }
+  static QStringList jobTabNames() {
+    return {"attention", "passkey", "perplexity", "search", "recipe"};
+  }
   static QStringList tabNames() {
     return QStringList{"factors", "spectrum", "rotations", "heatmap"} + jobTabNames();
   }
@@ -90,6 +94,7 @@ class MainWindow : public QMainWindow {
   AttentionPanel* m_attention = nullptr;
   PerplexityPanel* m_perplexity = nullptr;
   SearchPanel* m_search = nullptr;
+  RecipePanel* m_recipe = nullptr;
   QTabWidget* m_tabs = nullptr;
 };
 

@@ -1,0 +1,505 @@
+#include "recipe_panel.h"
+
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
+
+#include "background_job.h"
+#include "recipe_stages_view.h"
+#include "scientific_plot.h"
+#include "train/demo_assets.h"
+#include "train/kjv_corpus.h"
+#include "util/error.h"
+#include "workbench_document.h"
+
+namespace rope {
+namespace {
+
+using State = RecipeStagesView::State;
+constexpr int kStages = RecipeStagesView::kStages;
+
+QString folderOf(const recipe::Params& p, recipe::Stage stage) {
+  return QDir(QString::fromStdString(p.outDir)).filePath(recipe::stageFolder(stage));
+}
+
+// "ETA 12 s" / "ETA 3 min 5 s" from the trainer's estimate.
+QString etaSecondsText(double seconds) {
+  const long left = std::lround(std::max(0.0, seconds));
+  if (left < 60) return QString("ETA %1 s").arg(left);
+  return QString("ETA %1 min %2 s").arg(left / 60).arg(left % 60);
+}
+
+// The search stages' curves in the plot of best perplexity per generation.
+const char* searchCurveName(int stage) {
+  switch (stage) {
+    case 0:
+      return "1 search";
+    case 2:
+      return "3 search again";
+    default:
+      return "4 short readjust";
+  }
+}
+
+// The stage's cost as its row's result.
+QString costText(const recipe::StageCost& c) {
+  const QString time = QString("%1 s").arg(c.seconds, 0, 'f', 0);
+  if (c.stage == recipe::Stage::FineTune) {
+    return QString("validation ppl %1 · %2 steps · %3")
+        .arg(c.bestPerplexity, 0, 'f', 3)
+        .arg(c.steps)
+        .arg(time);
+  }
+  return QString("ppl %1 · %2 evaluations · %3")
+      .arg(c.bestPerplexity, 0, 'f', 3)
+      .arg(c.evaluations)
+      .arg(time);
+}
+
+}  // namespace
+
+RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* parent)
+    : QWidget(parent), m_doc(doc), m_job(new BackgroundJob(this)), m_view(new RecipeStagesView) {
+  if (!dialogs) {
+    m_ownDialogs = std::make_unique<QtFileDialogs>(this);
+    dialogs = m_ownDialogs.get();
+  }
+  m_dialogs = dialogs;
+  m_frame = new JobFrame(JobFrame::Options{}, dialogs);
+  const recipe::Params defaults;  // core's defaults, as rope-cli extend has them
+  auto spin = [](int lo, int hi, int value, const QString& tip) {
+    auto* s = new QSpinBox;
+    s->setRange(lo, hi);
+    s->setValue(value);
+    s->setToolTip(tip);
+    return s;
+  };
+  auto real = [](double lo, double hi, double step, int decimals, double value,
+                 const QString& tip) {
+    auto* s = new QDoubleSpinBox;
+    s->setRange(lo, hi);
+    s->setSingleStep(step);
+    s->setDecimals(decimals);
+    s->setValue(value);
+    s->setToolTip(tip);
+    return s;
+  };
+  m_target = spin(3, 1 << 24, 4096, "L'': the final context, searched in stage 3 (tokens)");
+  m_fineTuneLength = spin(0, 1 << 24, defaults.fineTuneLength,
+                          "L': stage 1's target and the fine-tuning context (tokens); longer "
+                          "than the model's window, shorter than L''");
+  m_fineTuneLength->setSpecialValueText("target / 4");
+  m_population = spin(2, 4096, defaults.population, "Candidates per generation, every search");
+  m_generations = spin(1, 1000, defaults.generations, "Generations of every search");
+  m_samples = spin(1, 1000, defaults.samples, "Documents per evaluation");
+  m_seed = spin(0, 1 << 30, static_cast<int>(defaults.seed), "Random seed");
+  m_steps = spin(1, 1000000, defaults.steps, "Optimizer steps of the fine-tuning");
+  m_batch = spin(1, 4096, defaults.batch, "Sequences of L' tokens per step");
+  m_learningRate = real(1e-6, 1, 1e-4, 6, defaults.learningRate, "Peak learning rate");
+  m_warmup = spin(0, 1000000, defaults.warmupSteps, "Linear warmup steps");
+  m_passkeyShare = real(0, 1, 0.05, 2, defaults.passkeyShare,
+                        "Share of training sequences with a passkey snippet at L'");
+  m_evalEvery = spin(1, 1000000, defaults.evalEvery, "Validation every N steps");
+  m_corpus = new QLineEdit;
+  m_corpus->setPlaceholderText("kjv (the demo corpus)");
+  m_corpus->setToolTip("A prepared corpus folder (train/, validation/); empty: the demo's");
+  m_threads = spin(0, 256, defaults.threads, "Torch CPU threads; 0: all");
+  m_threads->setSpecialValueText("all");
+  m_folder = new QLineEdit;
+  m_folder->setPlaceholderText("the recipe's folder");
+  m_folder->setToolTip(
+      "Every stage's output goes here; Run needs a new folder, Resume continues one");
+  m_chooseFolder = new QPushButton("Choose…");
+  m_resume = new QPushButton("Resume");
+  m_resume->setToolTip("Continue the folder's recipe where it stopped (the same options)");
+  m_data = new QLabel;
+  m_data->setWordWrap(true);
+
+  auto* searches = new QFormLayout;
+  searches->addRow("Population", m_population);
+  searches->addRow("Generations", m_generations);
+  searches->addRow("Samples", m_samples);
+  searches->addRow("Seed", m_seed);
+  auto* searchBox = new QGroupBox("Searches (stages 1, 3, 4)");
+  searchBox->setLayout(searches);
+  auto* tuning = new QFormLayout;
+  tuning->addRow("Steps", m_steps);
+  tuning->addRow("Batch", m_batch);
+  tuning->addRow("Learning rate", m_learningRate);
+  tuning->addRow("Warmup", m_warmup);
+  tuning->addRow("Passkey share", m_passkeyShare);
+  tuning->addRow("Validate every", m_evalEvery);
+  tuning->addRow("Corpus", m_corpus);
+  auto* tuningBox = new QGroupBox("Fine-tuning (stage 2)");
+  tuningBox->setLayout(tuning);
+  auto* lengths = new QFormLayout;
+  lengths->addRow("Target L''", m_target);
+  lengths->addRow("Fine-tune at L'", m_fineTuneLength);
+  auto* folderRow = new QHBoxLayout;
+  folderRow->addWidget(m_folder, 1);
+  folderRow->addWidget(m_chooseFolder);
+  auto* where = new QFormLayout;
+  where->addRow("Threads", m_threads);
+  where->addRow("Folder", folderRow);
+  auto* side = new QVBoxLayout;
+  side->addWidget(m_data);
+  side->addLayout(lengths);
+  side->addWidget(searchBox);
+  side->addWidget(tuningBox);
+  side->addLayout(where);
+  side->addStretch(1);
+  m_frame->setControls(side);
+  m_frame->addButton(m_resume);
+
+  // The result: the final model and the stages' factor sets.
+  m_modelLabel = new QLabel;
+  m_modelLabel->setWordWrap(true);
+  m_modelLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_openModel = new QPushButton("Open in workbench");
+  m_openModel->setToolTip("Open the final model as File > Open model does");
+  m_sets = new QListWidget;
+  m_sets->setToolTip("The stages' factor sets (checked ones are added)");
+  m_addSets = new QPushButton("Add to project");
+  m_addSets->setToolTip("Add the checked factor sets to the project (undoable)");
+  auto* result = new QGroupBox("Result");
+  auto* resultLayout = new QVBoxLayout(result);
+  resultLayout->addWidget(m_modelLabel);
+  resultLayout->addWidget(m_openModel);
+  resultLayout->addWidget(m_sets, 1);
+  resultLayout->addWidget(m_addSets);
+  m_view->setResultWidget(result);
+  m_frame->setView(m_view);
+  auto* layout = new QHBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(m_frame);
+
+  connect(m_frame, &JobFrame::runRequested, this, [this] { run(); });
+  connect(m_frame, &JobFrame::cancelRequested, this, &RecipePanel::cancel);
+  connect(m_frame, &JobFrame::wrote, this, &RecipePanel::wrote);
+  connect(m_resume, &QPushButton::clicked, this, [this] { resume(); });
+  connect(m_chooseFolder, &QPushButton::clicked, this, &RecipePanel::chooseFolder);
+  connect(m_folder, &QLineEdit::editingFinished, this, &RecipePanel::showFolder);
+  connect(m_openModel, &QPushButton::clicked, this,
+          [this] { emit openModelRequested(m_modelFolder); });
+  connect(m_addSets, &QPushButton::clicked, this, &RecipePanel::addSetsToProject);
+  m_frame->setImageSource([this] { return currentPlot(); });
+  auto showData = [this] {
+    const DatasetInfo& d = m_doc->dataset();
+    m_data->setText(QString("Model: %1. ").arg(m_doc->model().name) +
+                    (d.isEmpty() ? QString("Search data: none (File > Open dataset)")
+                     : d.demoTest
+                         ? QString("Search data: the demo corpus's validation split.")
+                         : QString("Search data: the dataset (%1 files).").arg(d.files.size())));
+  };
+  connect(m_doc, &WorkbenchDocument::datasetChanged, this, showData);
+  connect(m_doc, &WorkbenchDocument::modelReset, this, showData);
+  showData();
+  showFolder();
+  setRunning(false);
+}
+
+RecipePanel::~RecipePanel() { shutdown(); }
+
+std::optional<recipe::Params> RecipePanel::params(bool resume) {
+  recipe::Params p;
+  const QString model = m_doc->model().folder;
+  try {
+    p.modelDir = resolveModel(model.isEmpty() ? "demo" : model.toStdString());
+    // The searches tune on the demo's validation split, never on the test split.
+    const DatasetInfo& dataset = m_doc->dataset();
+    if (dataset.isEmpty()) throw InputError("open a dataset with File > Open dataset");
+    if (dataset.demoTest) {
+      p.searchData.paths = demoDataFiles("validation");
+      p.searchData.format = TokenFormat::Text;
+    } else {
+      p.searchData.paths = dataset.files;
+    }
+    const QString corpus = m_corpus->text().trimmed();
+    p.corpusDir = corpus.isEmpty() || corpus == "kjv" ? prepareKjvCorpus(defaultCorpusDir())
+                                                      : corpus.toStdString();
+  } catch (const std::exception& e) {
+    m_frame->setStatus(QString("no model or data: %1").arg(e.what()));
+    return std::nullopt;
+  }
+  const QString folder = m_folder->text().trimmed();
+  if (folder.isEmpty()) {
+    m_frame->setStatus("Choose the recipe's folder");
+    return std::nullopt;
+  }
+  if (!resume && QFileInfo::exists(folder)) {
+    m_frame->setStatus(
+        QString("%1 exists: Resume continues it, or choose another folder").arg(folder));
+    return std::nullopt;
+  }
+  p.outDir = folder.toStdString();
+  p.target = m_target->value();
+  p.fineTuneLength = m_fineTuneLength->value();
+  p.samples = m_samples->value();
+  p.population = m_population->value();
+  p.generations = m_generations->value();
+  p.seed = static_cast<std::uint64_t>(m_seed->value());
+  p.steps = m_steps->value();
+  p.batch = m_batch->value();
+  p.learningRate = m_learningRate->value();
+  p.warmupSteps = m_warmup->value();
+  p.passkeyShare = m_passkeyShare->value();
+  p.evalEvery = m_evalEvery->value();
+  p.threads = m_threads->value();
+  p.device = m_doc->device().toStdString();
+  p.resume = resume;
+  p.command = "rope-workbench (Recipe tab)";
+  try {
+    recipe::validateParams(p);  // everything core can check before any work
+  } catch (const std::exception& e) {
+    m_frame->setStatus(QString::fromStdString(e.what()));
+    return std::nullopt;
+  }
+  return p;
+}
+
+bool RecipePanel::run() { return start(false); }
+
+bool RecipePanel::resume() { return start(true); }
+
+bool RecipePanel::start(bool resume) {
+  if (m_job->isRunning()) return false;
+  std::optional<recipe::Params> p = params(resume);
+  if (!p) return false;
+  m_params = p;
+  m_scored = 0;
+  m_lastMessage = {};
+  const int fineTune = p->fineTuneLength > 0 ? p->fineTuneLength : p->target / 4;
+  const std::array<QString, kStages> names = {
+      QString("1  search at %1").arg(fineTune), QString("2  fine-tune at %1").arg(fineTune),
+      QString("3  search again at %1").arg(p->target),
+      QString("4  short readjust at %1").arg(m_doc->model().trainingWindow())};
+  std::array<bool, kStages> doneEarlier{};
+  for (int s = 0; s < kStages; ++s) {
+    doneEarlier[s] =
+        resume && QFileInfo::exists(QDir(folderOf(*p, recipe::Stage(s))).filePath("stage.json"));
+  }
+  m_view->reset(names, doneEarlier);
+  m_frame->started(resume ? "resuming…" : "starting…");
+  const recipe::Params params = *p;  // the worker's snapshot
+  m_job->start([this, params](BackgroundJob::Context& ctx) -> std::function<void()> {
+    const recipe::Result result = recipe::run(params, [&ctx, this](const recipe::Event& e) {
+      const Update u = updateOf(e);
+      if (u.kind != Update::Message || !u.message.isEmpty()) ctx.post([this, u] { onUpdate(u); });
+      return ctx.proceed();  // false once cancelled: the recipe stops after this batch or step
+    });
+    return [this, result] { onDone(result); };
+  });
+  setRunning(true);
+  return true;
+}
+
+RecipePanel::Update RecipePanel::updateOf(const recipe::Event& e) {
+  Update u;
+  u.stage = static_cast<int>(e.stage);
+  u.message = QString::fromStdString(e.message);
+  if (e.search) {
+    u.generation = e.search->generation;
+    if (e.search->kind == SearchEvent::CandidateScored) {
+      u.kind = Update::Candidate;
+    } else {  // GenerationDone, or GenerationRestored for a resumed search's history
+      u.kind = Update::Generation;
+      u.best = e.search->best;
+    }
+  } else if (e.train) {
+    u.kind = Update::Training;
+    u.step = e.train->step;
+    u.steps = e.train->steps;
+    u.loss = e.train->loss;
+    u.validationLoss = e.train->validationLoss;
+    u.etaSeconds = e.train->etaSeconds;
+  }
+  return u;
+}
+
+void RecipePanel::onUpdate(const Update& u) {
+  if (u.stage >= kStages) {  // the export
+    if (!u.message.isEmpty()) m_frame->setStatus(u.message);
+    return;
+  }
+  if (m_view->state(u.stage) == State::Waiting) {
+    // A new stage: the one before finished with its last line as its result.
+    const int previous = m_view->runningStage();
+    if (previous >= 0) m_view->setStageResult(previous, State::Done, m_lastMessage[previous]);
+    m_view->setRunning(u.stage);
+    m_scored = 0;
+    m_generation = 0;
+    m_best = 0;
+  }
+  switch (u.kind) {
+    case Update::Candidate:
+      onCandidate(u.stage);
+      break;
+    case Update::Generation:
+      m_generation = u.generation;
+      m_best = u.best;
+      m_view->addSearchGeneration(u.stage, searchCurveName(u.stage), u.generation, u.best);
+      break;
+    case Update::Training:
+      if (u.step > 0) m_view->addTrainingLoss(u.step, u.loss);
+      if (u.validationLoss) m_view->addValidationLoss(u.step, *u.validationLoss);
+      if (u.steps > 0) {
+        showProgress(u.stage, double(u.step) / u.steps,
+                     QString("step %1/%2 · loss %3 · %4")
+                         .arg(u.step)
+                         .arg(u.steps)
+                         .arg(u.loss, 0, 'f', 3)
+                         .arg(etaSecondsText(u.etaSeconds)));
+      }
+      break;
+    case Update::Message:
+      break;
+  }
+  if (!u.message.isEmpty()) {
+    m_lastMessage[u.stage] = u.message;
+    m_frame->setStatus(QString("stage %1/4: %2").arg(u.stage + 1).arg(u.message));
+  }
+}
+
+void RecipePanel::onCandidate(int stage) {
+  ++m_scored;
+  const double fraction = std::min(0.99, double(m_scored) / std::max(1, expectedCandidates(stage)));
+  QString text = QString("generation %1 · %2 candidates").arg(m_generation).arg(m_scored);
+  if (m_best > 0) text += QString(" · best %1").arg(m_best, 0, 'f', 3);
+  showProgress(stage, fraction, text);
+}
+
+int RecipePanel::expectedCandidates(int stage) const {
+  if (!m_params) return 1;
+  const GenerationSchedule schedule = scheduleForPopulation(m_params->population);
+  const int generations =
+      stage == static_cast<int>(recipe::Stage::Short) && m_params->shortGenerations > 0
+          ? m_params->shortGenerations
+          : m_params->generations;
+  return m_params->population + generations * (schedule.mutations + schedule.crossovers);
+}
+
+void RecipePanel::showProgress(int stage, double fraction, const QString& text) {
+  m_view->setStageProgress(stage, fraction, text);
+  m_frame->setProgress((stage + std::clamp(fraction, 0.0, 1.0)) / kStages);
+}
+
+void RecipePanel::onDone(const recipe::Result& r) {
+  const int stopped = std::max(0, m_view->runningStage());
+  if (!r.valid) m_view->stopRunning();
+  showStageResults(r);
+  QString message;
+  if (r.valid) {
+    message = QString("done in %1 s: %2")
+                  .arg(r.seconds, 0, 'f', 0)
+                  .arg(QString::fromStdString(r.modelDir));
+  } else if (r.cancelled) {
+    message = QString("cancelled in stage %1/4 (%2); Resume continues %3")
+                  .arg(stopped + 1)
+                  .arg(recipe::stageName(recipe::Stage(stopped)))
+                  .arg(QString::fromStdString(m_params->outDir));
+  } else {
+    message = "failed: " + QString::fromStdString(r.error);
+  }
+  if (!r.warnings.empty()) {
+    message += QString(" (warning: %1)").arg(QString::fromStdString(r.warnings.front()));
+  }
+  showFolder();
+  m_frame->finished(message, r.valid);
+  setRunning(false);
+  emit finished(r.valid, message);
+}
+
+void RecipePanel::showStageResults(const recipe::Result& r) {
+  for (const recipe::StageCost& c : r.stages) {
+    const int s = static_cast<int>(c.stage);
+    if (s < kStages) {
+      m_view->setStageResult(s, c.skipped ? State::DoneEarlier : State::Done, costText(c));
+    }
+  }
+}
+
+void RecipePanel::cancel() {
+  if (!m_job->isRunning()) return;
+  m_job->cancel();
+  m_frame->setStatus("cancelling after the current batch or step…");
+}
+
+void RecipePanel::shutdown() { m_job->cancelAndWait(); }
+
+bool RecipePanel::isRunning() const { return m_job->isRunning(); }
+
+void RecipePanel::chooseFolder() {
+  const QString dir = m_dialogs->openDirectory("Recipe folder", m_folder->text());
+  if (dir.isEmpty()) return;
+  // An existing recipe is resumed where it is; any other folder holds a new one.
+  m_folder->setText(QFileInfo::exists(QDir(dir).filePath("recipe.json"))
+                        ? dir
+                        : QDir(dir).filePath(QString("recipe-%1").arg(m_target->value())));
+  showFolder();
+}
+
+QStringList RecipePanel::stageFactorFiles() const {
+  QStringList files;
+  for (int i = 0; i < m_sets->count(); ++i) files << m_sets->item(i)->data(Qt::UserRole).toString();
+  return files;
+}
+
+void RecipePanel::showFolder() {
+  const QDir dir(m_folder->text().trimmed());
+  const bool set = !m_folder->text().trimmed().isEmpty();
+  m_sets->clear();
+  const std::pair<recipe::Stage, const char*> stages[] = {
+      {recipe::Stage::Search, "stage 1: long factors at L'"},
+      {recipe::Stage::Search2, "stage 3: long factors at L''"},
+      {recipe::Stage::Short, "stage 4: long and short factors"}};
+  for (const auto& [stage, what] : stages) {
+    const QString file = dir.filePath(QString(recipe::stageFolder(stage)) + "/factors.json");
+    if (!set || !QFileInfo::exists(file)) continue;
+    auto* item = new QListWidgetItem(
+        QString("%1/factors.json — %2").arg(recipe::stageFolder(stage)).arg(what), m_sets);
+    item->setData(Qt::UserRole, file);
+    item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+    item->setCheckState(Qt::Checked);
+  }
+  // A finished recipe's model, from this run or an earlier one.
+  const QString model = dir.filePath(recipe::stageFolder(recipe::Stage::Export));
+  m_modelFolder = set && QFileInfo::exists(QDir(model).filePath("config.json")) ? model : QString();
+  m_modelLabel->setText(m_modelFolder.isEmpty()
+                            ? QString("The final model appears here when the recipe has finished.")
+                            : QString("Final model: %1").arg(m_modelFolder));
+  setRunning(m_job->isRunning());
+}
+
+void RecipePanel::addSetsToProject() {
+  for (int i = 0; i < m_sets->count(); ++i) {
+    const QListWidgetItem* item = m_sets->item(i);
+    if (item->checkState() == Qt::Checked) {
+      emit importFactorsRequested(item->data(Qt::UserRole).toString());
+    }
+  }
+}
+
+ScientificPlot* RecipePanel::currentPlot() const {
+  // The loss curve once the fine-tuning has drawn one, else the searches'.
+  return m_view->lossPlot()->curveCount() > 0 ? m_view->lossPlot() : m_view->searchPlot();
+}
+
+void RecipePanel::setRunning(bool running) {
+  m_resume->setEnabled(!running);
+  m_chooseFolder->setEnabled(!running);
+  m_openModel->setEnabled(!running && !m_modelFolder.isEmpty());
+  m_addSets->setEnabled(!running && m_sets->count() > 0);
+}
+
+}  // namespace rope

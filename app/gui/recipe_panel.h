@@ -1,0 +1,163 @@
+#pragma once
+// The Recipe tab: LongRoPE's whole recipe (core's recipe::run: search, fine-tune, search again
+// on the fine-tuned model, short readjust, export) on the document's model as a background job
+// (BackgroundJob), in one folder. The controls are snapshotted into recipe::Params and checked
+// by core before anything starts (a bad option is one status line, and no job, no folder).
+// Run starts a new folder; Resume continues one (Params::resume: finished stages are skipped,
+// a search continues from its checkpoint, fine-tuning from its last one; other options are
+// refused with core's message). Cancel stops after the current batch of candidates or
+// training step, and the folder stays resumable.
+//
+// Live (RecipeStagesView): the four stages with their state and the current stage's progress,
+// the fine-tuning's loss curve and the searches' best perplexity per generation. At the end:
+// the final model's folder with a button that opens it in the workbench (as File > Open model),
+// and the stages' factor sets (1-search, 3-search2, 4-short) to add to the project.
+
+#include <QWidget>
+#include <array>
+#include <memory>
+#include <optional>
+
+#include "file_dialogs.h"
+#include "job_frame.h"
+#include "recipe/extend.h"
+
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPushButton;
+class QSpinBox;
+
+namespace rope {
+
+class BackgroundJob;
+class RecipeStagesView;
+class ScientificPlot;
+class WorkbenchDocument;
+
+class RecipePanel : public QWidget {
+  Q_OBJECT
+ public:
+  // dialogs: where the folder is asked for (null: QFileDialog; tests inject their own).
+  explicit RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs = nullptr,
+                       QWidget* parent = nullptr);
+  ~RecipePanel() override;
+
+  // The params the controls describe now, checked by core (recipe::validateParams); nullopt
+  // (the reason in the status line) when they are not valid. resume: continue the folder.
+  std::optional<recipe::Params> params(bool resume);
+  bool run();     // a new folder; false when the input is not valid or a job runs
+  bool resume();  // continues the folder
+  void cancel();
+  void shutdown();  // cancels and joins (the window is closing)
+  bool isRunning() const;
+  // Asks for the recipe's folder: an existing recipe's folder is taken as it is (to resume),
+  // any other folder gets a new recipe-TARGET folder inside it.
+  void chooseFolder();
+  // The final model's folder after a finished run (empty before).
+  QString modelFolder() const { return m_modelFolder; }
+  // The factor files the stages wrote so far (1-search, 3-search2, 4-short), as listed.
+  QStringList stageFactorFiles() const;
+  // Asks to add the ticked stage sets to the project (importFactorsRequested per file).
+  void addSetsToProject();
+
+  BackgroundJob* job() const { return m_job; }
+  RecipeStagesView* stagesView() const { return m_view; }
+  ScientificPlot* currentPlot() const;
+  QSpinBox* targetBox() const { return m_target; }
+  QSpinBox* fineTuneLengthBox() const { return m_fineTuneLength; }
+  QSpinBox* stepsBox() const { return m_steps; }
+  QSpinBox* batchBox() const { return m_batch; }
+  QDoubleSpinBox* learningRateBox() const { return m_learningRate; }
+  QSpinBox* warmupBox() const { return m_warmup; }
+  QDoubleSpinBox* passkeyShareBox() const { return m_passkeyShare; }
+  QSpinBox* evalEveryBox() const { return m_evalEvery; }
+  QSpinBox* populationBox() const { return m_population; }
+  QSpinBox* generationsBox() const { return m_generations; }
+  QSpinBox* samplesBox() const { return m_samples; }
+  QSpinBox* seedBox() const { return m_seed; }
+  QSpinBox* threadsBox() const { return m_threads; }
+  QLineEdit* corpusEdit() const { return m_corpus; }
+  QLineEdit* folderEdit() const { return m_folder; }
+  QPushButton* resumeButton() const { return m_resume; }
+  QPushButton* openModelButton() const { return m_openModel; }
+  QPushButton* addSetsButton() const { return m_addSets; }
+  QListWidget* setsList() const { return m_sets; }
+  QLabel* modelLabel() const { return m_modelLabel; }
+  QLabel* statusLabel() const { return m_frame->statusLabel(); }
+  JobFrame* frame() const { return m_frame; }
+
+ signals:
+  void finished(bool valid, QString message);
+  // Open the final model in the workbench (File > Open model's path).
+  void openModelRequested(const QString& folder);
+  // Add a factor file's sets to the project (File > Import factors' path).
+  void importFactorsRequested(const QString& file);
+  void wrote(const QString& path);  // an export
+
+ private:
+  // What the worker hands the GUI thread of a recipe::Event (which points into the search).
+  struct Update {
+    int stage = 0;  // 0..3, 4: the export
+    QString message;
+    enum Kind { Message, Candidate, Generation, Training } kind = Message;
+    int generation = 0;
+    double best = 0;
+    int step = 0, steps = 0;
+    double loss = 0;
+    std::optional<double> validationLoss;
+    double etaSeconds = 0;
+  };
+  static Update updateOf(const recipe::Event& e);
+
+  bool start(bool resume);
+  void onUpdate(const Update& u);
+  void onCandidate(int stage);
+  void onDone(const recipe::Result& result);
+  void showStageResults(const recipe::Result& result);
+  // The folder's stage sets and final model, as far as they exist.
+  void showFolder();
+  void setRunning(bool running);
+  // The expected candidates of a search stage (the population, then the children per
+  // generation): the stage's progress.
+  int expectedCandidates(int stage) const;
+  void showProgress(int stage, double fraction, const QString& text);
+
+  WorkbenchDocument* m_doc;
+  FileDialogs* m_dialogs;
+  std::unique_ptr<FileDialogs> m_ownDialogs;
+  JobFrame* m_frame = nullptr;
+  BackgroundJob* m_job = nullptr;
+  RecipeStagesView* m_view = nullptr;
+  QSpinBox* m_target = nullptr;
+  QSpinBox* m_fineTuneLength = nullptr;
+  QSpinBox* m_steps = nullptr;
+  QSpinBox* m_batch = nullptr;
+  QDoubleSpinBox* m_learningRate = nullptr;
+  QSpinBox* m_warmup = nullptr;
+  QDoubleSpinBox* m_passkeyShare = nullptr;
+  QSpinBox* m_evalEvery = nullptr;
+  QSpinBox* m_population = nullptr;
+  QSpinBox* m_generations = nullptr;
+  QSpinBox* m_samples = nullptr;
+  QSpinBox* m_seed = nullptr;
+  QSpinBox* m_threads = nullptr;
+  QLineEdit* m_corpus = nullptr;
+  QLineEdit* m_folder = nullptr;
+  QPushButton* m_chooseFolder = nullptr;
+  QPushButton* m_resume = nullptr;
+  QLabel* m_data = nullptr;  // what the recipe runs on
+  QLabel* m_modelLabel = nullptr;
+  QPushButton* m_openModel = nullptr;
+  QListWidget* m_sets = nullptr;
+  QPushButton* m_addSets = nullptr;
+  std::optional<recipe::Params> m_params;  // the running job's
+  QString m_modelFolder;
+  int m_scored = 0;                      // candidates of the running search stage
+  int m_generation = 0;                  // its last finished generation
+  double m_best = 0;                     // and that generation's best
+  std::array<QString, 4> m_lastMessage;  // per stage: its result when it finishes
+};
+
+}  // namespace rope

@@ -1,0 +1,209 @@
+#include "recipe_stages_view.h"
+
+#include <QGridLayout>
+#include <QHeaderView>
+#include <QTableWidget>
+#include <algorithm>
+#include <cmath>
+
+#include "scientific_plot.h"
+
+namespace rope {
+namespace {
+
+enum Column { kStageColumn, kStateColumn, kProgressColumn, kResultColumn, kColumns };
+
+// One colour per search stage (stages one, three and four), as the table lists them.
+QColor searchColor(int stage) {
+  switch (stage) {
+    case 0:
+      return QColor(0xd6, 0x27, 0x28);
+    case 2:
+      return QColor(0x94, 0x67, 0xbd);
+    default:
+      return QColor(0x2c, 0xa0, 0x2c);
+  }
+}
+
+}  // namespace
+
+QString RecipeStagesView::stateName(State state) {
+  switch (state) {
+    case State::Waiting:
+      return "waiting";
+    case State::Running:
+      return "running";
+    case State::Done:
+      return "done";
+    case State::DoneEarlier:
+      return "done earlier";
+    case State::Stopped:
+      return "stopped";
+  }
+  return {};
+}
+
+RecipeStagesView::RecipeStagesView(QWidget* parent)
+    : QWidget(parent),
+      m_table(new QTableWidget(kStages, kColumns)),
+      m_loss(new ScientificPlot),
+      m_search(new ScientificPlot) {
+  m_table->setHorizontalHeaderLabels({"Stage", "State", "Progress", "Result"});
+  m_table->verticalHeader()->hide();
+  m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  m_table->setSelectionMode(QAbstractItemView::NoSelection);
+  m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  m_table->horizontalHeader()->setSectionResizeMode(kResultColumn, QHeaderView::Stretch);
+  m_table->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
+  m_table->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+
+  m_loss->setTitle("Fine-tuning loss");
+  m_loss->setAxisLabels("step", "loss (nats per token)");
+  m_loss->setCaption("Training loss per step; validation loss at every validation step.",
+                     "views-recipe");
+  m_loss->setEmptyHint("The loss appears here while stage 2 fine-tunes");
+  m_search->setTitle("Best perplexity per generation");
+  m_search->setAxisLabels("generation", "perplexity");
+  m_search->setYScale(AxisScale::Log);
+  m_search->setCaption(
+      "Each search stage at its own length: stage 1 at the fine-tuning length, stage 3 at "
+      "the target, stage 4 at the original window.",
+      "views-recipe");
+  m_search->setEmptyHint("The searches' best perplexity appears here per generation");
+
+  auto* layout = new QGridLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(m_table, 0, 0);
+  layout->addWidget(m_loss, 1, 0);
+  layout->addWidget(m_search, 1, 1);
+  layout->setRowStretch(1, 1);
+  layout->setColumnStretch(0, 1);
+  layout->setColumnStretch(1, 1);
+  reset({"1  search", "2  fine-tune", "3  search again", "4  short readjust"}, {});
+}
+
+void RecipeStagesView::setResultWidget(QWidget* widget) {
+  static_cast<QGridLayout*>(layout())->addWidget(widget, 0, 1);
+}
+
+void RecipeStagesView::reset(const std::array<QString, kStages>& names,
+                             const std::array<bool, kStages>& doneEarlier) {
+  for (int s = 0; s < kStages; ++s) {
+    setCell(s, kStageColumn, names[s]);
+    setCell(s, kProgressColumn, {});
+    setCell(s, kResultColumn, {});
+    m_states[s] = doneEarlier[s] ? State::DoneEarlier : State::Waiting;
+    showState(s);
+    m_generations[s].clear();
+    m_bests[s].clear();
+    m_searchCurve[s] = -1;
+  }
+  m_steps.clear();
+  m_losses.clear();
+  m_validSteps.clear();
+  m_validLosses.clear();
+  m_loss->clear();
+  m_search->clear();
+}
+
+void RecipeStagesView::setRunning(int stage) {
+  for (int s = 0; s < kStages; ++s) {
+    if (s < stage && m_states[s] != State::DoneEarlier) m_states[s] = State::Done;
+    if (s == stage) m_states[s] = State::Running;
+    showState(s);
+  }
+}
+
+void RecipeStagesView::setStageProgress(int stage, double fraction, const QString& text) {
+  setCell(stage, kProgressColumn,
+          QString("%1%  %2").arg(std::lround(100 * std::clamp(fraction, 0.0, 1.0))).arg(text));
+}
+
+void RecipeStagesView::setStageResult(int stage, State state, const QString& text) {
+  m_states[stage] = state;
+  showState(stage);
+  if (state == State::Done || state == State::DoneEarlier) setCell(stage, kProgressColumn, {});
+  setCell(stage, kResultColumn, text);
+}
+
+void RecipeStagesView::stopRunning() {
+  const int stage = runningStage();
+  if (stage < 0) return;
+  m_states[stage] = State::Stopped;
+  showState(stage);
+}
+
+int RecipeStagesView::runningStage() const {
+  for (int s = 0; s < kStages; ++s) {
+    if (m_states[s] == State::Running) return s;
+  }
+  return -1;
+}
+
+void RecipeStagesView::addTrainingLoss(int step, double loss) {
+  if (!std::isfinite(loss)) return;
+  m_steps << step;
+  m_losses << loss;
+  showLoss();
+}
+
+void RecipeStagesView::addValidationLoss(int step, double loss) {
+  if (!std::isfinite(loss)) return;
+  m_validSteps << step;
+  m_validLosses << loss;
+  showLoss();
+}
+
+void RecipeStagesView::showLoss() {
+  if (m_loss->curveCount() == 0) {
+    CurveStyle training;
+    training.color = QColor(0x1f, 0x77, 0xb4);
+    CurveStyle validation;
+    validation.color = QColor(0xd6, 0x27, 0x28);
+    validation.line = false;
+    validation.pointSize = 8;
+    m_loss->addCurve("training loss", m_steps, m_losses, training);
+    m_loss->addCurve("validation loss", m_validSteps, m_validLosses, validation);
+  } else {
+    m_loss->setCurveData(0, m_steps, m_losses);
+    m_loss->setCurveData(1, m_validSteps, m_validLosses);
+  }
+  m_loss->rescaleAxes();
+}
+
+void RecipeStagesView::addSearchGeneration(int stage, const QString& curveName, int generation,
+                                           double best) {
+  if (!std::isfinite(best) || best <= 0) return;
+  m_generations[stage] << generation;
+  m_bests[stage] << best;
+  if (m_searchCurve[stage] < 0) {
+    CurveStyle style;
+    style.color = searchColor(stage);
+    style.pointSize = 5;
+    m_searchCurve[stage] =
+        m_search->addCurve(curveName, m_generations[stage], m_bests[stage], style);
+  } else {
+    m_search->setCurveData(m_searchCurve[stage], m_generations[stage], m_bests[stage]);
+  }
+  m_search->rescaleAxes();
+}
+
+void RecipeStagesView::setCell(int row, int column, const QString& text) {
+  QTableWidgetItem* item = m_table->item(row, column);
+  if (!item) {
+    item = new QTableWidgetItem;
+    m_table->setItem(row, column, item);
+  }
+  item->setText(text);
+  item->setToolTip(text);
+}
+
+void RecipeStagesView::showState(int stage) {
+  setCell(stage, kStateColumn, stateName(m_states[stage]));
+  QTableWidgetItem* item = m_table->item(stage, kStateColumn);
+  QFont font = item->font();
+  font.setBold(m_states[stage] == State::Running);
+  item->setFont(font);
+}
+
+}  // namespace rope

@@ -1,0 +1,66 @@
+#pragma once
+// The Recipe tab's view of a run: the four stages of LongRoPE's recipe with their state and
+// the current stage's progress (a table), the fine-tuning's loss curve (training loss per step,
+// validation loss points) and the searches' best perplexity per generation (a curve per search
+// stage). It shows what the panel hands it and knows nothing of jobs. GUI thread only.
+
+#include <QString>
+#include <QWidget>
+#include <array>
+
+class QTableWidget;
+
+namespace rope {
+
+class ScientificPlot;
+
+class RecipeStagesView : public QWidget {
+  Q_OBJECT
+ public:
+  static constexpr int kStages = 4;  // search, fine-tune, search again, short readjust
+  enum class State { Waiting, Running, Done, DoneEarlier, Stopped };
+  static QString stateName(State state);  // "waiting", "running", "done", "done earlier", ...
+
+  explicit RecipeStagesView(QWidget* parent = nullptr);
+  // A widget of the panel's beside the table (the result block); the view takes ownership.
+  void setResultWidget(QWidget* widget);
+
+  // A new run: every stage waiting, or done earlier where doneEarlier says so (a resumed
+  // folder); the plots cleared. names: the stages' rows ("1  search at 1024", ...).
+  void reset(const std::array<QString, kStages>& names,
+             const std::array<bool, kStages>& doneEarlier);
+  // Stage `stage` (0..3) runs: the ones before it count as done (unless done earlier).
+  void setRunning(int stage);
+  // The running stage's progress in [0, 1] and a line about it ("step 12/400, loss 3.2").
+  void setStageProgress(int stage, double fraction, const QString& text);
+  void setStageResult(int stage, State state, const QString& text);
+  // The running stage (if any) stopped: cancelled or failed.
+  void stopRunning();
+  State state(int stage) const { return m_states[stage]; }
+  int runningStage() const;  // -1: none
+
+  void addTrainingLoss(int step, double loss);
+  void addValidationLoss(int step, double loss);
+  // A search stage's (0, 2 or 3) best fitness after a generation.
+  void addSearchGeneration(int stage, const QString& curveName, int generation, double best);
+
+  QTableWidget* table() const { return m_table; }
+  // Curve 0: the training loss per step; curve 1: the validation loss points.
+  ScientificPlot* lossPlot() const { return m_loss; }
+  ScientificPlot* searchPlot() const { return m_search; }
+
+ private:
+  void setCell(int row, int column, const QString& text);
+  void showLoss();  // curve 0: training loss per step, curve 1: validation loss points
+  void showState(int stage);
+
+  QTableWidget* m_table = nullptr;
+  ScientificPlot* m_loss = nullptr;
+  ScientificPlot* m_search = nullptr;
+  std::array<State, kStages> m_states{};
+  QVector<double> m_steps, m_losses, m_validSteps, m_validLosses;
+  std::array<QVector<double>, kStages> m_generations, m_bests;
+  std::array<int, kStages> m_searchCurve{-1, -1, -1, -1};  // the stage's curve in m_search
+};
+
+}  // namespace rope

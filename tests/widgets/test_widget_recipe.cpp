@@ -1,0 +1,317 @@
+// The Recipe tab offscreen on a tiny trained model (tests/core/tiny_training.h): a real recipe
+// runs to the end through the panel (the four stages done, the loss curve and the searches
+// drawn, the final model opens in the workbench and the stages' sets join the project); a
+// cancel in the fine-tuning stage leaves a folder that Resume finishes; a bad option or other
+// options on resume show core's message and start nothing. And the Search tab's progressive
+// stage and short readjust reach longrope::Params and run to a set with short factors.
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "../core/tiny_training.h"
+#include "background_job.h"
+#include "data/tokenizer.h"
+#include "gui_test_fakes.h"
+#include "main_window.h"
+#include "model_info.h"
+#include "recipe_panel.h"
+#include "recipe_stages_view.h"
+#include "scientific_plot.h"
+#include "search_panel.h"
+#include "train/kjv_corpus.h"
+#include "workbench_document.h"
+#include "workbench_session.h"
+
+using namespace rope;
+using State = RecipeStagesView::State;
+
+class TestWidgetRecipe : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase();
+  void init();
+  void cleanup() { m_window.reset(); }
+  void runsEveryStageAndAddsTheResult();
+  void cancelledInFineTuningResumesToTheEnd();
+  void badOptionsStartNothing();
+  void searchTabStagesReachTheParams();
+  void searchTabRunsEveryStageToASetWithShortFactors();
+
+ private:
+  RecipePanel* panel() const { return m_window->recipePanel(); }
+  // Options of a recipe that finishes in a few seconds (tests/core/test_recipe.cpp's).
+  void setTinyOptions(const QString& folder);
+  // The tiny model, its validation split as the dataset.
+  void openTinyModel();
+  bool waitFinished(QSignalSpy& spy) { return !spy.isEmpty() || spy.wait(60000); }
+
+  QTemporaryDir m_dir;
+  QString m_corpus, m_model;
+  FakeDialogs* m_dialogs = nullptr;
+  FakeReporter* m_reporter = nullptr;
+  std::unique_ptr<MainWindow> m_window;
+};
+
+void TestWidgetRecipe::initTestCase() {
+  if (!Tokenizer::available()) QSKIP("built without SentencePiece");
+  QStandardPaths::setTestModeEnabled(true);
+  m_corpus = m_dir.filePath("corpus");
+  testing::writeCorpus(m_corpus.toStdString());
+  m_model = m_dir.filePath("base");
+  QVERIFY(train(testing::tinyParams(m_corpus.toStdString(), m_model.toStdString()), {}).valid);
+}
+
+void TestWidgetRecipe::init() {
+  m_window = makeTestWindow(m_dialogs, m_reporter);
+  openTinyModel();
+}
+
+void TestWidgetRecipe::openTinyModel() {
+  m_window->session()->loadModel(m_model);
+  QStringList validation;
+  for (const auto& f : corpusFiles(m_corpus.toStdString(), "validation")) {
+    validation << QString::fromStdString(f);
+  }
+  m_window->session()->loadDataset(validation);
+}
+
+void TestWidgetRecipe::setTinyOptions(const QString& folder) {
+  RecipePanel* p = panel();
+  p->targetBox()->setValue(128);  // 4x the window of 32
+  p->fineTuneLengthBox()->setValue(64);
+  p->samplesBox()->setValue(1);
+  p->populationBox()->setValue(4);
+  p->generationsBox()->setValue(2);
+  p->stepsBox()->setValue(4);
+  p->batchBox()->setValue(2);
+  p->warmupBox()->setValue(1);
+  p->passkeyShareBox()->setValue(0);  // the tiny window holds no passkey prompt
+  p->evalEveryBox()->setValue(2);
+  p->threadsBox()->setValue(1);
+  p->corpusEdit()->setText(m_corpus);
+  p->folderEdit()->setText(folder);
+}
+
+void TestWidgetRecipe::runsEveryStageAndAddsTheResult() {
+  // The folder dialog: a plain folder gets a new recipe folder inside it.
+  m_dialogs->answer = m_dir.path();
+  setTinyOptions({});
+  panel()->chooseFolder();
+  const QString folder = m_dir.filePath("recipe-128");
+  QCOMPARE(panel()->folderEdit()->text(), folder);
+
+  QSignalSpy done(panel(), &RecipePanel::finished);
+  QVERIFY(panel()->run());
+  QVERIFY(panel()->isRunning());
+  QVERIFY(!panel()->resumeButton()->isEnabled());
+  QVERIFY(waitFinished(done));
+  QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
+  QVERIFY(panel()->statusLabel()->text().startsWith("done"));
+
+  RecipeStagesView* view = panel()->stagesView();
+  for (int s = 0; s < RecipeStagesView::kStages; ++s) {
+    QCOMPARE(view->state(s), State::Done);
+    QCOMPARE(view->table()->item(s, 1)->text(), QString("done"));
+    QVERIFY(!view->table()->item(s, 3)->text().isEmpty());  // its cost
+  }
+  // The loss curve: a training loss per step, validation at steps 2 and 4.
+  ScientificPlot* loss = view->lossPlot();
+  QCOMPARE(loss->curveX(0), QVector<double>({1, 2, 3, 4}));
+  QVERIFY(loss->curveX(1).contains(4));
+  // The searches: generations 0..2 of stages 1, 3 and 4.
+  QCOMPARE(view->searchPlot()->curveCount(), 3);
+  for (int c = 0; c < 3; ++c) QCOMPARE(view->searchPlot()->curveX(c), QVector<double>({0, 1, 2}));
+  QCOMPARE(panel()->frame()->progress(), 1.0);
+
+  // The final model opens in the workbench, and the stages' sets join its project.
+  QCOMPARE(panel()->modelFolder(), QDir(folder).filePath("model"));
+  QVERIFY(panel()->modelLabel()->text().contains(panel()->modelFolder()));
+  QVERIFY(panel()->openModelButton()->isEnabled());
+  panel()->openModelButton()->click();
+  QVERIFY2(m_reporter->errors.isEmpty(), qPrintable(m_reporter->errors.join("\n")));
+  WorkbenchDocument* doc = m_window->document();
+  QCOMPARE(QDir(doc->model().folder).canonicalPath(), QDir(panel()->modelFolder()).canonicalPath());
+  QCOMPARE(panel()->stageFactorFiles().size(), 3);
+  const int before = doc->setCount();
+  panel()->addSetsButton()->click();
+  QVERIFY2(m_reporter->errors.isEmpty(), qPrintable(m_reporter->errors.join("\n")));
+  QCOMPARE(doc->setCount(), before + 3);
+  QVERIFY(!doc->entry(doc->setCount() - 1).set.shortFactors.empty());  // stage 4's
+
+  // Run again on the finished folder (the recipe's own model again): refused; Resume skips
+  // every stage.
+  openTinyModel();
+  done.clear();
+  QVERIFY(!panel()->run());
+  QVERIFY2(panel()->statusLabel()->text().contains("Resume continues it"),
+           qPrintable(panel()->statusLabel()->text()));
+  QVERIFY(panel()->resume());
+  QVERIFY(waitFinished(done));
+  QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
+  for (int s = 0; s < RecipeStagesView::kStages; ++s) QCOMPARE(view->state(s), State::DoneEarlier);
+
+  // Other options on resume: core's message, nothing started.
+  panel()->stepsBox()->setValue(8);
+  QVERIFY(!panel()->resume());
+  QVERIFY(!panel()->isRunning());
+  QVERIFY2(panel()->statusLabel()->text().contains("was started with other options"),
+           qPrintable(panel()->statusLabel()->text()));
+}
+
+void TestWidgetRecipe::cancelledInFineTuningResumesToTheEnd() {
+  const QString folder = m_dir.filePath("cancelled");
+  setTinyOptions(folder);
+  panel()->stepsBox()->setValue(200);  // long enough to cancel inside
+  panel()->evalEveryBox()->setValue(50);
+  RecipeStagesView* view = panel()->stagesView();
+  // Cancel as soon as the fine-tuning's first loss arrives.
+  connect(view->table(), &QTableWidget::itemChanged, panel(), [&] {
+    if (view->state(1) == State::Running && view->lossPlot()->curveCount() > 0) panel()->cancel();
+  });
+  QSignalSpy done(panel(), &RecipePanel::finished);
+  QVERIFY(panel()->run());
+  QVERIFY(waitFinished(done));
+  disconnect(view->table(), &QTableWidget::itemChanged, panel(), nullptr);
+  QVERIFY(!done.first().at(0).toBool());
+  const QString message = done.first().at(1).toString();
+  QVERIFY2(message.contains("cancelled in stage 2/4 (finetune)"), qPrintable(message));
+  QCOMPARE(view->state(0), State::Done);
+  QCOMPARE(view->state(1), State::Stopped);
+  QCOMPARE(view->state(2), State::Waiting);
+  QVERIFY(!QFileInfo::exists(QDir(folder).filePath("model")));
+  QVERIFY(panel()->modelFolder().isEmpty());
+  QCOMPARE(panel()->stageFactorFiles().size(), 1);  // stage 1's set can be added already
+
+  done.clear();
+  QVERIFY(panel()->resume());
+  QCOMPARE(view->state(0), State::DoneEarlier);
+  QVERIFY(waitFinished(done));
+  QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
+  QCOMPARE(view->state(0), State::DoneEarlier);
+  for (int s = 1; s < RecipeStagesView::kStages; ++s) QCOMPARE(view->state(s), State::Done);
+  QVERIFY(!view->lossPlot()->curveX(0).isEmpty());
+  QVERIFY(view->lossPlot()->curveX(0).last() == 200);
+  QCOMPARE(panel()->modelFolder(), QDir(folder).filePath("model"));
+}
+
+void TestWidgetRecipe::badOptionsStartNothing() {
+  const QString folder = m_dir.filePath("refused");
+  setTinyOptions(folder);
+  panel()->fineTuneLengthBox()->setValue(32);  // not above the window of 32
+  QVERIFY(!panel()->run());
+  QVERIFY(!panel()->isRunning());
+  QVERIFY(!panel()->job()->hasLiveThread());
+  QVERIFY2(panel()->statusLabel()->text().contains(
+               "must be longer than the model's original window (32)"),
+           qPrintable(panel()->statusLabel()->text()));
+  QVERIFY(!QFileInfo::exists(folder));
+  QCOMPARE(panel()->stagesView()->state(0), State::Waiting);
+
+  panel()->fineTuneLengthBox()->setValue(64);
+  QVERIFY(!panel()->resume());  // nothing there to resume
+  QVERIFY(panel()->statusLabel()->text().contains("nothing to resume"));
+  panel()->folderEdit()->clear();
+  QVERIFY(!panel()->run());
+  QVERIFY(panel()->statusLabel()->text().contains("folder"));
+  QVERIFY(!QFileInfo::exists(folder));
+}
+
+void TestWidgetRecipe::searchTabStagesReachTheParams() {
+  SearchPanel* search = m_window->searchPanel();
+  search->targetBox()->setValue(64);
+  auto p = search->params();
+  QVERIFY(p);
+  QCOMPARE(p->stage2Target, 0);  // off by default
+  QVERIFY(!p->searchShortFactors);
+  QVERIFY(!p->longFactors);
+  QVERIFY(!search->stage2TargetBox()->isEnabled());
+
+  search->stage2Box()->setChecked(true);
+  QVERIFY(search->stage2TargetBox()->isEnabled());
+  search->stage2TargetBox()->setValue(128);
+  search->shortBox()->setChecked(true);
+  search->shortGenerationsBox()->setValue(3);
+  p = search->params();
+  QVERIFY(p);
+  QCOMPARE(p->targetLength, 64);
+  QCOMPARE(p->stage2Target, 128);
+  QVERIFY(p->searchShortFactors);
+  QCOMPARE(p->shortGenerations, 3);
+
+  // The short readjust alone for a set of the document: its long factors, its target.
+  WorkbenchDocument* doc = m_window->document();
+  FactorSet set;
+  set.name = "given long factors";
+  set.method = "search";
+  set.factors.assign(doc->model().pairs(), 1.5);
+  set.targetLength = 96;
+  doc->addSet(doc->makeEntry(set, std::nullopt), "add");
+  QComboBox* given = search->longFactorsBox();
+  const int index = given->findText("given long factors");
+  QVERIFY(index > 0);
+  given->setCurrentIndex(index);
+  QVERIFY(!search->stage2Box()->isEnabled());
+  QVERIFY(!search->targetBox()->isEnabled());
+  QVERIFY(search->shortBox()->isChecked());
+  p = search->params();
+  QVERIFY(p);
+  QVERIFY(p->longFactors);
+  QCOMPARE(p->longFactors->factors, set.factors);
+  QCOMPARE(p->targetLength, 96);
+  QCOMPARE(p->stage2Target, 0);
+  QVERIFY(p->searchShortFactors);
+  given->setCurrentIndex(0);
+  QVERIFY(search->stage2Box()->isEnabled());
+  QVERIFY(!search->params()->longFactors);
+}
+
+void TestWidgetRecipe::searchTabRunsEveryStageToASetWithShortFactors() {
+  SearchPanel* search = m_window->searchPanel();
+  search->targetBox()->setValue(64);
+  search->populationBox()->setValue(4);
+  search->generationsBox()->setValue(1);
+  search->samplesBox()->setValue(1);
+  search->stage2Box()->setChecked(true);
+  search->stage2TargetBox()->setValue(128);
+  search->shortBox()->setChecked(true);
+  QSignalSpy done(search, &SearchPanel::finished);
+  QVERIFY(search->run());
+  QVERIFY(waitFinished(done));
+  QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
+
+  // Generations 0 and 1 of each stage, one after another on the plots' axis.
+  QStringList stages;
+  QVector<int> xs;
+  for (const auto& g : search->generations()) {
+    stages << g.stage;
+    xs << g.x;
+  }
+  QCOMPARE(stages, QStringList({"long", "long", "stage2", "stage2", "short", "short"}));
+  QCOMPARE(xs, QVector<int>({0, 1, 2, 3, 4, 5}));
+  QCOMPARE(search->progressPlot()->curveCount(), 6);  // best and mean per stage
+  QVERIFY(search->heatmapPlot()->hasHeatmap());
+
+  QVERIFY(search->best());
+  QCOMPARE(search->best()->targetLength, 128);
+  QCOMPARE(int(search->best()->shortFactors.size()), m_window->document()->model().pairs());
+  WorkbenchDocument* doc = m_window->document();
+  const int before = doc->setCount();
+  QVERIFY(search->adoptBest());
+  QCOMPARE(doc->setCount(), before + 1);
+  QCOMPARE(doc->entry(before).set.shortFactors, search->best()->shortFactors);
+  QCOMPARE(doc->entry(before).set.factors, search->best()->factors);
+}
+
+QTEST_MAIN(TestWidgetRecipe)
+#include "test_widget_recipe.moc"
