@@ -170,6 +170,7 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   m_openModel->setToolTip("Open the final model as File > Open model does");
   m_sets = new QListWidget;
   m_sets->setToolTip("The stages' factor sets (checked ones are added)");
+  m_sets->setMaximumHeight(m_sets->fontMetrics().lineSpacing() * 5);
   m_addSets = new QPushButton("Add to project");
   m_addSets->setToolTip("Add the checked factor sets to the project (undoable)");
   auto* result = new QGroupBox("Result");
@@ -411,11 +412,13 @@ void RecipePanel::onDone(const recipe::Result& r) {
   } else {
     message = "failed: " + QString::fromStdString(r.error);
   }
-  if (!r.warnings.empty()) {
-    message += QString(" (warning: %1)").arg(QString::fromStdString(r.warnings.front()));
-  }
+  QStringList warnings;
+  for (const std::string& w : r.warnings) warnings << QString::fromStdString(w);
+  if (!warnings.isEmpty())
+    message += QString(" (%1 warnings: see the tooltip)").arg(warnings.size());
   showFolder();
   m_frame->finished(message, r.valid);
+  if (!warnings.isEmpty()) m_frame->statusLabel()->setToolTip(message + "\n" + warnings.join("\n"));
   setRunning(false);
   emit finished(r.valid, message);
 }

@@ -56,6 +56,10 @@ RecipeStagesView::RecipeStagesView(QWidget* parent)
   m_table->horizontalHeader()->setSectionResizeMode(kResultColumn, QHeaderView::Stretch);
   m_table->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
   m_table->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  // Four rows and nothing below them: the plots get the height.
+  m_table->setFixedHeight(m_table->horizontalHeader()->sizeHint().height() +
+                          kStages * m_table->verticalHeader()->defaultSectionSize() +
+                          2 * m_table->frameWidth());
 
   m_loss->setTitle("Fine-tuning loss");
   m_loss->setAxisLabels("step", "loss (nats per token)");
