@@ -9,15 +9,15 @@
 #include "data/tokenizer.h"
 #include "eval/passkey.h"
 #include "io/hf_config.h"
-#include "rope/rope_math.h"
 #include "model/transformer.h"
+#include "rope/rope_math.h"
+#include "tiny_training.h"
 #include "train/kjv_corpus.h"
 #include "train/passkey_text.h"
 #include "train/train_data.h"
 #include "train/trainer.h"
 #include "util/error.h"
 #include "util/files.h"
-#include "tiny_training.h"
 
 using rope::testing::tinyParams;
 using rope::testing::writeCorpus;
@@ -40,6 +40,37 @@ std::string kjvLike(int books) {
     }
   }
   return t;
+}
+
+// The corpus's validation documents as the trainer reads them (BOS first).
+std::vector<std::vector<int64_t>> validationDocs(const Tokenizer& tok, const std::string& corpus) {
+  std::vector<std::vector<int64_t>> docs;
+  for (const auto& f : corpusFiles(corpus, "validation")) {
+    auto ids = tok.encode(readFile(f));
+    ids.insert(ids.begin(), tok.bosId());
+    docs.push_back(ids);
+  }
+  return docs;
+}
+
+// The engine's mean token loss on the validation windows the trainer scores.
+double engineValidationLoss(const std::string& modelDir, const WindowSampler& sampler,
+                            int windows) {
+  Transformer engine(modelDir, {});
+  double sum = 0;
+  int64_t n = 0;
+  for (const auto& w : sampler.fixedWindows(windows)) {
+    const auto nll = engine.nll(w, 1);
+    sum += nll.sum;
+    n += nll.tokens;
+  }
+  return sum / n;
+}
+
+// A tiny corpus and a model trained on it, to fine-tune.
+bool trainBase(const std::string& corpus, const std::string& base) {
+  writeCorpus(corpus);
+  return train(tinyParams(corpus, base), {}).valid;
 }
 
 }  // namespace
@@ -96,24 +127,12 @@ void TestTrain::trainExportsWhatTheEngineScores() {
   // The engine loads the export (float16 weights) and scores the validation windows as the
   // trainer did.
   const Tokenizer tok(out + "/tokenizer.model");
-  std::vector<std::vector<int64_t>> docs;
-  for (const auto& f : corpusFiles(corpus, "validation")) {
-    auto ids = tok.encode(readFile(f));
-    ids.insert(ids.begin(), tok.bosId());
-    docs.push_back(ids);
-  }
+  const auto docs = validationDocs(tok, corpus);
   const WindowSampler sampler(docs, tok, p.context, 0.0);
-  Transformer engine(out, {});
-  double sum = 0;
-  int64_t n = 0;
-  for (const auto& w : sampler.fixedWindows(p.evalWindows)) {
-    const auto nll = engine.nll(w, 1);
-    sum += nll.sum;
-    n += nll.tokens;
-  }
+  const double engineLoss = engineValidationLoss(out, sampler, p.evalWindows);
   qInfo("trainer validation loss %.5f, engine on the float16 export %.5f", validation.back(),
-        sum / n);
-  QVERIFY(std::fabs(sum / n - validation.back()) < 2e-3 * validation.back());
+        engineLoss);
+  QVERIFY(std::fabs(engineLoss - validation.back()) < 2e-3 * validation.back());
 
   // A passkey snippet is the passkey test's prompt, then the key, then corpus text.
   QVERIFY(!sampler.passkeyFits());
@@ -215,10 +234,9 @@ FactorSet tinySet() {
 void TestTrain::fineTuneWithFactorSet() {
   if (!Tokenizer::available()) QSKIP("built without SentencePiece");
   QTemporaryDir dir;
-  const std::string corpus = dir.filePath("corpus").toStdString();
-  writeCorpus(corpus);
-  const std::string base = dir.filePath("base").toStdString();
-  QVERIFY(train(tinyParams(corpus, base), {}).valid);
+  const std::string corpus = dir.filePath("corpus").toStdString(),
+                    base = dir.filePath("base").toStdString();
+  QVERIFY(trainBase(corpus, base));
 
   TrainParams p = tinyParams(corpus, dir.filePath("ft").toStdString());
   p.initDir = base;
@@ -254,23 +272,11 @@ void TestTrain::fineTuneWithFactorSet() {
   // The engine reads that config and scores the validation windows as the trainer did: the
   // forward passes used the RoPE of the exported config.
   const Tokenizer tok(p.outDir + "/tokenizer.model");
-  std::vector<std::vector<int64_t>> docs;
-  for (const auto& f : corpusFiles(corpus, "validation")) {
-    auto ids = tok.encode(readFile(f));
-    ids.insert(ids.begin(), tok.bosId());
-    docs.push_back(ids);
-  }
-  const WindowSampler sampler(docs, tok, p.context, 0.0);
-  Transformer engine(p.outDir, {});
-  double sum = 0;
-  int64_t n = 0;
-  for (const auto& w : sampler.fixedWindows(p.evalWindows)) {
-    const auto nll = engine.nll(w, 1);
-    sum += nll.sum;
-    n += nll.tokens;
-  }
-  qInfo("fine-tuning validation loss %.5f, engine on the export %.5f", validation.back(), sum / n);
-  QVERIFY(std::fabs(sum / n - validation.back()) < 2e-3 * validation.back());
+  const WindowSampler sampler(validationDocs(tok, corpus), tok, p.context, 0.0);
+  const double engineLoss = engineValidationLoss(p.outDir, sampler, p.evalWindows);
+  qInfo("fine-tuning validation loss %.5f, engine on the export %.5f", validation.back(),
+        engineLoss);
+  QVERIFY(std::fabs(engineLoss - validation.back()) < 2e-3 * validation.back());
 
   // Resuming with another factor set is refused before any work.
   TrainParams cut = p;
@@ -285,10 +291,9 @@ void TestTrain::fineTuneWithFactorSet() {
 void TestTrain::fineTuneRefusesWhatItCannotContinue() {
   if (!Tokenizer::available()) QSKIP("built without SentencePiece");
   QTemporaryDir dir;
-  const std::string corpus = dir.filePath("corpus").toStdString();
-  writeCorpus(corpus);
-  const std::string base = dir.filePath("base").toStdString();
-  QVERIFY(train(tinyParams(corpus, base), {}).valid);
+  const std::string corpus = dir.filePath("corpus").toStdString(),
+                    base = dir.filePath("base").toStdString();
+  QVERIFY(trainBase(corpus, base));
 
   auto refused = [&](TrainParams p, const std::string& expected) {
     p.outDir = dir.filePath("out").toStdString();
@@ -308,11 +313,41 @@ void TestTrain::fineTuneRefusesWhatItCannotContinue() {
   p.initDir = base;
   p.rope = tinySet();
   p.context = 64;
-  QVERIFY(refused([&] { auto q = p; q.context = 32; return q; }(), "original window (32)"));
-  QVERIFY(refused([&] { auto q = p; q.rope->factors.pop_back(); return q; }(), "8"));
-  QVERIFY(refused([&] { auto q = p; q.rope->nHat = 4; return q; }(), "n_hat"));
-  QVERIFY(refused([&] { auto q = p; q.initDir.clear(); return q; }(), "--init"));
-  QVERIFY(refused([&] { auto q = p; q.initDir = corpus; return q; }(), "config.json"));
+  QVERIFY(refused(
+      [&] {
+        auto q = p;
+        q.context = 32;
+        return q;
+      }(),
+      "original window (32)"));
+  QVERIFY(refused(
+      [&] {
+        auto q = p;
+        q.rope->factors.pop_back();
+        return q;
+      }(),
+      "8"));
+  QVERIFY(refused(
+      [&] {
+        auto q = p;
+        q.rope->nHat = 4;
+        return q;
+      }(),
+      "n_hat"));
+  QVERIFY(refused(
+      [&] {
+        auto q = p;
+        q.initDir.clear();
+        return q;
+      }(),
+      "--init"));
+  QVERIFY(refused(
+      [&] {
+        auto q = p;
+        q.initDir = corpus;
+        return q;
+      }(),
+      "config.json"));
 
   // Another architecture; no tokenizer.model.
   const std::string qwen = dir.filePath("qwen").toStdString();
@@ -321,11 +356,23 @@ void TestTrain::fineTuneRefusesWhatItCannotContinue() {
   config.replace(config.find("LlamaForCausalLM"), 16, "Qwen2ForCausalLM");
   config.replace(config.find("\"llama\""), 7, "\"qwen2\"");
   writeFileAtomic(qwen + "/config.json", config);
-  QVERIFY(refused([&] { auto q = p; q.initDir = qwen; return q; }(), "Llama"));
+  QVERIFY(refused(
+      [&] {
+        auto q = p;
+        q.initDir = qwen;
+        return q;
+      }(),
+      "Llama"));
   const std::string noTok = dir.filePath("notok").toStdString();
   fs::copy(base, noTok);
   fs::remove(noTok + "/tokenizer.model");
-  QVERIFY(refused([&] { auto q = p; q.initDir = noTok; return q; }(), "tokenizer.model"));
+  QVERIFY(refused(
+      [&] {
+        auto q = p;
+        q.initDir = noTok;
+        return q;
+      }(),
+      "tokenizer.model"));
 }
 
 QTEST_APPLESS_MAIN(TestTrain)
