@@ -20,7 +20,6 @@
 #include "scientific_plot.h"
 #include "train/demo_assets.h"
 #include "train/kjv_corpus.h"
-#include "util/error.h"
 #include "workbench_document.h"
 
 namespace rope {
@@ -217,15 +216,7 @@ std::optional<recipe::Params> RecipePanel::params(bool resume) {
   const QString model = m_doc->model().folder;
   try {
     p.modelDir = resolveModel(model.isEmpty() ? "demo" : model.toStdString());
-    // The searches tune on the demo's validation split, never on the test split.
-    const DatasetInfo& dataset = m_doc->dataset();
-    if (dataset.isEmpty()) throw InputError("open a dataset with File > Open dataset");
-    if (dataset.demoTest) {
-      p.searchData.paths = demoDataFiles("validation");
-      p.searchData.format = TokenFormat::Text;
-    } else {
-      p.searchData.paths = dataset.files;
-    }
+    p.searchData = searchData(m_doc->dataset());
     const QString corpus = m_corpus->text().trimmed();
     p.corpusDir = corpus.isEmpty() || corpus == "kjv" ? prepareKjvCorpus(defaultCorpusDir())
                                                       : corpus.toStdString();

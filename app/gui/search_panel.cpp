@@ -21,7 +21,6 @@
 #include "scientific_plot.h"
 #include "set_choices.h"
 #include "train/demo_assets.h"
-#include "util/error.h"
 #include "workbench_document.h"
 
 namespace rope {
@@ -226,11 +225,7 @@ std::optional<longrope::Params> SearchPanel::params() {
   const QString folder = m_doc->model().folder;
   try {
     p.modelDir = resolveModel(folder.isEmpty() ? "demo" : folder.toStdString());
-    // The search tunes on its data: the demo's validation split stands in for the demo test
-    // split (the perplexity tab's), so that the search never tunes on the test split.
-    const DatasetInfo& dataset = m_doc->dataset();
-    if (dataset.isEmpty()) throw InputError("open a dataset with File > Open dataset");
-    p.data.paths = dataset.demoTest ? demoDataFiles("validation") : dataset.files;
+    p.data = searchData(m_doc->dataset());
     p.data.tokenizerPath = Tokenizer::modelTokenizerPath(p.modelDir);
   } catch (const std::exception& e) {
     m_frame->setStatus(QString("no model or data: %1").arg(e.what()));

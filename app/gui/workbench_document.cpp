@@ -55,6 +55,18 @@ enum MergeKey { kMergeNHat = 1, kMergeAttention = 2 };
 
 }  // namespace
 
+TokenSource searchData(const DatasetInfo& dataset) {
+  if (dataset.isEmpty()) throw InputError("open a dataset with File > Open dataset");
+  TokenSource source;
+  if (dataset.demoTest) {
+    source.paths = demoDataFiles("validation");
+    source.format = TokenFormat::Text;
+  } else {
+    source.paths = dataset.files;
+  }
+  return source;
+}
+
 WorkbenchDocument::WorkbenchDocument(QObject* parent)
     : QObject(parent), m_undo(new QUndoStack(this)) {
   resetToModel(builtInModel());

@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "data/token_data.h"
 #include "model/transformer.h"
 #include "model_info.h"
 #include "preset_factory.h"
@@ -43,6 +44,11 @@ struct DatasetInfo {
   QString description;  // what the dock shows under the file names
   bool isEmpty() const { return files.empty() && !demoTest; }
 };
+
+// The documents a search tunes on (the Search and Recipe tabs): the dataset's files, or for
+// the demo test split the demo's validation split, so that a search never tunes on the data it
+// is judged on. Throws InputError without a dataset.
+TokenSource searchData(const DatasetInfo& dataset);
 
 // What an undo command swaps: the set's content, not its view state.
 struct FactorSetContent {
