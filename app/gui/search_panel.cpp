@@ -200,7 +200,7 @@ void SearchPanel::fillLongFactors() {
   const quint64 chosen = m_longFactors->currentData(kSetIdRole).value<quint64>();
   const QSignalBlocker block(m_longFactors);
   m_longFactors->clear();
-  m_longFactors->addItem("none: search the long factors", quint64(0));
+  m_longFactors->addItem("none", quint64(0));  // the long search runs
   for (const FactorSetEntry& e : m_doc->sets()) {
     if (e.id == m_liveId) continue;
     m_longFactors->addItem(QString::fromStdString(e.set.name), e.id);
