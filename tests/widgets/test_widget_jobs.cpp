@@ -19,6 +19,7 @@
 #include <cmath>
 
 #include "background_job.h"
+#include "data/tokenizer.h"
 #include "gui_test_fakes.h"
 #include "main_window.h"
 #include "model_info.h"
@@ -82,6 +83,7 @@ class TestWidgetJobs : public QObject {
   }
 
   void perplexitySweepStreamsIntoPlotAndTable() {
+    if (!Tokenizer::available()) QSKIP("built without SentencePiece");  // the demo corpus
     WorkbenchDocument doc;
     doc.resetToModel(loadModelInfo(m_dir));
     PerplexityPanel panel(&doc);
@@ -152,6 +154,7 @@ class TestWidgetJobs : public QObject {
   }
 
   void searchRunsLivePausesAndAdopts() {
+    if (!Tokenizer::available()) QSKIP("built without SentencePiece");  // the demo corpus
     WorkbenchDocument doc;
     doc.resetToModel(loadModelInfo(m_dir));
     SearchPanel panel(&doc);
@@ -255,6 +258,7 @@ class TestWidgetJobs : public QObject {
   // A resumed search draws the generations its checkpoint holds again, and a cancelled one
   // that finished a generation can still adopt its best so far.
   void resumedSearchKeepsItsHistoryAndAdoptsAfterCancel() {
+    if (!Tokenizer::available()) QSKIP("built without SentencePiece");  // the demo corpus
     WorkbenchDocument doc;
     doc.resetToModel(loadModelInfo(m_dir));
     SearchPanel panel(&doc);
@@ -307,6 +311,7 @@ class TestWidgetJobs : public QObject {
 
   // The needle fitness (LongRoPE2) from the tab: the search runs on it and its plots say so.
   void searchWithNeedleFitness() {
+    if (!Tokenizer::available()) QSKIP("built without SentencePiece");  // the demo corpus
     WorkbenchDocument doc;
     doc.resetToModel(loadModelInfo(m_dir));
     SearchPanel panel(&doc);
@@ -328,6 +333,7 @@ class TestWidgetJobs : public QObject {
   }
 
   void cancelStopsARunningSweep() {
+    if (!Tokenizer::available()) QSKIP("built without SentencePiece");  // the demo corpus
     WorkbenchDocument doc;
     doc.resetToModel(loadModelInfo(m_dir));
     PerplexityPanel panel(&doc);
