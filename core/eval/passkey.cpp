@@ -186,6 +186,14 @@ bool answerComplete(const std::string& text) {
   return begin != text.end() && std::find_if_not(begin, text.end(), isDigit) != text.end();
 }
 
+bool cannotBecome(const std::string& text, const std::string& key) {
+  const auto begin = std::find_if(text.begin(), text.end(), isDigit);
+  const auto end = std::find_if_not(begin, text.end(), isDigit);
+  // firstInteger's leading zeros do not count: "007" may still become "7123".
+  const std::string digits(std::find_if(begin, end, [](char c) { return c != '0'; }), end);
+  return digits.size() > key.size() || key.compare(0, digits.size(), digits) != 0;
+}
+
 TrialScore scoreTrial(const LogitsFn& logits, const Codec& codec, const Prompt& prompt,
                       int maxNewTokens, const std::function<bool()>& keepGoing) {
   if (prompt.ids.empty() || prompt.answer.empty()) throw InputError("empty passkey prompt");
@@ -219,6 +227,7 @@ TrialScore scoreTrial(const LogitsFn& logits, const Codec& codec, const Prompt& 
   bool onAnswer = true;
   std::vector<float> fresh;
   std::vector<int64_t> context = prompt.ids;
+  const std::string keyText = std::to_string(prompt.key);
   while (static_cast<int>(s.generated.size()) < maxNewTokens) {
     const int j = static_cast<int>(s.generated.size());
     const float* row;
@@ -240,9 +249,10 @@ TrialScore scoreTrial(const LogitsFn& logits, const Codec& codec, const Prompt& 
     s.generated.push_back(token);
     context.push_back(token);
     s.output = codec.decode(s.generated);
-    if (answerComplete(s.output)) break;
+    // Stop once the outcome is settled: the first integer is complete, or already not the key.
+    if (answerComplete(s.output) || cannotBecome(s.output, keyText)) break;
   }
-  s.correct = firstInteger(s.output) == std::to_string(prompt.key);
+  s.correct = firstInteger(s.output) == keyText;
   return s;
 }
 

@@ -13,9 +13,9 @@
 // so cells and RoPE methods are compared on the same keys.
 //
 // Scoring of one trial:
-//  - exact match: greedy decoding of up to maxNewTokens tokens (stopping early at EOS or once
-//    a complete integer is in the output); correct when the first integer of the decoded
-//    output equals the key (the paper's rule);
+//  - exact match: greedy decoding of up to maxNewTokens tokens (stopping early at EOS, once
+//    a complete integer is in the output, or once the integer begun can no longer be the key);
+//    correct when the first integer of the decoded output equals the key (the paper's rule);
 //  - teacher-forced log-probability of the key's tokens after the prompt (nats), total and
 //    per token: a finer signal than 0/1 accuracy.
 // Greedy decoding reuses the teacher-forced pass while it agrees with the key (position t's
@@ -102,6 +102,10 @@ std::string firstInteger(const std::string& text);
 // True once text holds a digit run followed by another character: its first integer can no
 // longer change, so decoding may stop.
 bool answerComplete(const std::string& text);
+// True once text's first integer can no longer equal key (a positive integer's digits),
+// however decoding continues: its digits so far (leading zeros aside) are not a prefix of
+// key's, since later tokens only append digits to it. Decoding may stop then too.
+bool cannotBecome(const std::string& text, const std::string& key);
 
 // What scoring needs from a model: float32 logits rows firstRow..T-1 ([rows x vocab],
 // row-major) for one sequence of ids (Transformer::logits).
