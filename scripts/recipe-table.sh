@@ -9,7 +9,9 @@
 # Usage: scripts/recipe-table.sh [OUT.md]   (notes below the marker line of OUT.md are kept)
 # Environment: ROPE_CLI (build/bin/rope-cli), WORK (build-recipe), TARGET (4096),
 # LENGTHS (128,512,1024,2048,4096), DEPTHS (0,0.25,0.5,0.75,1), TRIALS (10), SAMPLES (8),
-# SEED (1), JOBS (2: rope-cli evaluations at once, one thread each), RECIPE_THREADS (2).
+# SEED (1), JOBS (2: rope-cli evaluations at once, one thread each), RECIPE_THREADS (2),
+# REPORT_ONLY (1: write the document from the results already in WORK/eval; cells not yet
+# measured show "—").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cli=${ROPE_CLI:-build/bin/rope-cli}
@@ -56,6 +58,7 @@ baselines=("pi|$(train_cmd pi --method linear --factor $s_ft)"
 for b in "${baselines[@]}"; do
   name=${b%%|*}; cmd=${b#*|}
   [ -f "$work/ft-$name/config.json" ] && continue
+  [ "${REPORT_ONLY:-0}" = 1 ] && { echo "error: REPORT_ONLY, but baseline $name is not trained" >&2; exit 1; }
   resume=; [ -f "$work/ft-$name.partial/state.json" ] && resume=--resume
   [ -z "$resume" ] && rm -rf "$work/ft-$name.partial"
   echo "baseline: $cmd $resume" >&2
@@ -109,6 +112,7 @@ for r in "${rows[@]}"; do
 done
 running=0
 for c in "${commands[@]}"; do
+  [ "${REPORT_ONLY:-0}" = 1 ] && break
   key=${c%%|*}; cmd=${c#*|}
   # A result made by the same command is reused.
   if [ -f "$ev/$key.json" ] && [ "$(cat "$ev/$key.cmd" 2>/dev/null)" = "$cmd" ]; then continue; fi
@@ -140,6 +144,7 @@ def load(kind, r, l):
     if r in ("pi", "ntk", "yarn") and l <= window: return load(kind, "none", l)
     return None
 report = json.load(open(os.path.join(recipe, "report.json")))
+missing = []
 opts = report["options"]
 def sets(path):
     return json.load(open(os.path.join(recipe, path)))["factor_sets"][0]
@@ -175,11 +180,12 @@ p(f"Up to {json.load(open(os.path.join(ev, f'ppl-none-{lengths[0]}.json')))['res
 p()
 p("| method | " + " | ".join(f"{l} ({l // window}x)" for l in lengths) + " |")
 p("| --- |" + " --- |" * len(lengths))
+kind_ = "ppl"
 for r in names:
     row = []
     for l in lengths:
         d = load("ppl", r, l)
-        if d is None: row.append("—"); continue
+        if d is None: row.append("—"); missing.append(f"{kind_} {r} {l}"); continue
         x = d["results"][0]
         row.append(f"{x['ppl']:.2f}" + (f" ({x['samples']})" if x["samples"] < int(os.environ.get("SAMPLES", 8)) else ""))
     p(f"| {names[r]} | " + " | ".join(row) + " |")
@@ -199,15 +205,21 @@ p(f"`rope-cli passkey` (LongRoPE's test, see docs/passkey.md): {n} prompts per c
 p()
 p("| method | " + " | ".join(f"{l} ({l // window}x)" for l in lengths) + " |")
 p("| --- |" + " --- |" * len(lengths))
+kind_ = "passkey"
 for r in names:
     row = []
     for l in lengths:
         d = load("passkey", r, l)
-        if d is None: row.append("—"); continue
+        if d is None: row.append("—"); missing.append(f"{kind_} {r} {l}"); continue
         c = sum(x["correct"] for x in d["cells"]); t = sum(x["trials"] for x in d["cells"])
         row.append(f"{100 * c / t:.0f}%")
     p(f"| {names[r]} | " + " | ".join(row) + " |")
 p()
+if missing:
+    p(f"—: not measured when this page was written ({len(missing)} cells; the script was run "
+      "with `REPORT_ONLY=1` before its evaluations had finished). Rerunning the script fills "
+      "them in and keeps every result already made.")
+    p()
 p("## Cost of each stage")
 p()
 p("| stage | seconds | evaluations | steps | result |")
@@ -243,8 +255,10 @@ p("## Commands")
 p()
 p("```sh")
 p("export OPENBLAS_NUM_THREADS=1")
-for line in open(os.path.join(ev, "baselines.txt")): p(line.split("|", 1)[1].strip())
-for line in open(os.path.join(ev, "commands.txt")): p(line.split("|", 1)[1].strip())
+# The demo model's folder is machine-specific: the commands say --model demo / --init demo.
+demo = lambda line: line.split("|", 1)[1].strip().replace(f" {model} ", " demo ")
+for line in open(os.path.join(ev, "baselines.txt")): p(demo(line))
+for line in open(os.path.join(ev, "commands.txt")): p(demo(line))
 p("```")
 
 # The picture: a small hand-made SVG (no plotting library needed).
