@@ -167,6 +167,18 @@ torch::optim::AdamW makeOptimizer(TinyLlama& model, const TrainParams& p) {
   return torch::optim::AdamW(groups, torch::optim::AdamWOptions(p.learningRate).betas({0.9, 0.95}));
 }
 
+// cos and sin [context, head_dim] (float32 on device) of the RoPE a config holds, at the
+// training context: what every forward pass of the run uses.
+std::pair<torch::Tensor, torch::Tensor> ropeTables(const std::string& configText, int context,
+                                                   torch::Device device) {
+  const RopeParams rp = parseRopeParams(configText, "the exported config.json");
+  const CosSinTable table = cosSinTable(rp, 0, context, PairLayout::RotateHalf, context);
+  auto toTensor = [&](const std::vector<double>& v) {
+    return torch::tensor(v, torch::kFloat64).view({context, rp.headDim}).to(device, torch::kFloat32);
+  };
+  return {toTensor(table.cos), toTensor(table.sin)};
+}
+
 // One optimizer step on batch [B, context + 1]: forward, mean token cross-entropy, backward,
 // gradient clipping, AdamW. Returns the loss.
 double trainStep(TinyLlama& model, torch::optim::AdamW& optimizer, const torch::Tensor& batch,
@@ -382,14 +394,7 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
 
   torch::optim::AdamW optimizer = makeOptimizer(model, p);
 
-  const RopeParams rp = parseRopeParams(configText, "the exported config.json");
-  const CosSinTable table = cosSinTable(rp, 0, p.context, PairLayout::RotateHalf, p.context);
-  auto toTensor = [&](const std::vector<double>& v) {
-    return torch::tensor(v, torch::kFloat64)
-        .view({p.context, rp.headDim})
-        .to(device, torch::kFloat32);
-  };
-  const torch::Tensor cosT = toTensor(table.cos), sinT = toTensor(table.sin);
+  const auto [cosT, sinT] = ropeTables(configText, p.context, device);
 
   int start = 0;
   std::string log;
@@ -585,15 +590,7 @@ TrainBenchmark benchmarkTrainSteps(const TrainParams& p, int steps) {
   initialiseWeights(model, p.layers);
   model->to(device);
   torch::optim::AdamW optimizer = makeOptimizer(model, p);
-  RopeParams rp;
-  rp.headDim = p.hidden / p.heads;
-  rp.base = p.ropeBase;
-  rp.maxPosition = p.context;
-  const CosSinTable table = cosSinTable(rp, 0, p.context);
-  auto toTensor = [&](const std::vector<double>& v) {
-    return torch::tensor(v, torch::kFloat64).view({p.context, rp.headDim}).to(device, torch::kFloat32);
-  };
-  const torch::Tensor cosT = toTensor(table.cos), sinT = toTensor(table.sin);
+  const auto [cosT, sinT] = ropeTables(exportConfig(p, p.vocab, nullptr), p.context, device);
   auto batch = [&] { return torch::randint(p.vocab, {p.batch, p.context + 1}, torch::kInt64).to(device); };
   trainStep(model, optimizer, batch(), cosT, sinT, p);  // warm-up
   const auto t0 = std::chrono::steady_clock::now();
