@@ -9,6 +9,7 @@
 #include "io/factor_files.h"
 #include "io/hf_config.h"
 #include "io/json_util.h"
+#include "rope/rope_math.h"
 #include "search/longrope_search.h"
 #include "train/kjv_corpus.h"
 #include "util/error.h"
@@ -60,10 +61,6 @@ namespace {
 
 int firstTarget(const Params& p) { return p.fineTuneLength > 0 ? p.fineTuneLength : p.target / 4; }
 
-int originalWindow(const std::string& modelDir) {
-  const RopeParams r = readRopeParams(modelDir);
-  return r.originalMaxPosition > 0 ? r.originalMaxPosition : r.maxPosition;
-}
 
 // Everything the stages' results depend on: a resumed recipe must match it.
 Json optionsJson(const Params& p) {
@@ -351,7 +348,7 @@ Result Runner::run() {
     writeFileAtomic(recipeFile.string(), json_util::dump(j));
   }
   const int l1 = firstTarget(m_p);
-  const int window = originalWindow(m_p.modelDir);
+  const int window = originalWindow(readRopeParams(m_p.modelDir));
   say(Stage::Search, "stage 1/4: LongRoPE search at " + std::to_string(l1) + " tokens (" +
                          std::to_string(l1 / window) + "x the window of " +
                          std::to_string(window) + ")");
@@ -433,7 +430,7 @@ void validateParams(const Params& p) {
   };
   require(!p.modelDir.empty(), "no model given");
   require(!p.outDir.empty(), "no recipe folder given (--out)");
-  const int window = originalWindow(p.modelDir);
+  const int window = originalWindow(readRopeParams(p.modelDir));
   const int l1 = firstTarget(p);
   require(l1 > window, "the fine-tuning length (" + std::to_string(l1) +
                            (p.fineTuneLength > 0 ? "" : " = the target / 4") +

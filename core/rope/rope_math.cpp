@@ -39,10 +39,6 @@ void requireFactors(const std::vector<double>& f, int pairs, const std::string& 
   }
 }
 
-// The original window L: original_max_position_embeddings, else max_position_embeddings.
-int originalWindow(const RopeParams& p) {
-  return p.originalMaxPosition > 0 ? p.originalMaxPosition : p.maxPosition;
-}
 
 double requireFactor(const RopeParams& p) {
   if (!p.factor) throw InputError(methodName(p.method) + " scaling needs a factor");
@@ -92,6 +88,10 @@ std::vector<double> ntkInvFreq(double base, double x, int d) {
 }
 
 }  // namespace
+
+int originalWindow(const RopeParams& p) {
+  return p.originalMaxPosition > 0 ? p.originalMaxPosition : p.maxPosition;
+}
 
 int rotaryDim(const RopeParams& p) {
   if (p.headDim <= 0)

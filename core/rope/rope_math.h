@@ -20,6 +20,8 @@ struct RopeFrequencies {
 
 // int(headDim * partialRotaryFactor); throws InputError unless it is even and >= 2.
 int rotaryDim(const RopeParams& params);
+// The original window L: original_max_position_embeddings, else max_position_embeddings.
+int originalWindow(const RopeParams& params);
 
 // The unscaled frequencies f_i = base^(-2i/d).
 std::vector<double> baseInvFreq(double base, int rotaryDim);

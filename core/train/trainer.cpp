@@ -225,8 +225,7 @@ ModelConfig initModelConfig(const TrainParams& p) {
           "tokenizer)");
   require(fs::exists(fs::path(dir) / "model.safetensors", ec),
           "no model.safetensors (one safetensors file, as the trainer writes)");
-  const int window = mc.rope.originalMaxPosition > 0 ? mc.rope.originalMaxPosition
-                                                     : mc.maxPosition;
+  const int window = originalWindow(mc.rope);
   if (p.context <= window) {
     throw InputError("the fine-tuning context (" + std::to_string(p.context) +
                      ") must be longer than the model's original window (" +
@@ -258,8 +257,7 @@ std::string exportConfig(const TrainParams& p, int vocab, std::vector<std::strin
   const std::string text = readFile(path);
   if (!p.rope) return text;
   const ModelConfig mc = readModelConfig(path);
-  const int window = mc.rope.originalMaxPosition > 0 ? mc.rope.originalMaxPosition
-                                                     : mc.maxPosition;
+  const int window = originalWindow(mc.rope);
   FactorSet set = *p.rope;
   const std::string what = set.name.empty() ? "the factor set" : "factor set '" + set.name + "'";
   validateFactorSet(set, rotaryDim(mc.rope) / 2, false);
