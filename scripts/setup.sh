@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages RoPE Workbench needs. Idempotent: packages that are
 # already installed are skipped, and nothing is downloaded when all are present.
 # Works as root or through sudo. dpkg-dev computes the Debian package's dependencies (cpack -G
-# DEB); appstream and desktop-file-utils validate the installed metadata (tests/install).
+# DEB); appstream and desktop-file-utils validate the installed metadata (tests/install); Open
+# MPI runs rope-cli as an MPI job (docs/cluster.md; optional at build time, tested in CI).
 set -euo pipefail
 
 packages=(
@@ -12,6 +13,7 @@ packages=(
   nlohmann-json3-dev
   libsentencepiece-dev sentencepiece
   libpcre2-dev libicu-dev
+  libopenmpi-dev openmpi-bin
   xvfb xauth
   bible-kjv python3
   dpkg-dev appstream desktop-file-utils

@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "cli/cli_args.h"
+#include "cluster/cluster.h"
 #include "util/error.h"
 #include "util/warnings.h"
 
@@ -71,6 +72,12 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (wantsHelp(rest)) {
     out << cmd->usage;
     return 0;
+  }
+  const cluster::Session& session = cluster::Session::current();
+  if (session.distributed() && !cmd->distributed) {
+    err << "error: rope-cli " << name << " runs as one process, not as " << session.size()
+        << " MPI ranks: start it without mpirun (search, ppl and passkey spread over ranks)\n";
+    return 2;
   }
   // Warnings about the user's files go to this command's error stream, each once.
   const ScopedWarningSink warnings(

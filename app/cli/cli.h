@@ -14,12 +14,15 @@ struct Command {
   std::string summary;  // one line for the tool's --help
   std::string usage;    // the command's --help text
   std::function<int(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)> run;
+  // Runs as an MPI job of several ranks (search, ppl, passkey); the others refuse to.
+  bool distributed = false;
 };
 
 // Every command, in the order --help lists them.
 const std::vector<Command>& commands();
 
-// argv without the program name.
+// argv without the program name. Under mpirun every rank calls it; ranks other than 0 pass
+// streams nobody reads (main.cpp).
 int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // Commands, one per file.

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_args.h"
+#include "cli/cluster_options.h"
 #include "cli/rope_options.h"
 #include "eval/passkey.h"
 #include "train/demo_assets.h"
@@ -125,7 +126,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   const Args a(argv, {"json", "trials-detail"},
                {"model", "lengths", "depths", "trials", "seed", "max-new-tokens", "rope", "method",
                 "factor", "original-max", "alpha", "attention-factor", "device", "dtype",
-                "threads"});
+                "threads", "rank-timeout"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   if (a.has("trials-detail") && !a.has("json")) throw UsageError("--trials-detail needs --json");
   if (a.has("rope") && a.has("method")) throw UsageError("give --rope or --method, not both");
@@ -147,6 +148,14 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   p.rope = std::move(rope.rope);
   p.ropeSource = rope.source;
 
+  cluster::Session& session = cluster::Session::current();
+  std::vector<cluster::RankStats> ranks;  // rank 0: trials and busy time of every rank
+  if (session.distributed()) {
+    // Every rank builds the same prompts (same tokenizer, keys from --seed); rank 0 hands the
+    // trials out.
+    joinJob(session, p.modelDir, p.engine);
+    p.distribute = cluster::distributeOver(session, rankTimeout(a), &ranks);
+  }
   const passkey::Result r = passkey::run(p);
   if (r.status == passkey::Status::Cancelled) throw CancelledError();
   if (!r.valid) {
@@ -154,7 +163,9 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
     return 1;
   }
   if (a.has("json")) {
-    out << toJson(r, a.has("trials-detail")).dump() << "\n";
+    nlohmann::ordered_json j = toJson(r, a.has("trials-detail"));
+    if (session.distributed()) j["ranks"] = rankStatsJson(ranks);
+    out << j.dump() << "\n";
   } else {
     printTable(r, out);
   }
@@ -164,7 +175,8 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
 }  // namespace
 
 Command passkeyCommand() {
-  return {"passkey", "passkey retrieval accuracy over lengths x depths", kUsage, run};
+  return {"passkey", "passkey retrieval accuracy over lengths x depths",
+          std::string(kUsage) + "\n" + kClusterUsage, run, true};
 }
 
 }  // namespace rope::cli

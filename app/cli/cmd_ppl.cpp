@@ -6,7 +6,9 @@
 #include "train/demo_assets.h"
 #include "cli/cli.h"
 #include "cli/cli_args.h"
+#include "cli/cluster_options.h"
 #include "cli/rope_options.h"
+#include "data/tokenizer.h"
 #include "eval/perplexity.h"
 #include "io/factor_files.h"
 #include "io/hf_config.h"
@@ -76,7 +78,8 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   const Args a(argv, {"json", "no-bos"},
                {"model", "data", "lengths", "samples", "stride", "score-from", "rope", "method", "factor",
                 "original-max", "alpha", "attention-factor", "format", "bin-dtype",
-                "separator-token", "separator", "tokenizer", "device", "dtype", "threads"});
+                "separator-token", "separator", "tokenizer", "device", "dtype", "threads",
+                "rank-timeout"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   if (a.has("rope") && a.has("method")) throw UsageError("give --rope or --method, not both");
   perplexity::Params p;
@@ -105,6 +108,16 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
     p.rope = ropeMethodParams(a, p.modelDir);
     p.ropeSource = "--method " + a.require("method");
   }
+  cluster::Session& session = cluster::Session::current();
+  std::vector<cluster::RankStats> ranks;  // rank 0: passes and busy time of every rank
+  if (session.distributed()) {
+    // Every rank plans the same forward passes from the same data; rank 0 hands them out.
+    joinJob(session, p.modelDir, p.engine);
+    TokenSource source = p.data;
+    if (source.tokenizerPath.empty()) source.tokenizerPath = Tokenizer::modelTokenizerPath(p.modelDir);
+    session.requireSame("data", loadTokens(source).fingerprint);
+    p.distribute = cluster::distributeOver(session, rankTimeout(a), &ranks);
+  }
   const perplexity::Result r = perplexity::run(p);
   if (r.status == perplexity::Status::Cancelled) throw CancelledError();
   if (!r.valid) {
@@ -113,7 +126,9 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   }
   for (const auto& w : r.warnings) err << "warning: " << w << "\n";
   if (a.has("json")) {
-    out << toJson(r).dump() << "\n";
+    nlohmann::ordered_json j = toJson(r);
+    if (session.distributed()) j["ranks"] = rankStatsJson(ranks);
+    out << j.dump() << "\n";
   } else {
     out << "length     ppl           nll        tokens  samples\n";
     for (const auto& lr : r.results) {
@@ -133,7 +148,8 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
 }  // namespace
 
 Command pplCommand() {
-  return {"ppl", "perplexity of a model at several context lengths", kUsage, run};
+  return {"ppl", "perplexity of a model at several context lengths",
+          std::string(kUsage) + "\n" + kClusterUsage, run, true};
 }
 
 }  // namespace rope::cli

@@ -2,11 +2,14 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cli/cli.h"
 #include "cli/cli_args.h"
+#include "cli/cluster_options.h"
+#include "cluster/cluster_scorer.h"
 #include "io/factor_files.h"
 #include "io/hf_config.h"
 #include "search/longrope_search.h"
@@ -94,6 +97,19 @@ std::string fmt(const char* f, double v) {
   char b[64];
   std::snprintf(b, sizeof b, f, v);
   return b;
+}
+
+// A rank other than 0: a replica of the model that scores the candidates rank 0 sends, until
+// rank 0 releases the farm. The longest length comes from rank 0's search (for the batch).
+int serveSearch(cluster::Session& session, const longrope::Params& p,
+                std::chrono::duration<double> timeout) {
+  const int longest = std::stoi(session.broadcast({}));
+  BatchEvaluator local(p.modelDir, p.engine, cluster::devicesForRank(session, p.devices), p.batch,
+                       longest);
+  cluster::gatherDevices(session, local);
+  cluster::Farm farm(session, timeout);
+  cluster::serveCandidates(farm, local);
+  return 0;
 }
 
 longrope::Params readParams(const Args& a) {
@@ -243,9 +259,26 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
        "bin-dtype",
        "separator-token",
        "separator",
-       "tokenizer"});
+       "tokenizer",
+       "rank-timeout"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
-  const longrope::Params p = readParams(a);
+  longrope::Params p = readParams(a);
+  cluster::Session& session = cluster::Session::current();
+  joinJob(session, p.modelDir, p.engine);  // several ranks: same build, model, dtype
+  if (!session.leader()) return serveSearch(session, p, rankTimeout(a));
+  std::unique_ptr<cluster::Farm> farm;
+  std::vector<std::string> rankDevices;
+  if (session.distributed()) {
+    // Rank 0 runs the evolution; the candidates go to every rank through the farm.
+    farm = std::make_unique<cluster::Farm>(session, rankTimeout(a));
+    p.makeScorer = [&](int longest) -> std::unique_ptr<CandidateScorer> {
+      session.broadcast(std::to_string(longest));
+      auto local = std::make_unique<BatchEvaluator>(
+          p.modelDir, p.engine, cluster::devicesForRank(session, p.devices), p.batch, longest);
+      rankDevices = cluster::gatherDevices(session, *local);
+      return std::make_unique<cluster::ClusterScorer>(*farm, std::move(local), rankDevices);
+    };
+  }
   const int finalTarget = p.stage2Target > 0  ? p.stage2Target
                           : p.targetLength > 0 ? p.targetLength
                                                : p.longFactors->targetLength;
@@ -287,8 +320,14 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   if (r.status == longrope::Status::Cancelled) throw CancelledError();
   if (!r.valid) {
     err << "error: " << r.error << "\n";
+    if (session.distributed() && !p.checkpointPath.empty()) {
+      err << "the checkpoint " << p.checkpointPath
+          << " holds every candidate scored before; --resume continues it with any number of "
+             "ranks\n";
+    }
     return 1;
   }
+  if (farm) farm->release();
   FactorSet best = r.best;
   if (auto name = a.value("name")) best.name = *name;
   std::vector<std::string> warnings;
@@ -307,6 +346,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
     if (auto cfg = a.value("export-hf")) j["export_hf"] = *cfg;
     j["devices"] = r.devices;
     j["batch"] = r.batch;
+    if (farm) j["ranks"] = rankStatsJson(farm->stats(), rankDevices);
     j["factors"] = best.factors;
     if (!best.shortFactors.empty()) j["short_factors"] = best.shortFactors;
     j["n_hat"] = best.nHat;
@@ -351,7 +391,8 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
 }  // namespace
 
 Command searchCommand() {
-  return {"search", "LongRoPE evolutionary search of rescale factors on a model", kUsage, run};
+  return {"search", "LongRoPE evolutionary search of rescale factors on a model",
+          std::string(kUsage) + "\n" + kClusterUsage, run, true};
 }
 
 }  // namespace rope::cli

@@ -1,6 +1,7 @@
 #include "eval/passkey.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -9,6 +10,7 @@
 
 #include "data/tokenizer.h"
 #include "train/passkey_text.h"
+#include "util/bytes.h"
 #include "util/error.h"
 #include "util/guarded_run.h"
 
@@ -317,31 +319,66 @@ Result evaluate(Transformer& model, const Tokenizer& tokenizer, const Params& p,
   const LogitsFn logits = [&model](const std::vector<int64_t>& ids, int firstRow) {
     return model.logits(ids, firstRow);
   };
-  const int total = static_cast<int>(p.lengths.size() * p.depths.size()) * p.trials;
-  int done = 0;
-  for (int len : p.lengths) {
-    for (double depth : p.depths) {
-      Cell c;
-      c.length = len;
-      c.depth = depth;
-      for (int key : m.keys) {
-        const Prompt prompt = builder.build(len, depth, key);
-        TrialScore s = scoreTrial(logits, builder.codec(), prompt, p.maxNewTokens,
-                                  [&] { return !progress || progress(done, total); });
-        c.correct += s.correct ? 1 : 0;
-        c.meanLogprob += s.logprobPerToken;
-        c.meanLogprobTotal += s.logprob;
-        c.achievedDepth += prompt.depth;
-        c.scores.push_back(std::move(s));
-        ++c.trials;
-        if (progress && !progress(++done, total)) throw CancelledError();
-      }
-      c.accuracy = static_cast<double>(c.correct) / c.trials;
-      c.meanLogprob /= c.trials;
-      c.meanLogprobTotal /= c.trials;
-      c.achievedDepth /= c.trials;
-      r.cells.push_back(std::move(c));
+  // Trial i: length i / (depths x trials), depth (i / trials) % depths, key i % trials; each
+  // comes back as bytes (its TrialScore and the prompt's achieved depth).
+  const int trials = p.trials;
+  const int cells = static_cast<int>(p.lengths.size() * p.depths.size());
+  const int total = cells * trials;
+  // Set by progress, read by the tasks, which may run on another thread (cluster farms).
+  std::atomic<bool> cancelled = false;
+  std::atomic<int> done = 0;
+  const TaskFn trial = [&](int i) {
+    if (cancelled) throw CancelledError();
+    const int cell = i / trials;
+    const Prompt prompt = builder.build(p.lengths[cell / p.depths.size()],
+                                        p.depths[cell % p.depths.size()], m.keys[i % trials]);
+    const TrialScore s = scoreTrial(logits, builder.codec(), prompt, p.maxNewTokens,
+                                    [&] { return !progress || progress(done.load(), total); });
+    return ByteWriter()
+        .put(prompt.depth)
+        .put<int32_t>(s.key)
+        .put<int8_t>(s.correct ? 1 : 0)
+        .put(s.output)
+        .put(s.generated)
+        .put(s.logprob)
+        .put(s.logprobPerToken)
+        .put<int32_t>(s.answerTokens)
+        .put<int32_t>(s.forwardPasses)
+        .take();
+  };
+  const std::vector<std::string> scores =
+      (p.distribute ? p.distribute : runHere)(total, trial, [&](int n) {
+        done = n;
+        cancelled = progress && !progress(n, total);
+      });
+  if (cancelled) throw CancelledError();
+  for (int cell = 0; cell < cells; ++cell) {
+    Cell c;
+    c.length = p.lengths[cell / p.depths.size()];
+    c.depth = p.depths[cell % p.depths.size()];
+    for (int t = 0; t < trials; ++t) {
+      ByteReader in(scores[cell * trials + t]);
+      c.achievedDepth += in.get<double>();
+      TrialScore s;
+      s.key = in.get<int32_t>();
+      s.correct = in.get<int8_t>() != 0;
+      s.output = in.getString();
+      s.generated = in.getVector<int64_t>();
+      s.logprob = in.get<double>();
+      s.logprobPerToken = in.get<double>();
+      s.answerTokens = in.get<int32_t>();
+      s.forwardPasses = in.get<int32_t>();
+      c.correct += s.correct ? 1 : 0;
+      c.meanLogprob += s.logprobPerToken;
+      c.meanLogprobTotal += s.logprob;
+      c.scores.push_back(std::move(s));
+      ++c.trials;
     }
+    c.accuracy = static_cast<double>(c.correct) / c.trials;
+    c.meanLogprob /= c.trials;
+    c.meanLogprobTotal /= c.trials;
+    c.achievedDepth /= c.trials;
+    r.cells.push_back(std::move(c));
   }
   r.valid = true;
   r.status = Status::Ok;

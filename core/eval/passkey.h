@@ -34,6 +34,7 @@
 #include "model/transformer.h"
 #include "rope/factor_set.h"
 #include "rope/rope_params.h"
+#include "util/distribute.h"
 
 namespace rope {
 class Tokenizer;
@@ -144,6 +145,9 @@ struct Params {
   std::optional<FactorSet> factorSet;
   std::optional<RopeParams> rope;
   std::string ropeSource = "config";  // recorded in the methodology
+  // How the trials run (util/distribute.h): here, in order, unless rope-cli spreads them over
+  // the ranks of an MPI job; cells are assembled from the trials in order either way.
+  Distribute distribute = runHere;
 };
 
 struct Cell {

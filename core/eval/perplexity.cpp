@@ -1,11 +1,13 @@
 #include "eval/perplexity.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 
 #include "data/tokenizer.h"
 #include "rope/rope_math.h"
+#include "util/bytes.h"
 #include "util/guarded_run.h"
 #include "util/error.h"
 
@@ -107,17 +109,27 @@ Result evaluate(Transformer& model, const TokenDataset& data, const Params& p,
     }
   }
 
+  // Each pass's NLL as 16 bytes (sum, tokens), summed per length in pass order below.
+  const int total = static_cast<int>(passes.size());
+  // Set by progress, read by the tasks, which may run on another thread (cluster farms).
+  std::atomic<bool> cancelled = false;
+  const TaskFn pass = [&](int i) {
+    if (cancelled) throw CancelledError();
+    const Pass& ps = passes[i];
+    const auto& doc = data.documents[ps.doc];
+    const std::vector<int64_t> ids(doc.begin() + ps.w.begin, doc.begin() + ps.w.end);
+    const Transformer::Nll nll = model.nll(ids, ps.w.firstScored);
+    return ByteWriter().put(nll.sum).put<int64_t>(nll.tokens).take();
+  };
+  const std::vector<std::string> nlls = (p.distribute ? p.distribute : runHere)(
+      total, pass, [&](int done) { cancelled = progress && !progress(done, total); });
+  if (cancelled) throw CancelledError();
   std::vector<double> sums(p.lengths.size(), 0);
   std::vector<int64_t> tokens(p.lengths.size(), 0);
-  const int total = static_cast<int>(passes.size());
   for (int i = 0; i < total; ++i) {
-    const Pass& pass = passes[i];
-    const auto& doc = data.documents[pass.doc];
-    const std::vector<int64_t> ids(doc.begin() + pass.w.begin, doc.begin() + pass.w.end);
-    const Transformer::Nll nll = model.nll(ids, pass.w.firstScored);
-    sums[pass.lengthIndex] += nll.sum;
-    tokens[pass.lengthIndex] += nll.tokens;
-    if (progress && !progress(i + 1, total)) throw CancelledError();
+    ByteReader in(nlls[i]);
+    sums[passes[i].lengthIndex] += in.get<double>();
+    tokens[passes[i].lengthIndex] += in.get<int64_t>();
   }
   for (size_t li = 0; li < p.lengths.size(); ++li) {
     LengthResult lr;

@@ -24,6 +24,7 @@
 #include "model/transformer.h"
 #include "rope/factor_set.h"
 #include "rope/rope_params.h"
+#include "util/distribute.h"
 
 namespace rope::perplexity {
 
@@ -43,6 +44,10 @@ struct Params {
   std::optional<FactorSet> factorSet;
   std::optional<RopeParams> rope;
   std::string ropeSource = "config";    // recorded in the methodology ("config", a file, ...)
+  // How the forward passes run (util/distribute.h): here, in order, unless rope-cli spreads
+  // them over the ranks of an MPI job. Each pass's NLL is summed in pass order either way, so
+  // the result does not depend on where the passes ran.
+  Distribute distribute = runHere;
 };
 
 struct LengthResult {

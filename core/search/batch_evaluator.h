@@ -16,7 +16,22 @@
 
 namespace rope {
 
-class BatchEvaluator {
+// What the LongRoPE search needs from whoever scores its candidates: this process's devices
+// (BatchEvaluator) or the ranks of an MPI job (cluster/cluster_scorer.h).
+class CandidateScorer {
+ public:
+  virtual ~CandidateScorer() = default;
+  virtual std::vector<std::string> devices() const = 0;
+  virtual int batch() const = 0;
+  // Candidates one call should receive to keep everything busy.
+  virtual int preferredCallSize() const = 0;
+  // As BatchEvaluator::perplexities.
+  virtual std::vector<double> perplexities(const std::vector<RopeParams>& ropes,
+                                           const std::vector<std::vector<int64_t>>& documents,
+                                           const std::vector<int>& firstScored = {}) = 0;
+};
+
+class BatchEvaluator : public CandidateScorer {
  public:
   // devices: "auto" (every visible CUDA device, else the CPU), "cuda" (every CUDA device),
   // "cpu", "cuda:N", or a comma-separated list ("cuda:0,cuda:2"). batch: candidates per forward
@@ -30,10 +45,10 @@ class BatchEvaluator {
   BatchEvaluator& operator=(const BatchEvaluator&) = delete;
 
   const ModelConfig& config() const;
-  std::vector<std::string> devices() const;
-  int batch() const { return m_batch; }
+  std::vector<std::string> devices() const override;
+  int batch() const override { return m_batch; }
   // Candidates one call should receive to keep every device busy: devices x batch.
-  int preferredCallSize() const;
+  int preferredCallSize() const override;
 
   // exp(token-weighted mean NLL of tokens firstScored[d]..T-1 of every document d; tokens
   // 1..T-1 when firstScored is empty) for each RoPE. Work is split over the devices in
@@ -41,7 +56,7 @@ class BatchEvaluator {
   // InputError for a RoPE that does not fit the model or a firstScored of the wrong size.
   std::vector<double> perplexities(const std::vector<RopeParams>& ropes,
                                    const std::vector<std::vector<int64_t>>& documents,
-                                   const std::vector<int>& firstScored = {});
+                                   const std::vector<int>& firstScored = {}) override;
 
   // The devices "auto"/"cuda"/lists name, in order. Throws InputError for an unknown name.
   static std::vector<std::string> resolveDevices(const std::string& devices);

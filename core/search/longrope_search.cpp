@@ -157,7 +157,7 @@ class Runner {
   std::string m_configPrint;
   int m_window = 0;
   int m_targetLength = m_p.targetLength;
-  std::unique_ptr<BatchEvaluator> m_evaluator;
+  std::unique_ptr<CandidateScorer> m_evaluator;
   std::unique_ptr<Tokenizer> m_tokenizer;             // Fitness::Needle
   std::unique_ptr<passkey::PromptBuilder> m_needles;  // Fitness::Needle
 };
@@ -399,8 +399,9 @@ Result Runner::run() {
     shortStage->evo.space.searchAttention = false;
   }
   const int longest = m_p.stage2Target > 0 ? m_p.stage2Target : m_targetLength;
-  m_evaluator =
-      std::make_unique<BatchEvaluator>(m_p.modelDir, m_p.engine, m_p.devices, m_p.batch, longest);
+  m_evaluator = m_p.makeScorer ? m_p.makeScorer(longest)
+                               : std::make_unique<BatchEvaluator>(m_p.modelDir, m_p.engine,
+                                                                  m_p.devices, m_p.batch, longest);
   m_result.devices = m_evaluator->devices();
   m_result.batch = m_evaluator->batch();
 

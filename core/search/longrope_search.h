@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "data/token_data.h"
 #include "model/transformer.h"
 #include "rope/factor_set.h"
+#include "search/batch_evaluator.h"
 #include "search/evolution_search.h"
 
 namespace rope::longrope {
@@ -94,6 +96,11 @@ struct Params {
   // so no long search runs; only the short stage does (searchShortFactors must be set, no
   // stage two). targetLength 0: the set's target length.
   std::optional<FactorSet> longFactors;
+
+  // Who scores the candidates: by default a BatchEvaluator on `devices` in this process;
+  // rope-cli under mpirun passes one that spreads them over the ranks of the job. Called once,
+  // with the longest length a stage scores at, after the params are checked.
+  std::function<std::unique_ptr<CandidateScorer>(int longestLength)> makeScorer;
 
   // Checkpoints: checkpointPath for stage one, PATH.stage2 and PATH.short for the others.
   std::string checkpointPath;
