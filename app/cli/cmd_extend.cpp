@@ -4,6 +4,8 @@
 
 #include "cli/cli.h"
 #include "cli/cli_args.h"
+#include "cli/cluster_options.h"
+#include "cluster/cluster_scorer.h"
 #include "recipe/extend.h"
 #include "train/demo_assets.h"
 #include "train/kjv_corpus.h"
@@ -42,9 +44,29 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   const Args a(argv, {"resume"},
                {"out", "target", "model", "fine-tune-length", "data", "samples", "population",
                 "generations", "short-generations", "seed", "corpus", "steps", "batch", "lr",
-                "warmup", "passkey-share", "eval-every", "eval-windows", "threads", "device"});
+                "warmup", "passkey-share", "eval-every", "eval-windows", "threads", "device",
+                "rank-timeout"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   recipe::Params p;
+  // Under mpirun the searches' candidates are scored by every rank; the rest is rank 0's.
+  cluster::Session& session = cluster::Session::current();
+  Transformer::Options engine;
+  engine.threads = a.intValue("threads").value_or(0);
+  std::unique_ptr<cluster::Farm> farm;
+  if (session.distributed()) {
+    joinJob(session, resolveModel(a.value("model").value_or("demo")), engine);
+    farm = std::make_unique<cluster::Farm>(session, rankTimeout(a));
+    if (!session.leader()) {
+      cluster::serveCandidates(session, *farm, engine);
+      return 0;
+    }
+    p.makeScorer = [&](const longrope::Params& search, int longest) {
+      Transformer::Options options = search.engine;
+      options.threads = engine.threads;
+      return std::unique_ptr<CandidateScorer>(cluster::makeClusterScorer(
+          session, *farm, search.modelDir, options, search.devices, search.batch, longest));
+    };
+  }
   p.outDir = a.require("out");
   const auto target = a.intValue("target");
   if (!target) throw UsageError("--target is required (e.g. --target 4096)");
@@ -72,7 +94,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   p.passkeyShare = a.doubleValue("passkey-share").value_or(p.passkeyShare);
   p.evalEvery = a.intValue("eval-every").value_or(p.evalEvery);
   p.evalWindows = a.intValue("eval-windows").value_or(p.evalWindows);
-  p.threads = a.intValue("threads").value_or(0);
+  p.threads = a.intValue("threads").value_or(0);  // fine-tuning: the other ranks wait meanwhile
   p.device = a.value("device").value_or("cpu");
   p.resume = a.has("resume");
   p.command = "rope-cli extend";
@@ -106,14 +128,17 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
     out << line;
   }
   out << "wrote " << r.modelDir << "\n";
+  if (farm) farm->release();
   return 0;
 }
 
 }  // namespace
 
 Command extendCommand() {
-  return {"extend", "LongRoPE's recipe: search, fine-tune, search again, readjust short", kUsage,
-          run};
+  return {"extend", "LongRoPE's recipe: search, fine-tune, search again, readjust short",
+          std::string(kUsage) + "\n" + kClusterUsage +
+              "  (extend: the searches' candidates go to every rank; fine-tuning runs on rank 0)\n",
+          run, true};
 }
 
 }  // namespace rope::cli

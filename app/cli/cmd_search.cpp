@@ -99,19 +99,6 @@ std::string fmt(const char* f, double v) {
   return b;
 }
 
-// A rank other than 0: a replica of the model that scores the candidates rank 0 sends, until
-// rank 0 releases the farm. The longest length comes from rank 0's search (for the batch).
-int serveSearch(cluster::Session& session, const longrope::Params& p,
-                std::chrono::duration<double> timeout) {
-  const int longest = std::stoi(session.broadcast({}));
-  BatchEvaluator local(p.modelDir, p.engine, cluster::devicesForRank(session, p.devices), p.batch,
-                       longest);
-  cluster::gatherDevices(session, local);
-  cluster::Farm farm(session, timeout);
-  cluster::serveCandidates(farm, local);
-  return 0;
-}
-
 longrope::Params readParams(const Args& a) {
   longrope::Params p;
   p.modelDir = resolveModel(a.value("model").value_or("demo"));
@@ -265,18 +252,21 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   longrope::Params p = readParams(a);
   cluster::Session& session = cluster::Session::current();
   joinJob(session, p.modelDir, p.engine);  // several ranks: same build, model, dtype
-  if (!session.leader()) return serveSearch(session, p, rankTimeout(a));
   std::unique_ptr<cluster::Farm> farm;
+  if (session.distributed()) farm = std::make_unique<cluster::Farm>(session, rankTimeout(a));
+  if (!session.leader()) {
+    // A replica that scores the candidates rank 0 sends, until rank 0 is done.
+    cluster::serveCandidates(session, *farm, p.engine);
+    return 0;
+  }
   std::vector<std::string> rankDevices;
-  if (session.distributed()) {
+  if (farm) {
     // Rank 0 runs the evolution; the candidates go to every rank through the farm.
-    farm = std::make_unique<cluster::Farm>(session, rankTimeout(a));
     p.makeScorer = [&](int longest) -> std::unique_ptr<CandidateScorer> {
-      session.broadcast(std::to_string(longest));
-      auto local = std::make_unique<BatchEvaluator>(
-          p.modelDir, p.engine, cluster::devicesForRank(session, p.devices), p.batch, longest);
-      rankDevices = cluster::gatherDevices(session, *local);
-      return std::make_unique<cluster::ClusterScorer>(*farm, std::move(local), rankDevices);
+      auto scorer = cluster::makeClusterScorer(session, *farm, p.modelDir, p.engine, p.devices,
+                                               p.batch, longest);
+      rankDevices = scorer->devices();
+      return scorer;
     };
   }
   const int finalTarget = p.stage2Target > 0  ? p.stage2Target

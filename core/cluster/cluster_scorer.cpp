@@ -31,14 +31,14 @@ struct Documents {
 std::string putDocuments(const std::vector<std::vector<int64_t>>& docs,
                          const std::vector<int>& firstScored) {
   ByteWriter out;
+  out.put<char>('D');
   out.put<int64_t>(static_cast<int64_t>(docs.size()));
   for (const auto& d : docs) out.put(d);
   out.put(firstScored);
   return out.take();
 }
 
-Documents getDocuments(const std::string& bytes) {
-  ByteReader in(bytes);
+Documents getDocuments(ByteReader& in) {
   Documents d;
   const auto n = in.get<int64_t>();
   if (n < 0 || n > (1 << 20)) throw InputError("malformed documents message");
@@ -64,9 +64,47 @@ std::vector<RopeParams> getRopes(const std::string& bytes) {
 }
 
 // The handler every rank runs: candidates in, perplexities out.
-std::string score(BatchEvaluator& local, const Documents& docs, const std::string& request) {
+std::string score(BatchEvaluator* local, const Documents& docs, const std::string& request) {
+  if (!local) throw InputError("candidates arrived before their model");
   if (docs.docs.empty()) throw InputError("candidates arrived before their documents");
-  return ByteWriter().put(local.perplexities(getRopes(request), docs.docs, docs.firstScored)).take();
+  return ByteWriter().put(local->perplexities(getRopes(request), docs.docs, docs.firstScored)).take();
+}
+
+// What rank 0 shares: the model to load ('M') or the documents to score on ('D').
+enum Shared : char { kModel = 'M', kDocuments = 'D' };
+
+struct ModelRequest {
+  std::string dir, print, devices;
+  int32_t dtype = 0, batch = 0, longest = 0;
+};
+
+std::string putModel(const ModelRequest& m) {
+  return ByteWriter()
+      .put<char>(kModel)
+      .put(m.dir)
+      .put(m.print)
+      .put(m.devices)
+      .put(m.dtype)
+      .put(m.batch)
+      .put(m.longest)
+      .take();
+}
+
+ModelRequest getModel(ByteReader& in) {
+  ModelRequest m;
+  m.dir = in.getString();
+  m.print = in.getString();
+  m.devices = in.getString();
+  m.dtype = in.get<int32_t>();
+  m.batch = in.get<int32_t>();
+  m.longest = in.get<int32_t>();
+  return m;
+}
+
+std::string describe(const Session& session, const BatchEvaluator& local) {
+  std::string d = "rank " + std::to_string(session.rank()) + " (" + session.processor() + "):";
+  for (const auto& dev : local.devices()) d += " " + dev;
+  return d;
 }
 
 }  // namespace
@@ -135,13 +173,11 @@ RopeParams getRope(ByteReader& in) {
 }
 
 ClusterScorer::ClusterScorer(Farm& farm, std::unique_ptr<BatchEvaluator> local,
-                             std::vector<std::string> remoteDevices)
-    : m_farm(farm), m_local(std::move(local)), m_remoteDevices(std::move(remoteDevices)) {}
-
-std::vector<std::string> ClusterScorer::devices() const { return m_remoteDevices; }
+                             std::vector<std::string> rankDevices)
+    : m_farm(farm), m_local(std::move(local)), m_rankDevices(std::move(rankDevices)) {}
 
 int ClusterScorer::preferredCallSize() const {
-  return 2 * static_cast<int>(m_remoteDevices.size()) * m_local->preferredCallSize();
+  return 2 * static_cast<int>(m_rankDevices.size()) * m_local->preferredCallSize();
 }
 
 std::vector<double> ClusterScorer::perplexities(const std::vector<RopeParams>& ropes,
@@ -161,7 +197,7 @@ std::vector<double> ClusterScorer::perplexities(const std::vector<RopeParams>& r
     requests.push_back(putRopes(ropes, b, std::min(ropes.size(), b + per)));
   }
   const auto answers =
-      m_farm.map(requests, [&](const std::string& r) { return score(*m_local, docs, r); });
+      m_farm.map(requests, [&](const std::string& r) { return score(m_local.get(), docs, r); });
   std::vector<double> out;
   for (const auto& a : answers) {
     ByteReader in(a);
@@ -174,16 +210,60 @@ std::vector<double> ClusterScorer::perplexities(const std::vector<RopeParams>& r
   return out;
 }
 
-void serveCandidates(Farm& farm, BatchEvaluator& local) {
-  Documents docs;
-  farm.serve([&](const std::string& request) { return score(local, docs, request); },
-             [&](const std::string& bytes) { docs = getDocuments(bytes); });
+std::unique_ptr<ClusterScorer> makeClusterScorer(Session& session, Farm& farm,
+                                                 const std::string& modelDir,
+                                                 const Transformer::Options& engine,
+                                                 const std::string& devices, int batch,
+                                                 int longestLength) {
+  ModelRequest m{modelDir, modelPrint(modelDir), devices, static_cast<int32_t>(engine.dtype),
+                 batch, longestLength};
+  farm.share(putModel(m));
+  auto local = std::make_unique<BatchEvaluator>(modelDir, engine, devicesForRank(session, devices),
+                                                batch, longestLength);
+  // Every rank answers with its devices, or with why it cannot take part.
+  std::vector<std::string> ranks = session.gather(describe(session, *local));
+  for (size_t r = 1; r < ranks.size(); ++r) {
+    if (ranks[r].rfind("error: ", 0) == 0) {
+      throw InputError("rank " + std::to_string(r) + ": " + ranks[r].substr(7));
+    }
+  }
+  return std::make_unique<ClusterScorer>(farm, std::move(local), std::move(ranks));
 }
 
-std::vector<std::string> gatherDevices(Session& session, const BatchEvaluator& local) {
-  std::string mine = "rank " + std::to_string(session.rank()) + " (" + session.processor() + "):";
-  for (const auto& d : local.devices()) mine += " " + d;
-  return session.gather(mine);
+void serveCandidates(Session& session, Farm& farm, const Transformer::Options& engine) {
+  std::unique_ptr<BatchEvaluator> local;
+  Documents docs;
+  farm.serve([&](const std::string& request) { return score(local.get(), docs, request); },
+             [&](const std::string& bytes) {
+               ByteReader in(bytes);
+               const char kind = in.get<char>();
+               if (kind == kDocuments) {
+                 docs = getDocuments(in);
+                 return;
+               }
+               if (kind != kModel) throw InputError("malformed message from rank 0");
+               const ModelRequest m = getModel(in);
+               std::string answer;
+               try {
+                 local.reset();  // one replica at a time
+                 docs = {};
+                 const std::string print = modelPrint(m.dir);
+                 if (print != m.print) {
+                   throw InputError("its " + m.dir + " is another model (" + print +
+                                    ", rank 0: " + m.print + ")");
+                 }
+                 Transformer::Options options = engine;
+                 options.dtype = static_cast<ComputeDType>(m.dtype);
+                 local = std::make_unique<BatchEvaluator>(m.dir, options,
+                                                          devicesForRank(session, m.devices),
+                                                          m.batch, m.longest);
+                 answer = describe(session, *local);
+               } catch (const std::exception& e) {
+                 local.reset();
+                 answer = std::string("error: ") + e.what();
+               }
+               session.gather(answer);
+             });
 }
 
 std::string devicesForRank(const Session& session, const std::string& devices) {

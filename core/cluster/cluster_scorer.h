@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cluster/cluster.h"
+#include "model/transformer.h"
 #include "rope/rope_params.h"
 #include "search/batch_evaluator.h"
 #include "util/bytes.h"
@@ -23,12 +24,11 @@ namespace rope::cluster {
 
 class ClusterScorer : public CandidateScorer {
  public:
-  // local: rank 0's own replica; farm: shared with the other ranks' serveCandidates();
-  // remoteDevices: what every other rank reported (gatherDevices), for devices().
+  // Use makeClusterScorer().
   ClusterScorer(Farm& farm, std::unique_ptr<BatchEvaluator> local,
-                std::vector<std::string> remoteDevices);
+                std::vector<std::string> rankDevices);
 
-  std::vector<std::string> devices() const override;
+  std::vector<std::string> devices() const override { return m_rankDevices; }
   int batch() const override { return m_local->batch(); }
   // Twice a request per rank and device, so that a fast rank can take more than its share.
   int preferredCallSize() const override;
@@ -39,17 +39,24 @@ class ClusterScorer : public CandidateScorer {
  private:
   Farm& m_farm;
   std::unique_ptr<BatchEvaluator> m_local;
-  std::vector<std::string> m_remoteDevices;
+  std::vector<std::string> m_rankDevices;
   std::string m_sharedKey;  // digest of the documents the other ranks hold
 };
 
-// A rank other than 0: answers ClusterScorer's requests with its replica until rank 0
-// releases the farm.
-void serveCandidates(Farm& farm, BatchEvaluator& local);
+// Rank 0: every rank (this one too) loads modelDir for the search that follows: devices as
+// BatchEvaluator takes them (each rank applies devicesForRank), batch and longestLength as
+// there; engine: dtype from here, CPU threads each rank's own. Called again for another model
+// (the recipe's fine-tuned one), the other ranks replace theirs. Throws InputError naming the
+// rank that could not load the model or loaded another one (its modelPrint differs).
+std::unique_ptr<ClusterScorer> makeClusterScorer(Session& session, Farm& farm,
+                                                 const std::string& modelDir,
+                                                 const Transformer::Options& engine,
+                                                 const std::string& devices, int batch,
+                                                 int longestLength);
 
-// The device every rank uses, as "rank R (host): cpu|cuda:N ...", gathered on rank 0 (empty
-// elsewhere); every rank calls it once its evaluator exists.
-std::vector<std::string> gatherDevices(Session& session, const BatchEvaluator& local);
+// A rank other than 0: loads the models rank 0's makeClusterScorer() asks for (engine: this
+// rank's CPU threads) and scores the candidates it sends, until rank 0 releases the farm.
+void serveCandidates(Session& session, Farm& farm, const Transformer::Options& engine);
 
 // With devices "auto" on a node with several ranks and CUDA devices, each rank takes the GPU
 // of its local rank (modulo the count): one rank per GPU. Anything else is returned as is.

@@ -231,6 +231,9 @@ std::optional<FactorSet> Runner::search(Stage stage, const fs::path& dir, longro
   }
   const std::string checkpoint = sp.checkpointPath;
   sp.resume = fs::exists(checkpoint) || fs::exists(checkpoint + ".short");
+  if (m_p.makeScorer) {
+    sp.makeScorer = [this, &sp](int longest) { return m_p.makeScorer(sp, longest); };
+  }
   const double before = spentBefore(dir);
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] {

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@
 #include "data/token_data.h"
 #include "rope/factor_set.h"
 #include "search/evolution_search.h"
+#include "search/longrope_search.h"
 #include "train/trainer.h"
 
 namespace rope::recipe {
@@ -60,6 +62,11 @@ struct Params {
   std::string device = "cpu";  // "cpu" or "cuda" (one device: the trainer's)
   bool resume = false;         // continue outDir
   std::string command;         // the command line, recorded in recipe.json
+  // Who scores the candidates of each search stage (longrope::Params::makeScorer, given that
+  // stage's params: its model is the fine-tuned one from stage three on); empty: this
+  // process. rope-cli under mpirun passes the ranks of the job; fine-tuning stays here.
+  std::function<std::unique_ptr<CandidateScorer>(const longrope::Params& search, int longest)>
+      makeScorer;
 };
 
 enum class Stage { Search, FineTune, Search2, Short, Export };

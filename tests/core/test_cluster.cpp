@@ -2,6 +2,7 @@
 // sweep and a passkey grid give a single process's results to the last bit whatever the number
 // of ranks; a worker killed, a worker that stops answering and rank 0 killed leave a whole
 // checkpoint that --resume, with another number of ranks, finishes to the uninterrupted result;
+// the recipe's searches on two ranks give the recipe's single-process output;
 // ranks with another model or another build are refused before any evaluation. Also the wire
 // format ranks exchange, and the one-rank farm every build has.
 #include <QDir>
@@ -357,6 +358,28 @@ class TestCluster : public QObject {
     const QJsonObject single = withoutTimes(lastJson(c.out));
     QVERIFY(!single.value("cells").toArray().isEmpty());
     QCOMPARE(withoutTimes(lastJson(e.out)), single);
+  }
+
+  void recipeOnTwoRanksEqualsOneProcess() {
+    if (!cluster::builtWithMpi()) QSKIP("built without MPI");
+    QTemporaryDir dir;
+    const QString d = dir.path();
+    const QStringList recipe = {"--target", "512", "--fine-tune-length", "256", "--samples", "2",
+                                "--population", "4", "--generations", "1", "--short-generations",
+                                "1", "--steps", "4", "--batch", "2", "--eval-every", "2",
+                                "--eval-windows", "2", "--seed", "1", "--threads", "1"};
+    const Proc one = run(0, QStringList{"extend", "--out", d + "/one"} << recipe);
+    QVERIFY2(one.code == 0, qPrintable(one.err));
+    const Proc two = run(2, QStringList{"extend", "--out", d + "/two"} << recipe);
+    QVERIFY2(two.code == 0, qPrintable(two.err));
+    // The searches ran on both ranks (stage three and four on the fine-tuned model), the
+    // fine-tuning on rank 0: every stage's output is the same.
+    for (const char* f : {"1-search/factors.json", "3-search2/factors.json", "4-short/factors.json",
+                          "model/config.json", "model/model.safetensors"}) {
+      const QByteArray a = readAll(d + "/one/" + f);
+      QVERIFY2(!a.isEmpty(), f);
+      QVERIFY2(readAll(d + "/two/" + f) == a, f);
+    }
   }
 
   void commandsThatRunAsOneProcessRefuseSeveralRanks() {
