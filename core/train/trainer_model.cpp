@@ -1,6 +1,7 @@
 #include "train/trainer_model.h"
 
 #include <cmath>
+#include <limits>
 
 namespace rope {
 namespace {
@@ -35,22 +36,26 @@ AttentionImpl::AttentionImpl(int hidden, int heads_, int kvHeads_)
   o_proj = register_module("o_proj", linear(heads * headDim, hidden));
 }
 
+// One GEMM per score block: baddbmm adds the causal bias (0 or -inf) and applies the 1/sqrt(d)
+// scale in its epilogue, where separate scale and masked_fill passes (and their backward)
+// each cost a pass over every score. Grouped-query heads share their K/V without copying
+// them: the g query heads of one KV head are stacked as g x T rows against its T keys (the
+// bias repeated g times; TinyLlamaImpl::forward builds it).
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
-                                     const torch::Tensor& sin, const torch::Tensor& mask) {
-  const int64_t b = x.size(0), t = x.size(1);
+                                     const torch::Tensor& sin, const torch::Tensor& bias) {
+  const int64_t b = x.size(0), t = x.size(1), groups = heads / kvHeads;
   auto q = q_proj(x).view({b, t, heads, headDim}).transpose(1, 2);
   auto k = k_proj(x).view({b, t, kvHeads, headDim}).transpose(1, 2);
   auto v = v_proj(x).view({b, t, kvHeads, headDim}).transpose(1, 2);
   q = q * cos + rotateHalf(q) * sin;
   k = k * cos + rotateHalf(k) * sin;
-  if (kvHeads != heads) {
-    k = k.repeat_interleave(heads / kvHeads, 1);
-    v = v.repeat_interleave(heads / kvHeads, 1);
-  }
-  auto scores = torch::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(double(headDim)));
-  scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());
-  auto y = torch::matmul(torch::softmax(scores, -1), v);
-  return o_proj(y.transpose(1, 2).reshape({b, t, heads * headDim}));
+  const auto q3 = q.reshape({b * kvHeads, groups * t, headDim});
+  const auto k3 = k.reshape({b * kvHeads, t, headDim});
+  const auto v3 = v.reshape({b * kvHeads, t, headDim});
+  const auto scores =
+      torch::baddbmm(bias, q3, k3.transpose(1, 2), 1.0, 1.0 / std::sqrt(double(headDim)));
+  const auto y = torch::bmm(torch::softmax(scores, -1), v3);  // [b kv, g t, d] = [b, h, t, d]
+  return o_proj(y.view({b, heads, t, headDim}).transpose(1, 2).reshape({b, t, heads * headDim}));
 }
 
 MlpImpl::MlpImpl(int hidden, int intermediate) {
@@ -88,7 +93,8 @@ LlamaBodyImpl::LlamaBodyImpl(int vocab, int hidden, int nLayers, int heads, int 
 }
 
 TinyLlamaImpl::TinyLlamaImpl(int vocab, int hidden, int layers, int heads, int kvHeads,
-                             int intermediate, double eps) {
+                             int intermediate, double eps)
+    : queryGroups(heads / kvHeads) {
   model =
       register_module("model", LlamaBody(vocab, hidden, layers, heads, kvHeads, intermediate, eps));
 }
@@ -96,8 +102,12 @@ TinyLlamaImpl::TinyLlamaImpl(int vocab, int hidden, int layers, int heads, int k
 torch::Tensor TinyLlamaImpl::forward(const torch::Tensor& ids, const torch::Tensor& cos,
                                      const torch::Tensor& sin) {
   const int64_t t = ids.size(1);
-  const auto mask =
-      torch::ones({t, t}, torch::TensorOptions().dtype(torch::kBool).device(ids.device())).triu(1);
+  // The causal bias of the attention's baddbmm: -inf above the diagonal, once per group of
+  // query heads that share a KV head (AttentionImpl::forward).
+  const auto mask = torch::full({t, t}, -std::numeric_limits<float>::infinity(),
+                                torch::TensorOptions().dtype(torch::kFloat32).device(ids.device()))
+                        .triu(1)
+                        .repeat({queryGroups, 1});
   auto h = model->embed_tokens(ids);
   for (const auto& layer : *model->layers) {
     h = layer->as<DecoderLayer>()->forward(h, cos, sin, mask);

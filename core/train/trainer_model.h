@@ -17,10 +17,10 @@ TORCH_MODULE(RmsNorm);
 
 struct AttentionImpl : torch::nn::Module {
   AttentionImpl(int hidden, int heads, int kvHeads);
-  // x [B, T, hidden]; cos, sin [T, head_dim] (rotate_half layout); mask [T, T] true above the
-  // diagonal.
+  // x [B, T, hidden]; cos, sin [T, head_dim] (rotate_half layout); bias [heads / kvHeads x T,
+  // T]: the causal bias (0, -inf above the diagonal) repeated for each query head of a group.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const torch::Tensor& mask);
+                        const torch::Tensor& bias);
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   int heads, kvHeads, headDim;
 };
@@ -59,6 +59,7 @@ struct TinyLlamaImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& cos,
                         const torch::Tensor& sin);
   LlamaBody model{nullptr};
+  int queryGroups = 1;  // query heads per KV head
 };
 TORCH_MODULE(TinyLlama);
 
