@@ -127,6 +127,27 @@ void requireSameSearch(const QString& dir, const QString& a, const QString& b) {
   QCOMPARE(cb.value("evaluations"), ca.value("evaluations"));
 }
 
+// Starts a search "cut" under `ranks` ranks, and once its checkpoint holds `evaluations`
+// evaluations sends `signal` to the process of rank `victim`; returns that process's pid.
+qint64 interrupt(QProcess& job, const QString& dir, int ranks, const QStringList& extra,
+                 int evaluations, int victim, int signal) {
+  job.start(ROPE_MPIEXEC, mpiexec(ranks).mid(1) << ROPE_CLI << (search(dir, "cut") << extra));
+  if (!job.waitForStarted() || !waitForCheckpoint(dir + "/cut.ckpt", evaluations)) return 0;
+  const qint64 pid = rankPid(victim, dir + "/cut.ckpt");
+  if (pid > 0) ::kill(static_cast<pid_t>(pid), signal);
+  return pid;
+}
+
+// The interrupted search "cut", resumed under `ranks` ranks (0: one process), must end as the
+// uninterrupted "whole" did.
+void resumeMatchesWhole(const QString& dir, int ranks) {
+  QVERIFY(!QFile::exists(dir + "/cut.json"));
+  QVERIFY(!readJson(dir + "/cut.ckpt").isEmpty());  // whole: it parses
+  const Proc resumed = run(ranks, search(dir, "cut") << "--resume");
+  QVERIFY2(resumed.code == 0, qPrintable(resumed.err));
+  requireSameSearch(dir, "whole", "cut");
+}
+
 QJsonObject withoutTimes(QJsonObject o) {
   for (const char* k : {"elapsed_s", "ranks"}) o.remove(k);
   return o;
@@ -233,26 +254,16 @@ class TestCluster : public QObject {
     if (!cluster::builtWithMpi()) QSKIP("built without MPI");
     QTemporaryDir dir;
     const QString d = dir.path();
-    const Proc whole = run(0, search(d, "whole"));
-    QVERIFY2(whole.code == 0, qPrintable(whole.err));
-
+    QVERIFY(run(0, search(d, "whole")).code == 0);
     QProcess job;
-    start(job, mpiexec(3) << ROPE_CLI << search(d, "cut"));
-    QVERIFY(waitForCheckpoint(d + "/cut.ckpt", 12));
-    const qint64 worker = rankPid(1, d + "/cut.ckpt");
-    QVERIFY(worker > 0);
-    ::kill(static_cast<pid_t>(worker), SIGKILL);
+    QVERIFY(interrupt(job, d, 3, {}, 12, 1, SIGKILL) > 0);
     const Proc cut = wait(job, 120000);
     QVERIFY(cut.code != 0);
     QVERIFY2(cut.err.contains("rank 1"), qPrintable(cut.err));  // mpirun names the rank
-    QVERIFY(!QFile::exists(d + "/cut.json"));
     const int saved = readJson(d + "/cut.ckpt").value("evaluations").toInt();
     QVERIFY2(saved >= 12 && saved < readJson(d + "/whole.ckpt").value("evaluations").toInt(),
              qPrintable(QString::number(saved)));
-
-    const Proc resumed = run(2, search(d, "cut") << "--resume");
-    QVERIFY2(resumed.code == 0, qPrintable(resumed.err));
-    requireSameSearch(d, "whole", "cut");
+    resumeMatchesWhole(d, 2);
   }
 
   void leaderKilledThenResumedAlone() {
@@ -261,16 +272,9 @@ class TestCluster : public QObject {
     const QString d = dir.path();
     QVERIFY(run(0, search(d, "whole")).code == 0);
     QProcess job;
-    start(job, mpiexec(2) << ROPE_CLI << search(d, "cut"));
-    QVERIFY(waitForCheckpoint(d + "/cut.ckpt", 10));
-    const qint64 leader = rankPid(0, d + "/cut.ckpt");
-    QVERIFY(leader > 0);
-    ::kill(static_cast<pid_t>(leader), SIGKILL);
+    QVERIFY(interrupt(job, d, 2, {}, 10, 0, SIGKILL) > 0);
     QVERIFY(wait(job, 120000).code != 0);
-    QVERIFY(!readJson(d + "/cut.ckpt").isEmpty());  // whole: it parses
-    const Proc resumed = run(0, search(d, "cut") << "--resume");
-    QVERIFY2(resumed.code == 0, qPrintable(resumed.err));
-    requireSameSearch(d, "whole", "cut");
+    resumeMatchesWhole(d, 0);
   }
 
   void workerThatStopsAnsweringEndsTheJobByName() {
@@ -279,11 +283,8 @@ class TestCluster : public QObject {
     const QString d = dir.path();
     QVERIFY(run(0, search(d, "whole")).code == 0);
     QProcess job;
-    start(job, mpiexec(3) << ROPE_CLI << (search(d, "cut") << "--rank-timeout" << "3"));
-    QVERIFY(waitForCheckpoint(d + "/cut.ckpt", 8));
-    const qint64 worker = rankPid(2, d + "/cut.ckpt");
+    const qint64 worker = interrupt(job, d, 3, {"--rank-timeout", "3"}, 8, 2, SIGSTOP);
     QVERIFY(worker > 0);
-    ::kill(static_cast<pid_t>(worker), SIGSTOP);
     QElapsedTimer t;
     t.start();
     const Proc cut = wait(job, 120000);
@@ -292,10 +293,7 @@ class TestCluster : public QObject {
     QVERIFY2(cut.err.contains("rank 2 did not answer within 3 s"), qPrintable(cut.err));
     QVERIFY2(cut.err.contains("--resume continues it"), qPrintable(cut.err));
     QVERIFY(t.elapsed() < 60000);
-    QVERIFY(!QFile::exists(d + "/cut.json"));
-    const Proc resumed = run(0, search(d, "cut") << "--resume");
-    QVERIFY2(resumed.code == 0, qPrintable(resumed.err));
-    requireSameSearch(d, "whole", "cut");
+    resumeMatchesWhole(d, 0);
   }
 
   void ranksOnAnotherModelOrBuildAreRefusedAtStartUp() {
