@@ -17,8 +17,8 @@ TORCH_MODULE(RmsNorm);
 
 struct AttentionImpl : torch::nn::Module {
   AttentionImpl(int hidden, int heads, int kvHeads);
-  // x [B, T, hidden]; cos, sin [T, head_dim] (rotate_half layout); bias [heads / kvHeads x T,
-  // T]: the causal bias (0, -inf above the diagonal) repeated for each query head of a group.
+  // x [B, T, hidden]; cos, sin [T, head_dim] (rotate_half layout); bias [T, T]: the causal
+  // bias (0, -inf above the diagonal).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                         const torch::Tensor& bias);
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
@@ -59,7 +59,6 @@ struct TinyLlamaImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& cos,
                         const torch::Tensor& sin);
   LlamaBody model{nullptr};
-  int queryGroups = 1;  // query heads per KV head
 };
 TORCH_MODULE(TinyLlama);
 
