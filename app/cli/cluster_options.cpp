@@ -19,8 +19,7 @@ std::chrono::duration<double> rankTimeout(const Args& args) {
   return std::chrono::duration<double>(s);
 }
 
-void joinJob(cluster::Session& session, const std::string& modelDir,
-             Transformer::Options& engine) {
+void joinJob(cluster::Session& session, const std::string& modelDir, Transformer::Options& engine) {
   if (!session.distributed()) return;
   if (engine.threads <= 0) {
     const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -35,10 +34,11 @@ nlohmann::ordered_json rankStatsJson(const std::vector<cluster::RankStats>& stat
                                      const std::vector<std::string>& devices) {
   auto out = nlohmann::ordered_json::array();
   for (const auto& s : stats) {
-    nlohmann::ordered_json j = {{"rank", s.rank},
-                                {"tasks", s.tasks},
-                                {"busy_seconds", s.busySeconds},
-                                {"tasks_per_second", s.busySeconds > 0 ? s.tasks / s.busySeconds : 0}};
+    nlohmann::ordered_json j = {
+        {"rank", s.rank},
+        {"tasks", s.tasks},
+        {"busy_seconds", s.busySeconds},
+        {"tasks_per_second", s.busySeconds > 0 ? s.tasks / s.busySeconds : 0}};
     if (static_cast<size_t>(s.rank) < devices.size()) j["devices"] = devices[s.rank];
     out.push_back(j);
   }

@@ -67,7 +67,9 @@ std::vector<RopeParams> getRopes(const std::string& bytes) {
 std::string score(BatchEvaluator* local, const Documents& docs, const std::string& request) {
   if (!local) throw InputError("candidates arrived before their model");
   if (docs.docs.empty()) throw InputError("candidates arrived before their documents");
-  return ByteWriter().put(local->perplexities(getRopes(request), docs.docs, docs.firstScored)).take();
+  return ByteWriter()
+      .put(local->perplexities(getRopes(request), docs.docs, docs.firstScored))
+      .take();
 }
 
 // What rank 0 shares: the model to load ('M') or the documents to score on ('D').
@@ -154,7 +156,8 @@ RopeParams getRope(ByteReader& in) {
   r.shortFactor = in.getVector<double>();
   r.longFactor = in.getVector<double>();
   const auto layers = in.get<int64_t>();
-  if (layers < 0 || layers > 4096) throw InputError("malformed RoPE: " + std::to_string(layers) + " layers");
+  if (layers < 0 || layers > 4096)
+    throw InputError("malformed RoPE: " + std::to_string(layers) + " layers");
   for (int64_t i = 0; i < layers; ++i) r.layerFactors.push_back(in.getVector<double>());
   const auto rule = in.get<int32_t>();
   if (rule < 0 || rule > static_cast<int32_t>(LongRopeSwitch::AlwaysShort)) {
@@ -184,8 +187,9 @@ std::vector<double> ClusterScorer::perplexities(const std::vector<RopeParams>& r
                                                 const std::vector<std::vector<int64_t>>& documents,
                                                 const std::vector<int>& firstScored) {
   const Documents docs{documents, firstScored};
-  const std::string key = fingerprintOf(documents) + ":" + fingerprintOf({std::vector<int64_t>(
-                                                                firstScored.begin(), firstScored.end())});
+  const std::string key =
+      fingerprintOf(documents) + ":" +
+      fingerprintOf({std::vector<int64_t>(firstScored.begin(), firstScored.end())});
   if (key != m_sharedKey) {
     m_farm.share(putDocuments(documents, firstScored));
     m_sharedKey = key;
@@ -216,7 +220,7 @@ std::unique_ptr<ClusterScorer> makeClusterScorer(Session& session, Farm& farm,
                                                  const std::string& devices, int batch,
                                                  int longestLength) {
   ModelRequest m{modelDir, modelPrint(modelDir), devices, static_cast<int32_t>(engine.dtype),
-                 batch, longestLength};
+                 batch,    longestLength};
   farm.share(putModel(m));
   auto local = std::make_unique<BatchEvaluator>(modelDir, engine, devicesForRank(session, devices),
                                                 batch, longestLength);
@@ -254,9 +258,8 @@ void serveCandidates(Session& session, Farm& farm, const Transformer::Options& e
                  }
                  Transformer::Options options = engine;
                  options.dtype = static_cast<ComputeDType>(m.dtype);
-                 local = std::make_unique<BatchEvaluator>(m.dir, options,
-                                                          devicesForRank(session, m.devices),
-                                                          m.batch, m.longest);
+                 local = std::make_unique<BatchEvaluator>(
+                     m.dir, options, devicesForRank(session, m.devices), m.batch, m.longest);
                  answer = describe(session, *local);
                } catch (const std::exception& e) {
                  local.reset();

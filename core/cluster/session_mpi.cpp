@@ -150,8 +150,8 @@ void Session::requireSame(const std::string& what, const std::string& print) {
     theirs = receive(status);
   }
   throw InputError("rank " + std::to_string(first) + " differs from rank 0 in its " + what +
-                   " (rank 0: " + leaderPrint + "; rank " + std::to_string(first) + ": " +
-                   theirs + "): every rank must run the same build on the same model");
+                   " (rank 0: " + leaderPrint + "; rank " + std::to_string(first) + ": " + theirs +
+                   "): every rank must run the same build on the same model");
 }
 
 Farm::Farm(Session& session, std::chrono::duration<double> timeout)
@@ -216,8 +216,8 @@ void Farm::sendToAll(int tag, const std::string& bytes) {
   }
 }
 
-std::vector<std::string> Farm::map(const std::vector<std::string>& requests,
-                                   const Handler& handler, const TaskProgress& progress) {
+std::vector<std::string> Farm::map(const std::vector<std::string>& requests, const Handler& handler,
+                                   const TaskProgress& progress) {
   if (!m_session.leader()) throw std::logic_error("Farm::map is rank 0's");
   const int n = static_cast<int>(requests.size());
   std::vector<std::string> results(n);

@@ -46,8 +46,8 @@ void Farm::release() { m_released = true; }
 
 void Farm::sendToAll(int, const std::string&) {}
 
-std::vector<std::string> Farm::map(const std::vector<std::string>& requests,
-                                   const Handler& handler, const TaskProgress& progress) {
+std::vector<std::string> Farm::map(const std::vector<std::string>& requests, const Handler& handler,
+                                   const TaskProgress& progress) {
   std::vector<std::string> out;
   out.reserve(requests.size());
   for (const auto& r : requests) {

@@ -5,6 +5,8 @@
 // the recipe's searches on two ranks give the recipe's single-process output;
 // ranks with another model or another build are refused before any evaluation. Also the wire
 // format ranks exchange, and the one-rank farm every build has.
+#include <unistd.h>
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -17,7 +19,6 @@
 #include <QtTest>
 #include <csignal>
 #include <filesystem>
-#include <unistd.h>
 
 #include "cluster/cluster.h"
 #include "cluster/cluster_scorer.h"
@@ -47,7 +48,8 @@ Proc wait(QProcess& p, int timeoutMs) {
             "timed out\n" + QString::fromUtf8(p.readAllStandardError())};
   }
   return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : 128 + SIGKILL,
-          QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+          QString::fromUtf8(p.readAllStandardOutput()),
+          QString::fromUtf8(p.readAllStandardError())};
 }
 
 void start(QProcess& p, QStringList command) {
@@ -108,10 +110,24 @@ bool waitForCheckpoint(const QString& path, int evaluations, int timeoutMs = 120
 
 // The demo model's search at 256 tokens: about 0.1 s per candidate on one core.
 QStringList search(const QString& dir, const QString& name, int generations = 10) {
-  return {"search",          "--target-length", "256",   "--population", "8",
-          "--generations",   QString::number(generations), "--samples", "2",
-          "--seed",          "5",               "--threads", "1",        "--json",
-          "--checkpoint",    dir + "/" + name + ".ckpt",   "--out",     dir + "/" + name + ".json"};
+  return {"search",
+          "--target-length",
+          "256",
+          "--population",
+          "8",
+          "--generations",
+          QString::number(generations),
+          "--samples",
+          "2",
+          "--seed",
+          "5",
+          "--threads",
+          "1",
+          "--json",
+          "--checkpoint",
+          dir + "/" + name + ".ckpt",
+          "--out",
+          dir + "/" + name + ".json"};
 }
 
 // What must be equal between two searches: the factors written and every candidate's fitness.
@@ -222,7 +238,8 @@ class TestCluster : public QObject {
     QCOMPARE(farm.stats().front().tasks, 3);
     const Distribute d = cluster::distributeOver(one, std::chrono::seconds(1));
     int last = 0;
-    const auto r = d(4, [](int i) { return std::to_string(i * i); }, [&](int done) { last = done; });
+    const auto r = d(
+        4, [](int i) { return std::to_string(i * i); }, [&](int done) { last = done; });
     QCOMPARE(r, (std::vector<std::string>{"0", "1", "4", "9"}));
     QCOMPARE(last, 4);
   }
@@ -315,7 +332,9 @@ class TestCluster : public QObject {
     cfg.write(QJsonDocument(config).toJson());
     cfg.close();
     QStringList command = mpiexec(1) << ROPE_CLI << (search(d, "a") << "--model" << demo);
-    command << ":" << "-np" << "1" << ROPE_CLI << (search(d, "a") << "--model" << other);
+    command << ":"
+            << "-np"
+            << "1" << ROPE_CLI << (search(d, "a") << "--model" << other);
     QProcess job;
     start(job, command);
     const Proc model = wait(job, 120000);
@@ -331,7 +350,9 @@ class TestCluster : public QObject {
     bin.write("x", 1);
     bin.close();
     QStringList builds = mpiexec(1) << ROPE_CLI << search(d, "b");
-    builds << ":" << "-np" << "1" << cli2 << search(d, "b");
+    builds << ":"
+           << "-np"
+           << "1" << cli2 << search(d, "b");
     QProcess job2;
     start(job2, builds);
     const Proc build = wait(job2, 120000);
@@ -342,15 +363,16 @@ class TestCluster : public QObject {
 
   void perplexitySweepAndPasskeyGridOnTwoRanks() {
     if (!cluster::builtWithMpi()) QSKIP("built without MPI");
-    const QStringList ppl = {"ppl", "--lengths", "128,256", "--samples", "3",
-                             "--stride", "0", "--threads", "1", "--json"};
+    const QStringList ppl = {"ppl",      "--lengths", "128,256",   "--samples", "3",
+                             "--stride", "0",         "--threads", "1",         "--json"};
     const Proc a = run(0, ppl), b = run(2, ppl);
     QVERIFY2(a.code == 0 && b.code == 0, qPrintable(a.err + b.err));
     QCOMPARE(withoutTimes(lastJson(b.out)), withoutTimes(lastJson(a.out)));
     QCOMPARE(lastJson(b.out).value("ranks").toArray().size(), 2);
 
-    const QStringList passkey = {"passkey", "--lengths", "128,192", "--depths", "0,1", "--trials", "3",
-                                 "--threads", "1", "--json", "--trials-detail"};
+    const QStringList passkey = {"passkey",        "--lengths", "128,192",   "--depths", "0,1",
+                                 "--trials",       "3",         "--threads", "1",        "--json",
+                                 "--trials-detail"};
     const Proc c = run(0, passkey), e = run(2, passkey);
     QVERIFY2(c.code == 0 && e.code == 0, qPrintable(c.err + e.err));
     const QJsonObject single = withoutTimes(lastJson(c.out));
@@ -362,10 +384,30 @@ class TestCluster : public QObject {
     if (!cluster::builtWithMpi()) QSKIP("built without MPI");
     QTemporaryDir dir;
     const QString d = dir.path();
-    const QStringList recipe = {"--target", "512", "--fine-tune-length", "256", "--samples", "2",
-                                "--population", "4", "--generations", "1", "--short-generations",
-                                "1", "--steps", "4", "--batch", "2", "--eval-every", "2",
-                                "--eval-windows", "2", "--seed", "1", "--threads", "1"};
+    const QStringList recipe = {"--target",
+                                "512",
+                                "--fine-tune-length",
+                                "256",
+                                "--samples",
+                                "2",
+                                "--population",
+                                "4",
+                                "--generations",
+                                "1",
+                                "--short-generations",
+                                "1",
+                                "--steps",
+                                "4",
+                                "--batch",
+                                "2",
+                                "--eval-every",
+                                "2",
+                                "--eval-windows",
+                                "2",
+                                "--seed",
+                                "1",
+                                "--threads",
+                                "1"};
     const Proc one = run(0, QStringList{"extend", "--out", d + "/one"} << recipe);
     QVERIFY2(one.code == 0, qPrintable(one.err));
     const Proc two = run(2, QStringList{"extend", "--out", d + "/two"} << recipe);
