@@ -27,10 +27,10 @@ struct AttentionTiles {
 // Flash-attention's online softmax on the CPU: blocks of queries against tiles of keys with a
 // running row maximum, row sum and float32 output accumulator; tiles above the causal diagonal
 // or wholly outside the window are never computed, only tiles crossing those edges are masked.
-// Work items (a kv head's query heads over one block of rows) run in parallel when torch's
-// intra-op pool has several threads (under applyCpuThreadPolicy it has one, and OpenBLAS's
-// threads share each product), each holding rep x queryRows x keyColumns float32 scores: the
-// memory beyond the output does not grow with T.
+// Work items (a kv head's query heads over one block of rows) run in parallel on torch's
+// intra-op threads, or, under applyCpuThreadPolicy (torch's pool one thread, OpenBLAS n), on n
+// threads of their own with OpenBLAS single-threaded meanwhile. Each holds rep x queryRows x
+// keyColumns float32 scores: the memory beyond the output does not grow with T.
 at::Tensor tiledAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int window,
                           const AttentionTiles& tiles = {});
 
