@@ -390,6 +390,9 @@ class TestWidgetJobs : public QObject {
   }
 
   void closingTheWindowDuringJobsLeavesNoThread() {
+    // Its two jobs must still be running when the window closes; without SentencePiece they
+    // fail at once on the demo corpus and the check would race their end.
+    if (!Tokenizer::available()) QSKIP("built without SentencePiece");  // the demo corpus
     MainWindow w(std::make_unique<FakeDialogs>(), std::make_unique<FakeReporter>());
     w.document()->resetToModel(loadModelInfo(m_dir));
     w.show();
