@@ -126,7 +126,7 @@ at::Tensor tiledAttention(const at::Tensor& q, const at::Tensor& k, const at::Te
       if (crossesDiagonal || crossesWindow) {
         s.view({rep, n, cols}).masked_fill_(maskFor(t0, n, j0, cols, window, q.options()), -kInf);
       }
-      const at::Tensor mNew = at::maximum(m, std::get<0>(s.max(-1, true)));
+      const at::Tensor mNew = at::maximum(m, s.amax(-1, true));
       // A row with every key so far masked keeps m = -inf; shifting by 0 there makes its
       // exp() terms 0 instead of NaN.
       const at::Tensor shift = at::where(mNew == -kInf, at::zeros({}, f32), mNew);
