@@ -110,15 +110,21 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   }
   cluster::Session& session = cluster::Session::current();
   std::vector<cluster::RankStats> ranks;  // rank 0: passes and busy time of every rank
+  perplexity::Result r;
   if (session.distributed()) {
-    // Every rank plans the same forward passes from the same data; rank 0 hands them out.
+    // Every rank plans the same forward passes from the same data (checked, before any
+    // evaluation); rank 0 hands them out. The data is read once, here.
     joinJob(session, p.modelDir, p.engine);
     TokenSource source = p.data;
     if (source.tokenizerPath.empty()) source.tokenizerPath = Tokenizer::modelTokenizerPath(p.modelDir);
-    session.requireSame("data", loadTokens(source).fingerprint);
+    const TokenDataset data = loadTokens(source);
+    session.requireSame("data", data.fingerprint);
     p.distribute = cluster::distributeOver(session, rankTimeout(a), &ranks);
+    Transformer model(p.modelDir, p.engine);
+    r = perplexity::evaluate(model, data, p);
+  } else {
+    r = perplexity::run(p);
   }
-  const perplexity::Result r = perplexity::run(p);
   if (r.status == perplexity::Status::Cancelled) throw CancelledError();
   if (!r.valid) {
     err << "error: " << r.error << "\n";

@@ -6,30 +6,11 @@
 #include <fstream>
 
 #include "util/bytes.h"
+#include "util/digest.h"
 #include "util/error.h"
 
 namespace rope::cluster {
 namespace {
-
-// FNV-1a, 64 bits: enough to tell builds and models apart (not a security digest).
-class Digest {
- public:
-  void add(const char* data, size_t n) {
-    for (size_t i = 0; i < n; ++i) {
-      m_h ^= static_cast<unsigned char>(data[i]);
-      m_h *= 1099511628211ull;
-    }
-  }
-  void add(const std::string& s) { add(s.data(), s.size()); }
-  std::string hex() const {
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(m_h));
-    return buf;
-  }
-
- private:
-  uint64_t m_h = 1469598103934665603ull;
-};
 
 // Adds up to `limit` bytes of a file (all of it by default) to the digest.
 void addFile(Digest& d, const std::filesystem::path& path, uint64_t limit = UINT64_MAX) {
@@ -80,6 +61,21 @@ std::string modelPrint(const std::string& modelDir) {
     }
   }
   return "model " + d.hex() + " (" + std::to_string(weights.size()) + " safetensors files)";
+}
+
+std::vector<std::string> Farm::mapHere(const std::vector<std::string>& requests,
+                                       const Handler& handler, const TaskProgress& progress) {
+  std::vector<std::string> out;
+  out.reserve(requests.size());
+  for (const auto& r : requests) {
+    const auto t0 = std::chrono::steady_clock::now();
+    out.push_back(handler(r));
+    ++m_local.tasks;
+    m_local.busySeconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (progress) progress(static_cast<int>(out.size()));
+  }
+  return out;
 }
 
 Distribute distributeOver(Session& session, std::chrono::duration<double> timeout,

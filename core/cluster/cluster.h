@@ -113,6 +113,9 @@ class Farm {
 
  private:
   void sendToAll(int tag, const std::string& bytes);
+  // Every request here, in order (a job of one rank).
+  std::vector<std::string> mapHere(const std::vector<std::string>& requests,
+                                   const Handler& handler, const TaskProgress& progress);
 
   Session& m_session;
   std::chrono::duration<double> m_timeout;

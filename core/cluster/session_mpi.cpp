@@ -221,16 +221,7 @@ std::vector<std::string> Farm::map(const std::vector<std::string>& requests, con
   if (!m_session.leader()) throw std::logic_error("Farm::map is rank 0's");
   const int n = static_cast<int>(requests.size());
   std::vector<std::string> results(n);
-  if (m_session.size() == 1) {
-    for (int i = 0; i < n; ++i) {
-      const auto t0 = Clock::now();
-      results[i] = handler(requests[i]);
-      ++m_local.tasks;
-      m_local.busySeconds += std::chrono::duration<double>(Clock::now() - t0).count();
-      if (progress) progress(i + 1);
-    }
-    return results;
-  }
+  if (m_session.size() == 1) return mapHere(requests, handler, progress);
   std::mutex mutex;  // guards next, doneLocal, stop, results written by the local thread
   int next = 0, doneLocal = 0;
   bool stop = false;

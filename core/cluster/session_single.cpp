@@ -7,7 +7,6 @@
 namespace rope::cluster {
 namespace {
 Session* g_session = nullptr;
-using Clock = std::chrono::steady_clock;
 }  // namespace
 
 bool builtWithMpi() { return false; }
@@ -46,18 +45,9 @@ void Farm::release() { m_released = true; }
 
 void Farm::sendToAll(int, const std::string&) {}
 
-std::vector<std::string> Farm::map(const std::vector<std::string>& requests, const Handler& handler,
-                                   const TaskProgress& progress) {
-  std::vector<std::string> out;
-  out.reserve(requests.size());
-  for (const auto& r : requests) {
-    const auto t0 = Clock::now();
-    out.push_back(handler(r));
-    ++m_local.tasks;
-    m_local.busySeconds += std::chrono::duration<double>(Clock::now() - t0).count();
-    if (progress) progress(static_cast<int>(out.size()));
-  }
-  return out;
+std::vector<std::string> Farm::map(const std::vector<std::string>& requests,
+                                   const Handler& handler, const TaskProgress& progress) {
+  return mapHere(requests, handler, progress);
 }
 
 void Farm::serve(const Handler&, const std::function<void(const std::string&)>&) {

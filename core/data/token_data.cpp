@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "data/tokenizer.h"
+#include "util/digest.h"
 #include "io/json_util.h"
 #include "model/safetensors.h"
 #include "util/error.h"
@@ -335,20 +336,14 @@ std::vector<int64_t> readInputIds(const std::string& path) {
 }
 
 std::string fingerprintOf(const std::vector<std::vector<int64_t>>& documents) {
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&](uint64_t v) {
-    for (int i = 0; i < 8; ++i) {
-      h ^= (v >> (8 * i)) & 0xff;
-      h *= 1099511628211ull;
-    }
-  };
-  for (const auto& d : documents) {
-    mix(d.size());
-    for (int64_t id : d) mix(static_cast<uint64_t>(id));
+  // Seeded with 1469598103934665603 (the offset basis short of its last digit) since the
+  // first datasets were fingerprinted: search checkpoints record these values.
+  Digest d(1469598103934665603ull);
+  for (const auto& doc : documents) {
+    d.add(static_cast<uint64_t>(doc.size()));
+    for (int64_t id : doc) d.add(static_cast<uint64_t>(id));
   }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  return d.hex();
 }
 
 TokenDataset loadTokens(const TokenSource& src) {

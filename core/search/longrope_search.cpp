@@ -13,6 +13,7 @@
 #include "io/hf_config.h"
 #include "rope/rope_math.h"
 #include "search/batch_evaluator.h"
+#include "util/digest.h"
 #include "util/error.h"
 #include "util/files.h"
 #include "util/guarded_run.h"
@@ -21,17 +22,6 @@ namespace rope::longrope {
 namespace {
 
 using Documents = std::vector<std::vector<int64_t>>;
-
-std::string fnv1a(const std::string& bytes) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
-  return out;
-}
 
 // What a stage scores: documents, each from its token firstScored[d] on (empty: from 1).
 struct Samples {
@@ -44,7 +34,7 @@ std::string fingerprintOf(const Samples& s) {
   if (!s.firstScored.empty()) {
     std::ostringstream f;
     for (int v : s.firstScored) f << v << ',';
-    print += "/scored " + fnv1a(f.str());
+    print += "/scored " + Digest().add(f.str()).hex();
   }
   return print;
 }
@@ -67,7 +57,7 @@ std::string factorsPrint(const FactorSet& set) {
   s.precision(17);
   for (double f : set.factors) s << f << ',';
   s << "n" << set.nHat << ",a" << set.attentionFactor.value_or(0);
-  return fnv1a(s.str());
+  return Digest().add(s.str()).hex();
 }
 
 // The first `samples` documents with at least `length` tokens, truncated to it.
@@ -302,7 +292,7 @@ Result Runner::run() {
   }
   const std::string configFile = configPath(m_p.modelDir);
   m_config = readModelConfig(configFile);
-  m_configPrint = fnv1a(readFile(configFile));
+  m_configPrint = Digest().add(readFile(configFile)).hex();
   const RopeParams& mr = m_config.rope;
   m_window = m_p.originalWindow > 0       ? m_p.originalWindow
              : mr.originalMaxPosition > 0 ? mr.originalMaxPosition
