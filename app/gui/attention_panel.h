@@ -61,6 +61,7 @@ class AttentionPanel : public QWidget {
   QCheckBox* overviewBox() const { return m_overview; }
   QCheckBox* allSetsBox() const { return m_allSets; }
   QComboBox* poolingBox() const { return m_pooling; }
+  QSpinBox* threadsBox() const { return m_threads; }
   QComboBox* colourBox() const { return m_colour; }
   QLabel* statusLabel() const { return m_frame->statusLabel(); }
   JobFrame* frame() const { return m_frame; }

@@ -72,8 +72,11 @@ class TestWidgetAttention : public QObject {
     QCOMPARE(views->meanEntropy.size(), size_t(2));
     QCOMPARE(views->meanEntropy[0].size(), size_t(2 * 4));
 
-    // What the tab shows is what core computes for the same tokens.
-    Transformer model(kModel.toStdString(), {});
+    // What the tab shows is what core computes for the same tokens with the same threads (the
+    // products' rounding may depend on OpenBLAS's thread count).
+    Transformer::Options engine;
+    engine.threads = panel.threadsBox()->value();
+    Transformer model(kModel.toStdString(), engine);
     attention::Params p;
     p.ids = SafetensorsFile(kTokens.toStdString()).tensor("input_ids").toInt64s();
     p.layers = {1};
