@@ -30,7 +30,8 @@ const char* kTrainUsage =
                       [--passkey-needles 0] [--eval-every 250]
                       [--eval-windows 64] [--seed 1] [--threads N] [--device cpu|cuda] [--resume]
        rope-cli train --out DIR --init MODEL --context L' [--rope FILE | --method M --factor S]
-                      [--steps ...] [--batch ...] [--lr ...] (the training options above)
+                      [--short-share F] [--steps ...] [--batch ...] [--lr ...]
+                      (the training options above)
 
 Trains a Llama-architecture model with plain RoPE (base 10000) at a short window on the corpus
 (default: the KJV corpus, prepared on first use), with a share of passkey snippets inside the
@@ -52,6 +53,10 @@ Fine-tuning (the LongRoPE recipe's second step):
                  sqrt(1 + ln s / ln L) at the length it was made for)
   --method M --factor S   a fixed method as a factor set instead (linear: PI, yarn, ntk,
                  dynamic), applied at every length as the method is
+  --short-share F  mixed-length fine-tuning: this share of each step's rows (rounded; at
+                 least one row of each kind must remain) becomes windows at the original
+                 window, L' / window of them per row, read with the RoPE the exported config
+                 gives there (short factors); validation then reports them too (default 0)
 The exported config carries the RoPE as a LongRoPE block (short_factor, long_factor,
 original_max_position_embeddings, max_position_embeddings = L'), which the engine and
 transformers read alike; the forward passes use the RoPE read back from it. Short factors:
@@ -79,7 +84,7 @@ int runTrain(const std::vector<std::string>& argv, std::ostream& out, std::ostre
        "kv-heads", "intermediate", "vocab",         "steps",           "batch",      "lr",
        "warmup",   "weight-decay", "passkey-share", "passkey-needles", "eval-every", "eval-windows",
        "seed",     "threads",      "device",        "init",            "rope",       "method",
-       "factor",   "alpha",        "original-max",  "attention-factor"});
+       "factor",   "alpha",        "original-max",  "attention-factor", "short-share"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   TrainParams p;
   p.outDir = a.require("out");
@@ -110,6 +115,7 @@ int runTrain(const std::vector<std::string>& argv, std::ostream& out, std::ostre
   p.weightDecay = a.doubleValue("weight-decay").value_or(p.weightDecay);
   p.passkeyShare = a.doubleValue("passkey-share").value_or(p.passkeyShare);
   p.passkeyNeedles = a.doubleValue("passkey-needles").value_or(p.passkeyNeedles);
+  p.shortShare = a.doubleValue("short-share").value_or(p.shortShare);
   p.evalEvery = a.intValue("eval-every").value_or(p.evalEvery);
   p.evalWindows = a.intValue("eval-windows").value_or(p.evalWindows);
   p.seed = static_cast<std::uint64_t>(a.intValue("seed").value_or(1));
@@ -138,6 +144,9 @@ int runTrain(const std::vector<std::string>& argv, std::ostream& out, std::ostre
       if (pr.validationLoss) {
         err << "  validation loss " << std::setprecision(4) << *pr.validationLoss << " (ppl "
             << std::setprecision(2) << std::exp(*pr.validationLoss) << ")";
+      }
+      if (pr.shortValidationLoss) {
+        err << "  at the window: ppl " << std::setprecision(2) << std::exp(*pr.shortValidationLoss);
       }
       if (pr.passkeyLoss && pr.passkeyAccuracy) {
         err << "  passkey key loss " << std::setprecision(3) << *pr.passkeyLoss << ", copied "

@@ -6,7 +6,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
+#include <tuple>
 
 #include "data/token_data.h"
 #include "data/tokenizer.h"
@@ -16,6 +18,7 @@
 #include "model/transformer.h"
 #include "rope/rope_math.h"
 #include "train/kjv_corpus.h"
+#include "train/train_config.h"
 #include "train/train_data.h"
 #include "train/trainer_model.h"
 #include "util/error.h"
@@ -24,10 +27,9 @@
 namespace rope {
 namespace fs = std::filesystem;
 using json_util::Json;
+using namespace train_config;
 
 namespace {
-
-constexpr double kRmsEps = 1e-5;
 
 // The training's CPU threads follow the engine's policy (applyCpuThreadPolicy: OpenBLAS's pool
 // gets them, torch's intra-op pool one). Measured on the demo shape at T = 512, batch 4, 2 cores
@@ -88,57 +90,6 @@ void loadParameters(TinyLlama& model, const std::string& path) {
   }
 }
 
-Json paramsJson(const TrainParams& p) {
-  Json j = Json::object();
-  j["context"] = p.context;
-  j["layers"] = p.layers;
-  j["hidden"] = p.hidden;
-  j["heads"] = p.heads;
-  j["kv_heads"] = p.kvHeads;
-  j["intermediate"] = p.intermediate;
-  j["vocab"] = p.vocab;
-  j["rope_base"] = p.ropeBase;
-  j["steps"] = p.steps;
-  j["batch"] = p.batch;
-  j["learning_rate"] = p.learningRate;
-  j["min_learning_rate_ratio"] = p.minLearningRateRatio;
-  j["warmup_steps"] = p.warmupSteps;
-  j["weight_decay"] = p.weightDecay;
-  j["grad_clip"] = p.gradClip;
-  j["passkey_share"] = p.passkeyShare;
-  if (p.passkeyNeedles > 0) j["passkey_needles"] = p.passkeyNeedles;
-  j["seed"] = std::to_string(p.seed);
-  if (!p.initDir.empty()) j["init"] = p.initDir;
-  return j;
-}
-
-Json hfConfig(const TrainParams& p, int vocab) {
-  Json j = Json::object();
-  j["architectures"] = {"LlamaForCausalLM"};
-  j["model_type"] = "llama";
-  j["vocab_size"] = vocab;
-  j["hidden_size"] = p.hidden;
-  j["intermediate_size"] = p.intermediate;
-  j["num_hidden_layers"] = p.layers;
-  j["num_attention_heads"] = p.heads;
-  j["num_key_value_heads"] = p.kvHeads;
-  j["head_dim"] = p.hidden / p.heads;
-  j["hidden_act"] = "silu";
-  j["max_position_embeddings"] = p.context;
-  j["rms_norm_eps"] = kRmsEps;
-  j["rope_theta"] = p.ropeBase;
-  j["rope_scaling"] = nullptr;
-  j["tie_word_embeddings"] = true;
-  j["attention_bias"] = false;
-  j["mlp_bias"] = false;
-  j["bos_token_id"] = 1;
-  j["eos_token_id"] = 2;
-  j["initializer_range"] = 0.02;
-  j["torch_dtype"] = "float16";
-  j["use_cache"] = true;
-  return j;
-}
-
 std::vector<std::vector<int64_t>> tokenize(const std::vector<std::string>& files,
                                            const std::string& tokenizer) {
   TokenSource src;
@@ -179,14 +130,29 @@ std::pair<torch::Tensor, torch::Tensor> ropeTables(const std::string& configText
   return {toTensor(table.cos), toTensor(table.sin)};
 }
 
-// One optimizer step on batch [B, context + 1]: forward, mean token cross-entropy, backward,
-// gradient clipping, AdamW. Returns the loss.
-double trainStep(TinyLlama& model, torch::optim::AdamW& optimizer, const torch::Tensor& batch,
-                 const torch::Tensor& cos, const torch::Tensor& sin, const TrainParams& p) {
-  const auto x = batch.narrow(1, 0, p.context), y = batch.narrow(1, 1, p.context);
-  const auto logits = model->forward(x, cos, sin);
-  auto loss = torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}),
-                                                   y.reshape({-1}));
+// Windows of one length [B, T + 1] and the RoPE tables [T, head_dim] they are read with.
+struct WindowBatch {
+  torch::Tensor tokens;
+  torch::Tensor cos, sin;
+};
+
+// One optimizer step on the batches: forward, token cross-entropy averaged over every
+// predicted token of all of them, backward, gradient clipping, AdamW. Returns the loss.
+double trainStep(TinyLlama& model, torch::optim::AdamW& optimizer,
+                 const std::vector<WindowBatch>& batches, const TrainParams& p) {
+  int64_t total = 0;
+  for (const auto& b : batches) total += b.tokens.size(0) * (b.tokens.size(1) - 1);
+  torch::Tensor loss;
+  for (const auto& b : batches) {
+    const int64_t t = b.tokens.size(1) - 1;
+    const auto x = b.tokens.narrow(1, 0, t), y = b.tokens.narrow(1, 1, t);
+    const auto logits = model->forward(x, b.cos, b.sin);
+    // Each batch's mean weighted by its share of the tokens (exactly the mean for one batch).
+    const auto part = torch::nn::functional::cross_entropy(
+                          logits.reshape({-1, logits.size(-1)}), y.reshape({-1})) *
+                      (double(y.numel()) / total);
+    loss = loss.defined() ? loss + part : part;
+  }
   optimizer.zero_grad();
   loss.backward();
   torch::nn::utils::clip_grad_norm_(model->parameters(), p.gradClip);
@@ -195,138 +161,6 @@ double trainStep(TinyLlama& model, torch::optim::AdamW& optimizer, const torch::
 }
 
 }  // namespace
-
-namespace {
-
-// The Hugging Face folder a fine-tuning run continues: what the trainer can build from it.
-ModelConfig initModelConfig(const TrainParams& p) {
-  const std::string dir = p.initDir;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw InputError("--init " + dir + " is not a folder");
-  const ModelConfig mc = readModelConfig(dir);
-  auto require = [&](bool ok, const std::string& msg) {
-    if (!ok) throw InputError("--init " + dir + ": " + msg);
-  };
-  require(mc.architecture == "LlamaForCausalLM",
-          "the trainer continues Llama models (LlamaForCausalLM); this one is " +
-              (mc.architecture.empty() ? std::string("of no stated architecture") : mc.architecture));
-  require(mc.tieWordEmbeddings, "the trainer continues models with tied input and output "
-                                "embeddings (tie_word_embeddings); this one has an lm_head");
-  require(!mc.attentionBias && !mc.mlpBias, "the trainer's Llama has no biases; this one has");
-  require(mc.slidingWindow == 0, "the trainer's attention is fully causal; this one has a "
-                                 "sliding window");
-  require(mc.headDim * mc.numHeads == mc.hiddenSize,
-          "head_dim x num_attention_heads must equal hidden_size for the trainer");
-  require(mc.rope.partialRotaryFactor == 1.0, "the trainer rotates whole heads; this model has "
-                                              "partial_rotary_factor " +
-                                                  std::to_string(mc.rope.partialRotaryFactor));
-  require(fs::exists(fs::path(dir) / "tokenizer.model", ec),
-          "no tokenizer.model (the trainer reads its corpus with the model's SentencePiece "
-          "tokenizer)");
-  require(fs::exists(fs::path(dir) / "model.safetensors", ec),
-          "no model.safetensors (one safetensors file, as the trainer writes)");
-  const int window = originalWindow(mc.rope);
-  if (p.context <= window) {
-    throw InputError("the fine-tuning context (" + std::to_string(p.context) +
-                     ") must be longer than the model's original window (" +
-                     std::to_string(window) + ")");
-  }
-  return mc;
-}
-
-// The params with an --init model's shape in place of the shape options.
-TrainParams resolvedParams(const TrainParams& p) {
-  if (p.initDir.empty()) return p;
-  const ModelConfig mc = initModelConfig(p);
-  TrainParams q = p;
-  q.layers = mc.numLayers;
-  q.hidden = mc.hiddenSize;
-  q.heads = mc.numHeads;
-  q.kvHeads = mc.numKvHeads;
-  q.intermediate = mc.intermediateSize;
-  q.vocab = mc.vocabSize;
-  q.ropeBase = mc.rope.base;
-  return q;
-}
-
-// The config.json the run exports, whose RoPE is also the one it trains with. notes gets what
-// was chosen for the user.
-std::string exportConfig(const TrainParams& p, int vocab, std::vector<std::string>* notes) {
-  if (p.initDir.empty()) return json_util::dump(hfConfig(p, vocab));
-  const std::string path = configPath(p.initDir);
-  const std::string text = readFile(path);
-  if (!p.rope) return text;
-  const ModelConfig mc = readModelConfig(path);
-  const int window = originalWindow(mc.rope);
-  FactorSet set = *p.rope;
-  const std::string what = set.name.empty() ? "the factor set" : "factor set '" + set.name + "'";
-  validateFactorSet(set, rotaryDim(mc.rope) / 2, false);
-  if (set.nHat > 0) {
-    throw InputError(what + " has n_hat = " + std::to_string(set.nHat) +
-                     ", which a Hugging Face config cannot hold; fine-tune with a set searched "
-                     "without n_hat (rope-cli search --no-n-hat)");
-  }
-  if (!set.layerFactors.empty()) {
-    throw InputError(what + " has per-layer factors, which a Hugging Face config cannot hold");
-  }
-  if (set.originalMaxPosition > 0 && set.originalMaxPosition != window) {
-    throw InputError(what + " was made for an original window of " +
-                     std::to_string(set.originalMaxPosition) + " tokens; the model's is " +
-                     std::to_string(window));
-  }
-  set.originalMaxPosition = window;
-  if (set.shortFactors.empty()) {
-    set.shortFactors.assign(set.factors.size(), 1.0);
-    if (notes) notes->push_back("short factors: ones (the pretrained RoPE at its window)");
-  }
-  // A derived attention factor follows the length the set was made for, not the context.
-  if (!set.attentionFactor && set.targetLength > window) {
-    set.attentionFactor =
-        std::sqrt(1.0 + std::log(double(set.targetLength) / window) / std::log(double(window)));
-  }
-  set.targetLength = p.context;
-  return patchHfConfig(text, set, path, notes);
-}
-
-}  // namespace
-
-void validateTrainParams(const TrainParams& p) {
-  auto require = [](bool ok, const std::string& msg) {
-    if (!ok) throw InputError(msg);
-  };
-  require(!p.rope || !p.initDir.empty(),
-          "--rope needs --init: a factor set rescales a pretrained model's RoPE");
-  if (!p.initDir.empty()) {
-    const TrainParams q = resolvedParams(p);
-    exportConfig(q, q.vocab, nullptr);
-  }
-  require(p.context >= 8, "--context must be at least 8");
-  require(p.layers >= 1 && p.hidden >= 8 && p.heads >= 1 && p.kvHeads >= 1,
-          "--layers, --hidden and --heads must be positive");
-  require(p.hidden % p.heads == 0, "--hidden must be a multiple of --heads");
-  require((p.hidden / p.heads) % 2 == 0, "head_dim (hidden / heads) must be even for RoPE");
-  require(p.heads % p.kvHeads == 0, "--heads must be a multiple of --kv-heads");
-  require(p.intermediate >= 1, "--intermediate must be positive");
-  require(p.vocab >= 64 && p.vocab <= 65536, "--vocab must be between 64 and 65536");
-  require(p.steps >= 1 && p.batch >= 1, "--steps and --batch must be positive");
-  require(p.learningRate > 0 && std::isfinite(p.learningRate), "--lr must be positive");
-  require(p.passkeyShare >= 0 && p.passkeyShare <= 1, "--passkey-share must be in [0, 1]");
-  require(p.passkeyNeedles >= 0 && p.passkeyNeedles <= 1, "--passkey-needles must be in [0, 1]");
-  require(p.evalEvery >= 1 && p.evalWindows >= 1, "--eval-every must be positive");
-  require(!p.outDir.empty(), "--out is required");
-  std::error_code ec;
-  require(!fs::exists(p.outDir, ec), "output folder " + p.outDir + " exists; choose another");
-  const std::string work = p.outDir + ".partial";
-  if (p.resume) {
-    require(fs::exists(fs::path(work) / "state.json", ec),
-            "nothing to resume: " + work + "/state.json does not exist");
-  } else {
-    require(!fs::exists(work, ec),
-            "an interrupted run left " + work + "; pass --resume to continue it or remove it");
-  }
-  corpusFiles(p.corpusDir, "train");
-  corpusFiles(p.corpusDir, "validation");
-}
 
 namespace {
 
@@ -367,11 +201,22 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
     noted.message = note;
     report(noted);
   }
-  const WindowSampler trainData(tokenize(corpusFiles(p.corpusDir, "train"), tokenizerPath),
-                                tokenizer, p.context, p.passkeyShare, p.passkeyNeedles);
-  const WindowSampler validData(tokenize(corpusFiles(p.corpusDir, "validation"), tokenizerPath),
-                                tokenizer, p.context, 0.0, p.passkeyNeedles);
+  const auto trainDocs = tokenize(corpusFiles(p.corpusDir, "train"), tokenizerPath);
+  const auto validDocs = tokenize(corpusFiles(p.corpusDir, "validation"), tokenizerPath);
+  const WindowSampler trainData(trainDocs, tokenizer, p.context, p.passkeyShare, p.passkeyNeedles);
+  const WindowSampler validData(validDocs, tokenizer, p.context, 0.0, p.passkeyNeedles);
   const auto validWindows = validData.fixedWindows(p.evalWindows);
+  // Mixed-length fine-tuning: windows at the original window, read with the short RoPE.
+  const int window = p.shortShare > 0 ? originalWindow(readModelConfig(p.initDir).rope) : 0;
+  const int shortRows = shortRowsPerStep(p);
+  const int shortPerRow = window > 0 ? std::max(1, p.context / window) : 0;
+  std::optional<WindowSampler> shortTrain;
+  std::vector<std::vector<int64_t>> shortValidWindows;
+  if (window > 0) {
+    shortTrain.emplace(trainDocs, tokenizer, window, p.passkeyShare, p.passkeyNeedles);
+    const WindowSampler shortValid(validDocs, tokenizer, window, 0.0, p.passkeyNeedles);
+    shortValidWindows = shortValid.fixedWindows(p.evalWindows);
+  }
   // Passkey snippets from validation text with fixed keys: does the model copy the key?
   // (None when the window is too short for the prompt.)
   std::vector<PasskeySnippet> validKeys;
@@ -393,6 +238,8 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
   torch::optim::AdamW optimizer = makeOptimizer(model, p);
 
   const auto [cosT, sinT] = ropeTables(configText, p.context, device);
+  torch::Tensor cosShort, sinShort;
+  if (window > 0) std::tie(cosShort, sinShort) = ropeTables(configText, window, device);
 
   int start = 0;
   std::string log;
@@ -413,35 +260,46 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
     double loss = 0;             // nats per token on the validation windows
     double passkeyLoss = 0;      // nats per key token on the validation passkey snippets
     double passkeyAccuracy = 0;  // share of snippets whose every key token is the argmax
+    double shortLoss = 0;        // nats per token on validation windows at the window
   };
-  auto logitsOf = [&](const std::vector<std::vector<int64_t>>& rows) {
+  // Logits and targets of windows of one length (the context's tables unless given).
+  auto logitsOf = [&](const std::vector<std::vector<int64_t>>& rows,
+                      const torch::Tensor& cos, const torch::Tensor& sin) {
     const auto batch = batchTensor(rows, device);
-    return std::make_pair(model->forward(batch.narrow(1, 0, p.context), cosT, sinT),
-                          batch.narrow(1, 1, p.context));
+    const int64_t t = batch.size(1) - 1;
+    return std::make_pair(model->forward(batch.narrow(1, 0, t), cos, sin), batch.narrow(1, 1, t));
   };
-  auto validate = [&]() {
-    torch::NoGradGuard noGrad;
-    model->eval();
-    Validation v;
+  // Nats per token on windows of one length.
+  auto meanLoss = [&](const std::vector<std::vector<int64_t>>& windows, const torch::Tensor& cos,
+                      const torch::Tensor& sin) {
     double sum = 0;
     int64_t count = 0;
-    for (size_t i = 0; i < validWindows.size(); i += 16) {
-      const auto [logits, y] = logitsOf(std::vector<std::vector<int64_t>>(
-          validWindows.begin() + i, validWindows.begin() + std::min(validWindows.size(), i + 16)));
+    for (size_t i = 0; i < windows.size(); i += 16) {
+      const auto [logits, y] = logitsOf(
+          std::vector<std::vector<int64_t>>(windows.begin() + i,
+                                            windows.begin() + std::min(windows.size(), i + 16)),
+          cos, sin);
       sum += torch::nn::functional::cross_entropy(
                  logits.reshape({-1, vocab}), y.reshape({-1}),
                  torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                  .item<double>();
       count += y.numel();
     }
-    v.loss = sum / std::max<int64_t>(1, count);
+    return sum / std::max<int64_t>(1, count);
+  };
+  auto validate = [&]() {
+    torch::NoGradGuard noGrad;
+    model->eval();
+    Validation v;
+    v.loss = meanLoss(validWindows, cosT, sinT);
+    if (window > 0) v.shortLoss = meanLoss(shortValidWindows, cosShort, sinShort);
     double keySum = 0;
     int64_t keyTokens = 0, copied = 0;
     for (size_t i = 0; i < validKeys.size(); i += 16) {
       std::vector<std::vector<int64_t>> rows;
       for (size_t j = i; j < std::min(validKeys.size(), i + 16); ++j)
         rows.push_back(validKeys[j].ids);
-      const auto [logits, y] = logitsOf(rows);
+      const auto [logits, y] = logitsOf(rows, cosT, sinT);
       const auto logp = torch::log_softmax(logits.to(torch::kFloat64), -1).cpu();
       const auto best = logits.argmax(-1).cpu();
       const auto target = y.cpu();
@@ -473,9 +331,15 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
       static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
     }
     std::mt19937_64 rng(p.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(step));
-    std::vector<std::vector<int64_t>> rows;
-    for (int i = 0; i < p.batch; ++i) rows.push_back(trainData.sample(rng));
-    const double loss = trainStep(model, optimizer, batchTensor(rows, device), cosT, sinT, p);
+    std::vector<std::vector<int64_t>> rows, shortWindows;
+    for (int i = 0; i < p.batch - shortRows; ++i) rows.push_back(trainData.sample(rng));
+    for (int i = 0; i < shortRows * shortPerRow; ++i) {
+      shortWindows.push_back(shortTrain->sample(rng));
+    }
+    std::vector<WindowBatch> batches = {{batchTensor(rows, device), cosT, sinT}};
+    if (!shortWindows.empty())
+      batches.push_back({batchTensor(shortWindows, device), cosShort, sinShort});
+    const double loss = trainStep(model, optimizer, batches, p);
 
     TrainProgress pr;
     pr.step = step + 1;
@@ -498,6 +362,12 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
       std::snprintf(line, sizeof line, "step %d validation loss %.4f ppl %.3f", pr.step, lastValid,
                     std::exp(lastValid));
       log += line;
+      if (window > 0) {
+        pr.shortValidationLoss = last.shortLoss;
+        std::snprintf(line, sizeof line, " at %d tokens: loss %.4f ppl %.3f", window,
+                      last.shortLoss, std::exp(last.shortLoss));
+        log += line;
+      }
       if (!validKeys.empty()) {
         pr.passkeyLoss = last.passkeyLoss;
         pr.passkeyAccuracy = last.passkeyAccuracy;
@@ -541,6 +411,10 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
   }
   info["validation_loss"] = lastValid;
   info["validation_perplexity"] = std::exp(lastValid);
+  if (window > 0) {
+    info["short_window"] = window;
+    info["validation_short_perplexity"] = std::exp(last.shortLoss);
+  }
   if (!validKeys.empty()) {
     info["validation_passkey_key_loss"] = last.passkeyLoss;
     info["validation_passkey_copied"] = last.passkeyAccuracy;
@@ -590,9 +464,9 @@ TrainBenchmark benchmarkTrainSteps(const TrainParams& p, int steps) {
   torch::optim::AdamW optimizer = makeOptimizer(model, p);
   const auto [cosT, sinT] = ropeTables(exportConfig(p, p.vocab, nullptr), p.context, device);
   auto batch = [&] { return torch::randint(p.vocab, {p.batch, p.context + 1}, torch::kInt64).to(device); };
-  trainStep(model, optimizer, batch(), cosT, sinT, p);  // warm-up
+  trainStep(model, optimizer, {{batch(), cosT, sinT}}, p);  // warm-up
   const auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < steps; ++i) trainStep(model, optimizer, batch(), cosT, sinT, p);
+  for (int i = 0; i < steps; ++i) trainStep(model, optimizer, {{batch(), cosT, sinT}}, p);
   TrainBenchmark b;
   b.secondsPerStep =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / steps;

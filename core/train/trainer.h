@@ -58,6 +58,13 @@ struct TrainParams {
   // with n_hat or per-layer factors are refused (a config cannot hold them). Empty: the init
   // model's own RoPE and config.
   std::optional<FactorSet> rope;
+  // With initDir: the share of each step's windows (rounded to whole rows of the batch) that
+  // are replaced by windows at the model's original window L, context / L of them per row,
+  // read with the RoPE the exported config gives at that length (a LongRoPE config's short
+  // factors and its attention factor). Mixed-length fine-tuning, as Phi-3's LongRoPE models
+  // were trained: the model keeps its short-context quality under the config it ships with.
+  // Validation then also reports windows of L tokens. 0: every window at the context.
+  double shortShare = 0;
 };
 
 struct TrainProgress {
@@ -72,6 +79,9 @@ struct TrainProgress {
   // the share of them whose every key token is the model's top choice (greedy retrieval).
   std::optional<double> passkeyLoss;
   std::optional<double> passkeyAccuracy;
+  // Set on validation steps when short windows are trained (TrainParams::shortShare): nats
+  // per token on validation windows at the original window.
+  std::optional<double> shortValidationLoss;
   std::string message;  // "tokenizer trained", "checkpoint written", ...
 };
 // Return false to stop; the last checkpoint stays in OUT.partial for --resume.

@@ -9,6 +9,7 @@
 #include "data/tokenizer.h"
 #include "eval/passkey.h"
 #include "io/hf_config.h"
+#include "io/json_util.h"
 #include "model/transformer.h"
 #include "rope/rope_math.h"
 #include "tiny_training.h"
@@ -85,6 +86,7 @@ class TestTrain : public QObject {
   void interruptedRunResumes();
   void badParams();
   void fineTuneWithFactorSet();
+  void fineTuneWithShortWindows();
   void fineTuneRefusesWhatItCannotContinue();
 };
 
@@ -286,6 +288,91 @@ void TestTrain::fineTuneWithFactorSet() {
   cut.rope->factors.back() = 2.6;
   QVERIFY_THROWS_EXCEPTION(InputError, train(cut, {}));
   QVERIFY(fs::exists(cut.outDir + ".partial/state.json"));  // the checkpoint is kept
+}
+
+void TestTrain::fineTuneWithShortWindows() {
+  // Mixed-length fine-tuning: half of each step's rows become windows of the original 32
+  // tokens, read with the RoPE the exported config gives at that length (its short factors).
+  if (!Tokenizer::available()) QSKIP("built without SentencePiece");
+  QTemporaryDir dir;
+  const std::string corpus = dir.filePath("corpus").toStdString(),
+                    base = dir.filePath("base").toStdString();
+  // A base trained long enough to use positions (sentences of eight words end in a full stop).
+  writeCorpus(corpus);
+  TrainParams baseParams = tinyParams(corpus, base);
+  baseParams.steps = 300;
+  baseParams.evalEvery = 300;
+  QVERIFY(train(baseParams, {}).valid);
+  TrainParams p = tinyParams(corpus, dir.filePath("mixed").toStdString());
+  p.initDir = base;
+  p.rope = tinySet();
+  // Short factors far from the long ones, so that the two readings score apart.
+  p.rope->shortFactors = std::vector<double>(8, 16.0);
+  p.context = 64;
+  p.shortShare = 0.5;  // 2 of 4 rows, 2 windows of 32 each
+  std::vector<double> validation, shortValidation;
+  const TrainResult r = train(p, [&](const TrainProgress& pr) {
+    if (pr.validationLoss) validation.push_back(*pr.validationLoss);
+    if (pr.shortValidationLoss) shortValidation.push_back(*pr.shortValidationLoss);
+    return true;
+  });
+  QVERIFY2(r.valid, r.error.c_str());
+  QCOMPARE(shortValidation.size(), validation.size());
+
+  // The engine reads the export and scores the validation windows at 64 as the trainer did.
+  const ModelConfig mc = readModelConfig(p.outDir);
+  QVERIFY(mc.rope.shortFactor == p.rope->shortFactors);
+  const Tokenizer tok(p.outDir + "/tokenizer.model");
+  const auto docs = validationDocs(tok, corpus);
+  const double longLoss =
+      engineValidationLoss(p.outDir, WindowSampler(docs, tok, 64, 0.0), p.evalWindows);
+  QVERIFY(std::fabs(longLoss - validation.back()) < 2e-3 * validation.back());
+  // The short windows were read with the short factors: the engine with the short factors at
+  // every position scores them as the trainer did, with the long ones it does not.
+  auto shortWindowLoss = [&](const std::vector<double>& factors) {
+    Transformer engine(p.outDir, {});
+    FactorSet set = *p.rope;
+    set.factors = set.shortFactors = factors;
+    engine.setFactorSet(set);
+    double sum = 0;
+    int64_t tokens = 0;
+    for (const auto& w : WindowSampler(docs, tok, 32, 0.0).fixedWindows(p.evalWindows)) {
+      const auto nll = engine.nll(w, 1);
+      sum += nll.sum;
+      tokens += nll.tokens;
+    }
+    return sum / tokens;
+  };
+  const double withShort = shortWindowLoss(p.rope->shortFactors);
+  const double withLong = shortWindowLoss(p.rope->factors);
+  qInfo("validation at 64: trainer %.5f, engine %.5f; at 32: trainer %.5f, engine with the "
+        "short factors %.5f, with the long ones %.5f",
+        validation.back(), longLoss, shortValidation.back(), withShort, withLong);
+  QVERIFY(std::fabs(withShort - shortValidation.back()) < 2e-3 * shortValidation.back());
+  QVERIFY(std::fabs(withLong - shortValidation.back()) > 1e-2 * shortValidation.back());
+  const auto info = json_util::parseFile(p.outDir + "/training.json");
+  QCOMPARE(info.at("short_window").get<int>(), 32);
+  QCOMPARE(info.at("params").at("short_share").get<double>(), 0.5);
+
+  // The short windows took part in the steps: the weights differ from a run without them.
+  TrainParams plain = p;
+  plain.outDir = dir.filePath("plain").toStdString();
+  plain.shortShare = 0;
+  QVERIFY(train(plain, {}).valid);
+  QVERIFY(readFile(plain.outDir + "/model.safetensors") !=
+          readFile(p.outDir + "/model.safetensors"));
+
+  // A share without --init, or one that rounds to no row (or to every row), is refused.
+  TrainParams bad = p;
+  bad.outDir = dir.filePath("bad").toStdString();
+  bad.shortShare = 0.1;  // of 4 rows: none
+  QVERIFY_THROWS_EXCEPTION(InputError, validateTrainParams(bad));
+  bad.shortShare = 0.9;  // all 4
+  QVERIFY_THROWS_EXCEPTION(InputError, validateTrainParams(bad));
+  bad = tinyParams(corpus, dir.filePath("bad").toStdString());
+  bad.shortShare = 0.5;
+  QVERIFY_THROWS_EXCEPTION(InputError, validateTrainParams(bad));
+  QVERIFY(!fs::exists(bad.outDir) && !fs::exists(bad.outDir + ".partial"));
 }
 
 void TestTrain::fineTuneRefusesWhatItCannotContinue() {
