@@ -24,10 +24,11 @@ const char* kUsage =
     R"(usage: rope-cli search [--model DIR] [--data FILE[,FILE...]] --target-length L
                       [--population P] [--parents K] [--mutations M] [--crossovers C]
                       [--generations G] [--mutation-prob P] [--samples N] [--seed S]
-                      [--fitness perplexity|needle]
+                      [--fitness perplexity|needle|passkey]
                       [--lambda-min X] [--lambda-max X | --lambda-max-scale X] [--step X]
                       [--original-window L] [--no-n-hat] [--search-attention]
-                      [--attention-min A] [--attention-max A]
+                      [--attention-min A] [--attention-max A] [--attention-factor A]
+                      [--also-score-at L[,L...]]
                       [--screen] [--screen-samples N] [--screen-length L] [--screen-keep F]
                       [--early-stop G] [--early-stop-tol X] [--n-hat-sweep K]
                       [--seeds FILE[,FILE...]]
@@ -57,13 +58,21 @@ project JSON.
   --fitness F        perplexity (default, the paper's) or needle: LongRoPE2's needle-driven
                      perplexity: each document gets "The pass key is K. Remember it. K is the
                      pass key." at a depth (spread over the documents) and ends with "What is
-                     the pass key? The pass key is K"; only K's tokens are scored
+                     the pass key? The pass key is K"; only K's tokens are scored; or passkey:
+                     the passkey test's own prompt (instruction, filler, the key sentence at
+                     a depth, the question) then K, only K's tokens scored
   --seed S           random seed (default 0): equal seeds give equal searches
   --lambda-min/--lambda-max/--lambda-max-scale/--step   the factor grid (1, 1.25 s, 0.01)
   --original-window  the model's pretrained window L (default: from its config)
   --no-n-hat         keep n_hat = 0; --search-attention also searches the attention factor
                      (default: LongRoPE's sqrt(1 + ln s / ln L)) in [--attention-min 1,
-                     --attention-max 1.5]
+                     --attention-max 1.5]; --attention-factor A holds it at A instead
+  --also-score-at LS also score the long factors at these lengths (above the original window,
+                     up to the target; the same documents truncated), each with the search's
+                     fitness or as FITNESS:L: the fitness becomes the geometric mean of the
+                     target's and these, for factors that serve every length up to the target
+                     (a LongRoPE config applies its long factors at every length beyond the
+                     window), e.g. 1024,passkey:1024,passkey:4096
   --screen           score children on --screen-samples documents (1) at --screen-length
                      (default: the target) first; only the best --screen-keep (0.5) get the
                      full evaluation
@@ -92,6 +101,28 @@ project JSON.
   --json             the last line is one JSON object: best_ppl, evaluations, generations,
                      seconds, out, ...
 )";
+
+// "1024,passkey:1024,passkey:4096": lengths, each with the search's fitness or FITNESS:.
+std::vector<longrope::Score> parseScores(const std::string& text, longrope::Fitness fitness) {
+  std::vector<longrope::Score> out;
+  for (const std::string& item : splitList(text)) {
+    const size_t colon = item.find(':');
+    longrope::Score sc;
+    sc.fitness = fitness;
+    try {
+      if (colon != std::string::npos) sc.fitness = longrope::parseFitness(item.substr(0, colon));
+      const std::string length = colon == std::string::npos ? item : item.substr(colon + 1);
+      size_t used = 0;
+      sc.length = std::stoi(length, &used);
+      if (used != length.size() || sc.length < 1) throw std::invalid_argument(length);
+    } catch (const std::exception&) {
+      throw UsageError("--also-score-at takes lengths, each optionally FITNESS:L (perplexity, "
+                       "needle, passkey), got '" + item + "'");
+    }
+    out.push_back(sc);
+  }
+  return out;
+}
 
 std::string fmt(const char* f, double v) {
   char b[64];
@@ -127,10 +158,10 @@ longrope::Params readParams(const Args& a) {
   p.originalWindow = a.intValue("original-window").value_or(0);
   p.samples = a.intValue("samples").value_or(p.samples);
   const std::string fitness = a.value("fitness").value_or("perplexity");
-  if (fitness == "needle") {
-    p.fitness = longrope::Fitness::Needle;
-  } else if (fitness != "perplexity") {
-    throw UsageError("--fitness must be perplexity or needle, got '" + fitness + "'");
+  try {
+    p.fitness = longrope::parseFitness(fitness);
+  } catch (const InputError&) {
+    throw UsageError("--fitness must be perplexity, needle or passkey, got '" + fitness + "'");
   }
   p.population = a.intValue("population").value_or(p.population);
   // What the user leaves out follows the population, as in the workbench.
@@ -157,6 +188,8 @@ longrope::Params readParams(const Args& a) {
   p.searchAttention = a.has("search-attention");
   p.attentionMin = a.doubleValue("attention-min").value_or(p.attentionMin);
   p.attentionMax = a.doubleValue("attention-max").value_or(p.attentionMax);
+  p.attentionFactor = a.doubleValue("attention-factor");
+  if (auto scores = a.value("also-score-at")) p.alsoScore = parseScores(*scores, p.fitness);
   p.screening = a.has("screen") || a.has("screen-samples") || a.has("screen-length");
   p.screenSamples = a.intValue("screen-samples").value_or(p.screenSamples);
   p.screenLength = a.intValue("screen-length").value_or(0);
@@ -225,6 +258,8 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
        "original-window",
        "attention-min",
        "attention-max",
+       "attention-factor",
+       "also-score-at",
        "screen-samples",
        "screen-length",
        "screen-keep",
@@ -367,7 +402,9 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
       out << "\n";
     }
     out << "best "
-        << (p.fitness == longrope::Fitness::Needle ? "needle perplexity " : "perplexity ")
+        << (p.fitness == longrope::Fitness::Perplexity
+                ? std::string("perplexity ")
+                : std::string(longrope::fitnessName(p.fitness)) + " perplexity ")
         << fmt("%.4f", r.bestPerplexity) << " at " << finalTarget << " (" << r.evaluations
         << " evaluations, " << r.screenings << " screenings, " << r.generations << " generations, "
         << fmt("%.1f", r.elapsedSeconds) << " s on";

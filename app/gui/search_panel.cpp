@@ -284,8 +284,10 @@ bool SearchPanel::run() {
   m_stageStart = 0;
   m_best.reset();
   for (ScientificPlot* plot : {m_curves, m_population, m_heatmap}) plot->clear();
-  const QString measure =
-      p->fitness == longrope::Fitness::Needle ? "needle perplexity (key tokens)" : "perplexity";
+  const QString fitness = longrope::fitnessName(p->fitness);
+  const QString measure = p->fitness == longrope::Fitness::Perplexity
+                              ? fitness
+                              : fitness + " perplexity (key tokens)";
   m_curves->setTitle("Best and mean " + measure + " per generation");
   m_curves->setAxisLabels("generation", measure);
   m_population->setAxisLabels("generation", measure);

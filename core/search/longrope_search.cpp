@@ -1,5 +1,6 @@
 #include "search/longrope_search.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -49,6 +50,7 @@ struct Stage {
   FactorSet context;  // Long: window/target; Stage2: stage one's set; Short: the long set
   Documents source;   // the search documents, each at least `length` tokens
   Samples full, cheap;
+  std::vector<Samples> also;  // Params::alsoScore up to `length` (long stages)
   EvolutionParams evo;
 };
 
@@ -103,19 +105,14 @@ FactorSet toFactorSet(const Stage& st, const Candidate& c) {
     case Kind::Long:
       set.factors = tidy(c.factors);
       set.nHat = c.nHat;
-      if (c.attentionFactor)
-        set.attentionFactor = tidy({*c.attentionFactor}).front();
-      else
-        set.attentionFactor.reset();
-      break;
+      if (c.attentionFactor) set.attentionFactor = tidy({*c.attentionFactor}).front();
+      break;  // else the context's: held (Params::attentionFactor) or unset
     case Kind::Stage2:  // progressive extension: the second search multiplies the first
       for (size_t i = 0; i < set.factors.size(); ++i) set.factors[i] *= c.factors[i];
       set.factors = tidy(set.factors);
       if (st.evo.space.searchNHat) set.nHat = c.nHat;
-      if (c.attentionFactor)
-        set.attentionFactor = tidy({*c.attentionFactor}).front();
-      else
-        set.attentionFactor.reset();
+      if (c.attentionFactor) set.attentionFactor = tidy({*c.attentionFactor}).front();
+      // else stage one's: held, or unset (LongRoPE's formula at the new target)
       set.targetLength = st.length;
       break;
     case Kind::Short:
@@ -138,7 +135,7 @@ class Runner {
   void prepare(Stage& st, std::vector<FactorSet> seeds);
   bool runStage(Stage& st);  // false: cancelled or failed (m_result says which)
   // What the fitness scores at a length, from documents at least that long.
-  Samples samples(const Documents& docs, int length) const;
+  Samples samples(const Documents& docs, int length, Fitness fitness) const;
 
   const Params& m_p;
   const Progress& m_progress;
@@ -148,20 +145,27 @@ class Runner {
   int m_window = 0;
   int m_targetLength = m_p.targetLength;
   std::unique_ptr<CandidateScorer> m_evaluator;
-  std::unique_ptr<Tokenizer> m_tokenizer;             // Fitness::Needle
-  std::unique_ptr<passkey::PromptBuilder> m_needles;  // Fitness::Needle
+  std::unique_ptr<Tokenizer> m_tokenizer;             // Fitness::Needle, Passkey
+  std::unique_ptr<passkey::PromptBuilder> m_prompts;  // Fitness::Needle, Passkey
 };
 
-Samples Runner::samples(const Documents& docs, int length) const {
+Samples Runner::samples(const Documents& docs, int length, Fitness fitness) const {
   Samples out;
-  if (m_p.fitness == Fitness::Perplexity) {
+  if (fitness == Fitness::Perplexity) {
     out.docs = truncated(docs, static_cast<int>(docs.size()), length);
     return out;
   }
   const int n = static_cast<int>(docs.size());
   const std::vector<int> keys = passkey::drawKeys(m_p.seed, n);
   for (int i = 0; i < n; ++i) {
-    const passkey::Prompt p = m_needles->needle(docs[i], length, (i + 0.5) / n, keys[i]);
+    const double depth = (i + 0.5) / n;
+    passkey::Prompt p;
+    if (fitness == Fitness::Needle) {
+      p = m_prompts->needle(docs[i], length, depth, keys[i]);
+    } else {  // the test's prompt, shortened by the key's tokens so that prompt and key fill length
+      const int answer = static_cast<int>(m_prompts->build(length, depth, keys[i]).answer.size());
+      p = m_prompts->build(length - answer, depth, keys[i]);
+    }
     std::vector<int64_t> ids = p.ids;
     ids.insert(ids.end(), p.answer.begin(), p.answer.end());
     out.docs.push_back(std::move(ids));
@@ -209,18 +213,28 @@ std::string Runner::fingerprint(const Stage& st) const {
     << "), data " << fingerprintOf(st.full) << " (" << st.full.docs.size() << " x " << st.length
     << "), " << computeDTypeName(m_p.engine.dtype) << ", stage " << st.name;
   if (m_p.screening) s << ", screening " << fingerprintOf(st.cheap);
+  for (const Samples& a : st.also) {
+    s << ", also " << fingerprintOf(a) << " (" << a.docs.front().size() << ")";
+  }
+  if (st.kind != Kind::Short && m_p.attentionFactor) s << ", attention " << *m_p.attentionFactor;
   if (st.kind != Kind::Long) s << ", from " << factorsPrint(st.context);
   return s.str();
 }
 
 void Runner::select(Stage& st, const TokenDataset& data) {
   st.source = selectDocuments(data, st.length, m_p.samples, m_result.warnings);
-  st.full = samples(st.source, st.length);
+  st.full = samples(st.source, st.length, m_p.fitness);
   if (m_p.screening) {
     const int len = st.kind == Kind::Short || m_p.screenLength <= 0
                         ? st.length
                         : std::min(m_p.screenLength, st.length);
-    st.cheap = samples(truncated(st.source, m_p.screenSamples, len), len);
+    st.cheap = samples(truncated(st.source, m_p.screenSamples, len), len, m_p.fitness);
+  }
+  if (st.kind == Kind::Short) return;
+  for (const Score& sc : m_p.alsoScore) {
+    if (sc.length > st.length || (sc.length == st.length && sc.fitness == m_p.fitness)) continue;
+    st.also.push_back(
+        samples(truncated(st.source, m_p.samples, sc.length), sc.length, sc.fitness));
   }
 }
 
@@ -237,15 +251,25 @@ bool Runner::runStage(Stage& st) {
   sr.fingerprint = st.evo.fingerprint;
   st.evo.batchSize = m_evaluator->preferredCallSize();
   const RopeParams modelRope = m_config.rope;
-  auto scorer = [&](const Samples& docs) {
-    return [&, docsPtr = &docs](const std::vector<Candidate>& cands) {
+  // Perplexity on `docs`, or its geometric mean with those at the stage's other lengths.
+  auto scorer = [&](const Samples& docs, bool withAlso) {
+    return [&, docsPtr = &docs, withAlso](const std::vector<Candidate>& cands) {
       std::vector<RopeParams> ropes;
       for (const auto& c : cands) ropes.push_back(applyFactorSet(modelRope, toFactorSet(st, c)));
-      return m_evaluator->perplexities(ropes, docsPtr->docs, docsPtr->firstScored);
+      std::vector<double> ppl =
+          m_evaluator->perplexities(ropes, docsPtr->docs, docsPtr->firstScored);
+      if (!withAlso || st.also.empty()) return ppl;
+      for (double& p : ppl) p = std::log(p);
+      for (const Samples& a : st.also) {
+        const std::vector<double> more = m_evaluator->perplexities(ropes, a.docs, a.firstScored);
+        for (size_t i = 0; i < ppl.size(); ++i) ppl[i] += std::log(more[i]);
+      }
+      for (double& p : ppl) p = std::exp(p / double(1 + st.also.size()));
+      return ppl;
     };
   };
-  const FitnessFn full = scorer(st.full);
-  const FitnessFn cheap = m_p.screening ? scorer(st.cheap) : FitnessFn{};
+  const FitnessFn full = scorer(st.full, true);
+  const FitnessFn cheap = m_p.screening ? scorer(st.cheap, false) : FitnessFn{};
   const SearchProgress progress = [&](const SearchEvent& e) {
     if (e.kind == SearchEvent::CandidateScored && e.candidate && e.generation == 0 &&
         e.candidate->origin.rfind("seed:", 0) == 0) {
@@ -302,6 +326,26 @@ Result Runner::run() {
                      ") must exceed the original window (" + std::to_string(m_window) +
                      "); a search at the original window is --short-factors");
   }
+  const int longestTarget = std::max(m_targetLength, m_p.stage2Target);
+  for (const Score& sc : m_p.alsoScore) {
+    const std::string what = std::string("another score (") + fitnessName(sc.fitness) + " at " +
+                             std::to_string(sc.length) + ")";
+    if (sc.length <= m_window || sc.length > longestTarget) {
+      throw InputError(what + " must lie above the original window (" + std::to_string(m_window) +
+                       ") and up to the target (" + std::to_string(longestTarget) + ")");
+    }
+    if (sc.fitness == m_p.fitness && (sc.length == m_targetLength || sc.length == m_p.stage2Target)) {
+      throw InputError(what + " repeats a stage's own fitness");
+    }
+  }
+  if (m_p.attentionFactor) {
+    if (m_p.searchAttention) {
+      throw InputError("the attention factor is either searched or held, not both");
+    }
+    if (!std::isfinite(*m_p.attentionFactor) || *m_p.attentionFactor <= 0) {
+      throw InputError("the held attention factor must be a positive number");
+    }
+  }
   const double s = static_cast<double>(m_targetLength) / m_window;
   const double lambdaMax = m_p.lambdaMax > 0 ? m_p.lambdaMax : m_p.lambdaMaxScale * s;
   const std::string& ck = m_p.checkpointPath;
@@ -326,13 +370,16 @@ Result Runner::run() {
     source.tokenizerPath = Tokenizer::modelTokenizerPath(m_p.modelDir);
   }
   const TokenDataset data = loadTokens(source);
-  if (m_p.fitness == Fitness::Needle) {
+  std::vector<Fitness> fitnesses = {m_p.fitness};
+  for (const Score& sc : m_p.alsoScore) fitnesses.push_back(sc.fitness);
+  for (Fitness f : fitnesses) {
+    if (f == Fitness::Perplexity || m_prompts) continue;
     if (!std::filesystem::exists(source.tokenizerPath)) {
-      throw InputError("the needle fitness needs a tokenizer: " + source.tokenizerPath +
-                       " does not exist (give --tokenizer)");
+      throw InputError(std::string("the ") + fitnessName(f) + " fitness needs a tokenizer: " +
+                       source.tokenizerPath + " does not exist (give --tokenizer)");
     }
     m_tokenizer = std::make_unique<Tokenizer>(source.tokenizerPath);
-    m_needles = std::make_unique<passkey::PromptBuilder>(passkey::codecFor(*m_tokenizer));
+    m_prompts = std::make_unique<passkey::PromptBuilder>(passkey::codecFor(*m_tokenizer));
   }
 
   FactorSet context;
@@ -341,6 +388,7 @@ Result Runner::run() {
   context.rotaryDim = rotaryDim(mr);
   context.originalMaxPosition = m_window;
   context.targetLength = m_targetLength;
+  if (m_p.attentionFactor && !m_p.searchAttention) context.attentionFactor = m_p.attentionFactor;
   std::vector<FactorSet> seeds = methodSeeds(mr, m_window, m_targetLength);
   for (const auto& u : m_p.seeds) seeds.push_back(u);
 
@@ -442,7 +490,21 @@ Result Runner::run() {
 
 }  // namespace
 
-const char* fitnessName(Fitness f) { return f == Fitness::Needle ? "needle" : "perplexity"; }
+const char* fitnessName(Fitness f) {
+  switch (f) {
+    case Fitness::Needle: return "needle";
+    case Fitness::Passkey: return "passkey";
+    case Fitness::Perplexity: break;
+  }
+  return "perplexity";
+}
+
+Fitness parseFitness(const std::string& name) {
+  for (Fitness f : {Fitness::Perplexity, Fitness::Needle, Fitness::Passkey}) {
+    if (name == fitnessName(f)) return f;
+  }
+  throw InputError("a fitness is perplexity, needle or passkey, not '" + name + "'");
+}
 
 std::vector<FactorSet> methodSeeds(const RopeParams& model, int window, int target) {
   if (window <= 0 || target <= window) {

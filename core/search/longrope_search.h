@@ -38,9 +38,21 @@ namespace rope::longrope {
 // carries a passkey sentence at a depth (spread evenly: (i + 0.5) / samples) and ends with the
 // question and the key (eval/passkey.h PromptBuilder::needle, keys drawn from the seed); only
 // the key's tokens are scored, so the fitness rewards retrieval over the whole window rather
-// than local fluency. Needs a tokenizer (the data's, else the model's tokenizer.model).
-enum class Fitness { Perplexity, Needle };
+// than local fluency. Passkey: each sample is the passkey test's own prompt (PromptBuilder::
+// build: instruction, filler, the key sentence at depth (i + 0.5) / samples, the question; keys
+// from the seed) followed by the key, only the key's tokens scored: retrieval in the format the
+// trainer's passkey snippets teach (the documents are not used). Needle and Passkey need a
+// tokenizer (the data's, else the model's tokenizer.model).
+enum class Fitness { Perplexity, Needle, Passkey };
 const char* fitnessName(Fitness f);
+// "perplexity", "needle" or "passkey"; throws InputError naming the choices otherwise.
+Fitness parseFitness(const std::string& name);
+
+// One more score of a long stage's candidates: a fitness at a length.
+struct Score {
+  int length = 0;
+  Fitness fitness = Fitness::Perplexity;
+};
 
 struct Params {
   std::string modelDir;          // HF folder
@@ -60,7 +72,11 @@ struct Params {
   double step = 0.01;
   bool searchNHat = true;
   std::vector<int> nHatChoices = {0, 1, 2, 4, 8, 12, 16, 20, 24, 28, 32, 64, 128, 256};
-  bool searchAttention = false;  // else LongRoPE's sqrt(1 + ln s / ln L)
+  bool searchAttention = false;  // else `attentionFactor`, or LongRoPE's sqrt(1 + ln s / ln L)
+  // Without searchAttention: the attention factor every candidate carries (the recipe holds a
+  // fine-tuned model's at the value it was trained with). Unset: LongRoPE's formula at the
+  // candidate's target length.
+  std::optional<double> attentionFactor;
   double attentionMin = 1.0;
   double attentionMax = 1.5;
   double attentionStep = 0.01;
@@ -76,6 +92,15 @@ struct Params {
   int earlyStopPatience = 0;  // 0: off (the paper's fixed schedule)
   int nHatSweep = 0;          // every n_hat for the best K curves at the end; 0: off
   double earlyStopTolerance = 1e-3;
+
+  // More scores of the long factors, each at a length above the original window and up to the
+  // target (the same documents truncated; not the target's own fitness again): a long stage's
+  // fitness is then the geometric mean of its own and these, so that factors chosen for a long
+  // target stay good at the shorter lengths they will also serve (a LongRoPE config applies
+  // its long factors at every length beyond the window), or also keep the key retrievable.
+  // Stage one takes those up to its target, stage two those up to its own; not the short
+  // stage. Empty: the stage's fitness alone (the paper's).
+  std::vector<Score> alsoScore;
 
   // Cheap-first screening: children scored on screenSamples documents at screenLength
   // (0: the target) first; only the best screenKeep fraction get the full evaluation.
@@ -126,7 +151,8 @@ struct Result {
   FactorSet best;             // the final set: long factors, n_hat, short factors if searched;
                               // after a cancel, the best so far (empty before a generation ends)
   double bestPerplexity = 0;  // of the long factors at the final target, on the search data
-                              // (with Fitness::Needle: of the key tokens of the needle samples)
+                              // (with Fitness::Needle: of the key tokens of the needle samples;
+                              // with alsoScore: the geometric mean over the scores)
   int evaluations = 0;        // full evaluations over all stages (cache hits excluded)
   int screenings = 0;
   int generations = 0;  // completed generations over all stages

@@ -82,7 +82,9 @@ class TestLongRopeSearch : public QObject {
   void badInput_data();
   void badInput();
   void progressiveAndShortFactors();
+  void heldAttentionAndMoreLengths();
   void needleFitnessScoresTheKeyTokens();
+  void passkeyScoresTheTestPromptsKey();
 };
 
 void TestLongRopeSearch::nllBatchEqualsNll_data() {
@@ -278,6 +280,11 @@ void TestLongRopeSearch::badInput_data() {
   QTest::newRow("stage two not longer") << 5 << "stage-two target";
   QTest::newRow("stage two longer than the data") << 6 << "no document has at least 512";
   QTest::newRow("missing model") << 7 << "nothing";
+  QTest::newRow("another length within the window") << 8 << "above the original window (64)";
+  QTest::newRow("another length beyond the target") << 9 << "up to the target (256)";
+  QTest::newRow("another score repeating the target's") << 12 << "repeats a stage's own fitness";
+  QTest::newRow("attention factor searched and held") << 10 << "either searched or held";
+  QTest::newRow("held attention factor not positive") << 11 << "positive number";
 }
 
 void TestLongRopeSearch::badInput() {
@@ -310,6 +317,22 @@ void TestLongRopeSearch::badInput() {
       break;
     case 7:
       p.modelDir = dir.filePath("nothing").toStdString();
+      break;
+    case 8:
+      p.alsoScore = {{128, longrope::Fitness::Perplexity}, {64, longrope::Fitness::Perplexity}};
+      break;
+    case 9:
+      p.alsoScore = {{300, longrope::Fitness::Passkey}};
+      break;
+    case 10:
+      p.searchAttention = true;
+      p.attentionFactor = 1.1;
+      break;
+    case 11:
+      p.attentionFactor = 0.0;
+      break;
+    case 12:
+      p.alsoScore = {{256, longrope::Fitness::Perplexity}};
       break;
   }
   int events = 0;
@@ -353,6 +376,43 @@ void TestLongRopeSearch::progressiveAndShortFactors() {
   QCOMPARE(r.best.shortFactors.size(), sf.size());
   for (size_t i = 0; i < sf.size(); ++i) QVERIFY(std::abs(r.best.shortFactors[i] - sf[i]) < 1e-9);
   QVERIFY(r.stages[2].search.best.fitness <= r.stages[2].seedPerplexities.front().second);
+}
+
+// A held attention factor is every candidate's; with more lengths the fitness is the geometric
+// mean of the plain perplexities at each, computed here independently.
+void TestLongRopeSearch::heldAttentionAndMoreLengths() {
+  QTemporaryDir dir;
+  longrope::Params p = tinyParams(writeData(dir));
+  p.generations = 1;
+  p.attentionFactor = 1.07;
+  p.alsoScore = {{128, longrope::Fitness::Perplexity}};
+  const auto r = longrope::run(p);
+  QVERIFY2(r.valid, r.error.c_str());
+  QVERIFY(r.best.attentionFactor.has_value());
+  QCOMPARE(*r.best.attentionFactor, 1.07);
+  perplexity::Params pp;
+  pp.modelDir = kLlama;
+  pp.data = p.data;
+  pp.lengths = {256, 128};
+  pp.samples = 2;
+  pp.factorSet = r.best;
+  pp.engine.threads = 1;
+  const auto check = perplexity::run(pp);
+  QVERIFY2(check.valid, check.error.c_str());
+  QCOMPARE(check.results.size(), size_t{2});
+  const double mean = std::sqrt(check.results[0].ppl * check.results[1].ppl);
+  qInfo("ppl %.5f at 256, %.5f at 128; fitness %.5f", check.results[0].ppl, check.results[1].ppl,
+        r.bestPerplexity);
+  QVERIFY2(relDiff(mean, r.bestPerplexity) < 1e-5,
+           qPrintable(QString("%1 vs %2").arg(mean).arg(r.bestPerplexity)));
+  // Not the target's alone: the two lengths disagree.
+  QVERIFY(relDiff(check.results[0].ppl, r.bestPerplexity) > 1e-4);
+
+  // Without the held factor every candidate carries LongRoPE's own (none written in the set).
+  p.attentionFactor.reset();
+  const auto free = longrope::run(p);
+  QVERIFY2(free.valid, free.error.c_str());
+  QVERIFY(!free.best.attentionFactor.has_value());
 }
 
 // LongRoPE2's needle-driven fitness on the demo model (it has a tokenizer): the search's best
@@ -424,6 +484,73 @@ void TestLongRopeSearch::needleFitnessScoresTheKeyTokens() {
   const auto refused = longrope::run(bad);
   QCOMPARE(refused.status, longrope::Status::Failed);
   QVERIFY2(refused.error.find("needs a tokenizer") != std::string::npos, refused.error.c_str());
+}
+
+// The passkey fitness as another score: the geometric mean of the plain perplexity at the
+// target and the key tokens' perplexity of the passkey test's prompts (keys from the seed,
+// depths 0.25 and 0.75, each prompt and its key exactly the length), computed here
+// independently.
+void TestLongRopeSearch::passkeyScoresTheTestPromptsKey() {
+  std::string model;
+  std::vector<std::string> files;
+  try {
+    model = demoModelDir();
+    files = demoDataFiles("validation");
+  } catch (const InputError& e) {
+    QSKIP(e.what());
+  }
+  if (!Tokenizer::available()) QSKIP("built without SentencePiece");
+  longrope::Params p;
+  p.modelDir = model;
+  p.data.paths = files;
+  p.data.format = TokenFormat::Text;
+  p.targetLength = 256;
+  p.samples = 2;
+  p.alsoScore = {{192, longrope::Fitness::Passkey}};
+  p.population = 6;
+  p.parents = 3;
+  p.mutations = 2;
+  p.crossovers = 2;
+  p.generations = 1;
+  p.seed = 5;
+  p.devices = "cpu";
+  p.engine.threads = 1;
+  const auto r = longrope::run(p);
+  QVERIFY2(r.valid, r.error.c_str());
+
+  Transformer engine(model, p.engine);
+  engine.setFactorSet(r.best);
+  perplexity::Params pp;
+  pp.modelDir = model;
+  pp.data = p.data;
+  pp.lengths = {256};
+  pp.samples = 2;
+  pp.factorSet = r.best;
+  pp.engine.threads = 1;
+  const auto plain = perplexity::run(pp);
+  QVERIFY2(plain.valid, plain.error.c_str());
+  const Tokenizer tok(model + "/tokenizer.model");
+  const passkey::PromptBuilder builder(passkey::codecFor(tok));
+  const std::vector<int> keys = passkey::drawKeys(p.seed, 2);
+  double sum = 0;
+  int64_t tokens = 0;
+  for (int i = 0; i < 2; ++i) {
+    const double depth = (i + 0.5) / 2;
+    const int answer = static_cast<int>(builder.build(192, depth, keys[i]).answer.size());
+    const passkey::Prompt prompt = builder.build(192 - answer, depth, keys[i]);
+    std::vector<int64_t> ids = prompt.ids;
+    ids.insert(ids.end(), prompt.answer.begin(), prompt.answer.end());
+    QCOMPARE(int(ids.size()), 192);
+    const auto nll = engine.nll(ids, static_cast<int>(prompt.ids.size()));
+    sum += nll.sum;
+    tokens += nll.tokens;
+  }
+  const double keyPpl = std::exp(sum / tokens);
+  const double mean = std::sqrt(plain.results[0].ppl * keyPpl);
+  qInfo("plain %.4f, passkey key tokens %.4f, fitness %.4f", plain.results[0].ppl, keyPpl,
+        r.bestPerplexity);
+  QVERIFY2(relDiff(mean, r.bestPerplexity) < 1e-5,
+           qPrintable(QString("%1 vs %2").arg(mean).arg(r.bestPerplexity)));
 }
 
 QTEST_GUILESS_MAIN(TestLongRopeSearch)
