@@ -39,11 +39,12 @@ if [ ! -f "$recipe/model/config.json" ]; then
   $cli extend --out "$recipe" --target "$target" --threads "$threads" $resume >&2
 fi
 # The fine-tuning options the recipe used, for the baselines' equal budget.
-read -r ftlen steps batch lr warmup share every windows ftseed < <(python3 - "$recipe/recipe.json" <<'EOF'
+read -r ftlen steps batch lr warmup share short every windows ftseed < <(python3 - "$recipe/recipe.json" <<'EOF'
 import json, sys
 o = json.load(open(sys.argv[1]))["options"]
 print(o["fine_tune_length"], o["steps"], o["batch"], o["learning_rate"], o["warmup_steps"],
-      o["passkey_share"], o["eval_every"], o["eval_windows"], int(o["seed"]) + 1)
+      o["passkey_share"], o.get("short_share", 0), o["eval_every"], o["eval_windows"],
+      int(o["seed"]) + 1)
 EOF
 )
 s_ft=$((ftlen / window))
@@ -51,7 +52,7 @@ s_ft=$((ftlen / window))
 # 2. The baselines: PI and YaRN at the fine-tuning length, fine-tuned on the same budget.
 train_cmd() {  # train_cmd NAME METHOD-ARGS...
   local name=$1; shift
-  echo "$cli train --init $model --context $ftlen $* --out $work/ft-$name --steps $steps --batch $batch --lr $lr --warmup $warmup --passkey-share $share --eval-every $every --eval-windows $windows --seed $ftseed --threads 1"
+  echo "$cli train --init $model --context $ftlen $* --out $work/ft-$name --steps $steps --batch $batch --lr $lr --warmup $warmup --passkey-share $share --short-share $short --eval-every $every --eval-windows $windows --seed $ftseed --threads 1"
 }
 baselines=("pi|$(train_cmd pi --method linear --factor $s_ft)"
            "yarn|$(train_cmd yarn --method yarn --factor $s_ft --original-max $window)")
@@ -164,10 +165,14 @@ p(f"with its defaults: stage 1 searches the long factors at {opts['fine_tune_len
   f"{opts['generations']} generations, {opts['samples']} validation documents per evaluation, no "
   f"n_hat); stage 2 fine-tunes the demo model there with them ({opts['steps']} steps of "
   f"{opts['batch']} windows, AdamW, learning rate {opts['learning_rate']}, "
-  f"{100 * opts['passkey_share']:.0f}% passkey snippets); stage 3 searches again on the fine-tuned "
-  f"model at {opts['target']} ({opts['target'] // window}x) without further fine-tuning; stage 4 "
-  f"readjusts the short factors at {window} tokens. The baselines are fine-tuned with the same "
-  "budget, data and seed (`rope-cli train --init ... --method linear|yarn --factor "
+  f"{100 * opts['passkey_share']:.0f}% passkey snippets, "
+  f"{100 * opts.get('short_share', 0):.0f}% of each step's rows as windows of {window} tokens read "
+  f"with the short factors); stage 3 searches again on the fine-tuned model at {opts['target']} "
+  f"({opts['target'] // window}x) without further fine-tuning, scoring each candidate at "
+  f"{opts['target']} and at {opts['fine_tune_length']} (geometric mean) with the attention factor "
+  f"held at the fine-tuned value; stage 4 readjusts the short factors at {window} tokens. The "
+  "baselines are fine-tuned with the same budget, data (short windows included) and seed "
+  "(`rope-cli train --init ... --method linear|yarn --factor "
   f"{opts['fine_tune_length'] // window}`).")
 p()
 p("## Perplexity (test split)")
@@ -230,7 +235,9 @@ total = 0
 for st in report["stages"]:
     total += st["seconds"]
     what = (f"validation perplexity {st['best_perplexity']:.2f}" if st["stage"] == "finetune"
-            else f"best validation perplexity {st['best_perplexity']:.2f}")
+            else f"best validation perplexity {st['best_perplexity']:.2f}" +
+            (f" (geometric mean at {opts['fine_tune_length']} and {opts['target']})"
+             if st["stage"] == "search2" else ""))
     p(f"| {labels[st['stage']]} | {st['seconds']:.0f} | {st['evaluations']} | {st['steps']} | {what} |")
 p(f"| recipe total | {total:.0f} ({total / 60:.1f} min) | | | |")
 for name in ("pi", "yarn"):

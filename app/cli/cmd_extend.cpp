@@ -18,20 +18,26 @@ const char* kUsage =
     R"(usage: rope-cli extend --out DIR --target L'' [--model DIR|demo] [--fine-tune-length L']
                        [--data FILE[,FILE...]|demo] [--samples 4] [--population 16]
                        [--generations 8] [--short-generations G] [--seed 0]
+                       [--passkey-scores]
                        [--corpus DIR|kjv] [--steps 400] [--batch 4] [--lr 0.001] [--warmup 20]
-                       [--passkey-share 0.5] [--eval-every 100] [--eval-windows 32]
-                       [--threads N] [--device cpu|cuda] [--resume]
+                       [--passkey-share 0.5] [--short-share 0.25] [--eval-every 100]
+                       [--eval-windows 32] [--threads N] [--device cpu|cuda] [--resume]
 
 LongRoPE's recipe (ICML 2024), four stages in DIR:
   1. search    the long factors at L' (default L'' / 4), without n_hat     -> DIR/1-search
   2. finetune  continue training the model at L' with them (rope-cli train --init --rope),
-               passkey snippets at that length included                      -> DIR/2-finetune/model
+               passkey snippets at that length included, a --short-share of each step's
+               rows as windows at the original window read with the short factors
+               (mixed-length fine-tuning, as Phi-3)                          -> DIR/2-finetune/model
   3. search2   search again on the fine-tuned model at L'' (progressive extension), seeded
-               with stage one's factors as they are and stretched by L'' / L'  -> DIR/3-search2
+               with stage one's factors as they are and stretched by L'' / L'; scored by
+               perplexity at L'' and L' (geometric mean), with --passkey-scores also by the
+               key tokens of passkey prompts at both                       -> DIR/3-search2
   4. short     readjust the short factors at the original window on the fine-tuned model,
                the long factors fixed                                        -> DIR/4-short
 Then DIR/model: the fine-tuned weights with the final factors in config.json (a LongRoPE
-block: short and long factors, max_position_embeddings L''), loadable by the engine and by
+block: short and long factors, max_position_embeddings L'', and the attention factor the
+model was fine-tuned with, held through stages three and four), loadable by the engine and by
 transformers. Every stage's output is kept; DIR/log.txt has the log, DIR/report.json each
 stage's cost. A run stopped at any moment continues with --resume (the same options; others
 are refused). The search options apply to all three searches (the schedule follows the
@@ -41,11 +47,11 @@ population as in rope-cli search); the fine-tuning options are rope-cli train's.
 )";
 
 int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  const Args a(argv, {"resume"},
+  const Args a(argv, {"resume", "passkey-scores"},
                {"out", "target", "model", "fine-tune-length", "data", "samples", "population",
                 "generations", "short-generations", "seed", "corpus", "steps", "batch", "lr",
-                "warmup", "passkey-share", "eval-every", "eval-windows", "threads", "device",
-                "rank-timeout"});
+                "warmup", "passkey-share", "short-share", "eval-every", "eval-windows", "threads",
+                "device", "rank-timeout"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   recipe::Params p;
   // Under mpirun the searches' candidates are scored by every rank; the rest is rank 0's.
@@ -84,6 +90,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   p.population = a.intValue("population").value_or(p.population);
   p.generations = a.intValue("generations").value_or(p.generations);
   p.shortGenerations = a.intValue("short-generations").value_or(0);
+  p.passkeyScores = a.has("passkey-scores");
   p.seed = static_cast<std::uint64_t>(a.intValue("seed").value_or(0));
   const std::string corpus = a.value("corpus").value_or("kjv");
   p.corpusDir = corpus == "kjv" ? prepareKjvCorpus(defaultCorpusDir()) : corpus;
@@ -92,6 +99,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   p.learningRate = a.doubleValue("lr").value_or(p.learningRate);
   p.warmupSteps = a.intValue("warmup").value_or(p.warmupSteps);
   p.passkeyShare = a.doubleValue("passkey-share").value_or(p.passkeyShare);
+  p.shortShare = a.doubleValue("short-share").value_or(p.shortShare);
   p.evalEvery = a.intValue("eval-every").value_or(p.evalEvery);
   p.evalWindows = a.intValue("eval-windows").value_or(p.evalWindows);
   p.threads = a.intValue("threads").value_or(0);  // fine-tuning: the other ranks wait meanwhile

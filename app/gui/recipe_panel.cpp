@@ -1,5 +1,6 @@
 #include "recipe_panel.h"
 
+#include <QCheckBox>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileInfo>
@@ -103,12 +104,20 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   m_generations = spin(1, 1000, defaults.generations, "Generations of every search");
   m_samples = spin(1, 1000, defaults.samples, "Documents per evaluation");
   m_seed = spin(0, 1 << 30, static_cast<int>(defaults.seed), "Random seed");
+  m_passkeyScores = new QCheckBox("Passkey scores in stage 3");
+  m_passkeyScores->setChecked(defaults.passkeyScores);
+  m_passkeyScores->setToolTip("The second search also scores the key tokens of passkey prompts "
+                              "at L' and L'' (else perplexity at both only)");
   m_steps = spin(1, 1000000, defaults.steps, "Optimizer steps of the fine-tuning");
   m_batch = spin(1, 4096, defaults.batch, "Sequences of L' tokens per step");
   m_learningRate = real(1e-6, 1, 1e-4, 6, defaults.learningRate, "Peak learning rate");
   m_warmup = spin(0, 1000000, defaults.warmupSteps, "Linear warmup steps");
   m_passkeyShare = real(0, 1, 0.05, 2, defaults.passkeyShare,
                         "Share of training sequences with a passkey snippet at L'");
+  m_shortShare = real(0, 0.95, 0.05, 2, defaults.shortShare,
+                      "Share of each step's sequences replaced by windows at the model's "
+                      "original window, read with the short factors (mixed-length "
+                      "fine-tuning); 0: every sequence at L'");
   m_evalEvery = spin(1, 1000000, defaults.evalEvery, "Validation every N steps");
   m_corpus = new QLineEdit;
   m_corpus->setPlaceholderText("kjv (the demo corpus)");
@@ -130,6 +139,7 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   searches->addRow("Generations", m_generations);
   searches->addRow("Samples", m_samples);
   searches->addRow("Seed", m_seed);
+  searches->addRow(m_passkeyScores);
   auto* searchBox = new QGroupBox("Searches (stages 1, 3, 4)");
   searchBox->setLayout(searches);
   auto* tuning = new QFormLayout;
@@ -138,6 +148,7 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   tuning->addRow("Learning rate", m_learningRate);
   tuning->addRow("Warmup", m_warmup);
   tuning->addRow("Passkey share", m_passkeyShare);
+  tuning->addRow("Short share", m_shortShare);
   tuning->addRow("Validate every", m_evalEvery);
   tuning->addRow("Corpus", m_corpus);
   auto* tuningBox = new QGroupBox("Fine-tuning (stage 2)");
@@ -241,11 +252,13 @@ std::optional<recipe::Params> RecipePanel::params(bool resume) {
   p.population = m_population->value();
   p.generations = m_generations->value();
   p.seed = static_cast<std::uint64_t>(m_seed->value());
+  p.passkeyScores = m_passkeyScores->isChecked();
   p.steps = m_steps->value();
   p.batch = m_batch->value();
   p.learningRate = m_learningRate->value();
   p.warmupSteps = m_warmup->value();
   p.passkeyShare = m_passkeyShare->value();
+  p.shortShare = m_shortShare->value();
   p.evalEvery = m_evalEvery->value();
   p.threads = m_threads->value();
   p.device = m_doc->device().toStdString();

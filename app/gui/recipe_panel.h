@@ -22,6 +22,7 @@
 #include "job_frame.h"
 #include "recipe/extend.h"
 
+class QCheckBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
@@ -137,11 +138,13 @@ class RecipePanel : public QWidget {
   QDoubleSpinBox* m_learningRate = nullptr;
   QSpinBox* m_warmup = nullptr;
   QDoubleSpinBox* m_passkeyShare = nullptr;
+  QDoubleSpinBox* m_shortShare = nullptr;
   QSpinBox* m_evalEvery = nullptr;
   QSpinBox* m_population = nullptr;
   QSpinBox* m_generations = nullptr;
   QSpinBox* m_samples = nullptr;
   QSpinBox* m_seed = nullptr;
+  QCheckBox* m_passkeyScores = nullptr;
   QSpinBox* m_threads = nullptr;
   QLineEdit* m_corpus = nullptr;
   QLineEdit* m_folder = nullptr;

@@ -1,11 +1,13 @@
 #include "recipe/extend.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 
 #include "data/tokenizer.h"
+#include "eval/passkey.h"
 #include "io/factor_files.h"
 #include "io/hf_config.h"
 #include "io/json_util.h"
@@ -75,6 +77,7 @@ Json optionsJson(const Params& p) {
   j["population"] = p.population;
   j["generations"] = p.generations;
   j["short_generations"] = p.shortGenerations;
+  j["passkey_scores"] = p.passkeyScores;
   j["seed"] = std::to_string(p.seed);
   j["corpus"] = p.corpusDir;
   j["steps"] = p.steps;
@@ -82,6 +85,7 @@ Json optionsJson(const Params& p) {
   j["learning_rate"] = p.learningRate;
   j["warmup_steps"] = p.warmupSteps;
   j["passkey_share"] = p.passkeyShare;
+  j["short_share"] = p.shortShare;
   j["eval_every"] = p.evalEvery;
   j["eval_windows"] = p.evalWindows;
   return j;
@@ -132,6 +136,7 @@ TrainParams fineTuneParams(const Params& p, const fs::path& out) {
   t.learningRate = p.learningRate;
   t.warmupSteps = p.warmupSteps;
   t.passkeyShare = p.passkeyShare;
+  t.shortShare = p.shortShare;
   t.evalEvery = p.evalEvery;
   t.evalWindows = p.evalWindows;
   t.seed = p.seed + 1;
@@ -311,6 +316,11 @@ bool Runner::fineTune(const FactorSet& set) {
         std::snprintf(line, sizeof line, "step %d/%d  loss %.4f  validation ppl %.3f", pr.step,
                       pr.steps, pr.loss, std::exp(*pr.validationLoss));
         e.message = line;
+        if (pr.shortValidationLoss) {
+          std::snprintf(line, sizeof line, " (at the window %.3f)",
+                        std::exp(*pr.shortValidationLoss));
+          e.message += line;
+        }
         if (pr.passkeyAccuracy) {
           std::snprintf(line, sizeof line, "  passkey copied %.0f%%", 100 * *pr.passkeyAccuracy);
           e.message += line;
@@ -364,17 +374,27 @@ Result Runner::run() {
                            first->name);
   if (!fineTune(*first)) return m_result;
   const std::string tuned = (m_dir / kFineTuneDir / kModelDir).string();
+  // The attention factor the model was fine-tuned with, held from here on.
+  const double attention = attentionFactor(readRopeParams(tuned));
 
   say(Stage::Search2, "stage 3/4: search on the fine-tuned model at " +
-                          std::to_string(m_p.target) + " tokens");
+                          std::to_string(m_p.target) + " tokens (also scored at " +
+                          std::to_string(l1) + (m_p.passkeyScores ? ", passkey key tokens at both" : "") +
+                          ")");
   longrope::Params s2 =
       searchParams(m_p, tuned, m_p.target, m_dir / kSearch2Dir / "checkpoint.json");
+  s2.attentionFactor = attention;
+  s2.alsoScore = {{l1, longrope::Fitness::Perplexity}};
+  if (m_p.passkeyScores) {
+    s2.alsoScore.push_back({l1, longrope::Fitness::Passkey});
+    s2.alsoScore.push_back({m_p.target, longrope::Fitness::Passkey});
+  }
   // Seeds: stage one's factors as fine-tuned, and stretched by L'' / L' (interpolating the
   // fine-tuned positions further), beside PI, NTK and YaRN at L'' / L.
   FactorSet kept = *first;
   kept.name = "fine-tuned";
   kept.targetLength = m_p.target;
-  kept.attentionFactor.reset();
+  kept.attentionFactor = attention;
   FactorSet stretched = kept;
   stretched.name = "fine-tuned-stretched";
   for (double& f : stretched.factors) f *= static_cast<double>(m_p.target) / l1;
@@ -460,6 +480,19 @@ void validateParams(const Params& p) {
                                       " exists; pass --resume to continue it or choose another");
     // The fine-tuning stage's own checks (the model, the corpus), before any work.
     validateTrainParams(fineTuneParams(p, dir / kFineTuneDir / kModelDir));
+  }
+  if (p.passkeyScores) {
+    // Stage three's passkey prompts (and their keys) must fit in L'.
+    const Tokenizer tokenizer(Tokenizer::modelTokenizerPath(p.modelDir));
+    const passkey::PromptBuilder prompts(passkey::codecFor(tokenizer));
+    int need = 0;
+    for (int key : passkey::drawKeys(p.seed, p.samples)) {
+      const int shortest = prompts.minLength({key});
+      need = std::max(need, shortest + int(prompts.build(shortest, 0.5, key).answer.size()));
+    }
+    require(need <= l1, "stage three's passkey scores need prompts of " + std::to_string(need) +
+                            " tokens, longer than the fine-tuning length (" +
+                            std::to_string(l1) + "); leave out --passkey-scores");
   }
   // The searches need documents as long as the final target.
   TokenSource source = p.searchData;

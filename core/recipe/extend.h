@@ -3,12 +3,18 @@
 // in one folder:
 //   1. search   the long factors at the fine-tuning length L' (LongRoPE's search, no n_hat:
 //               a Hugging Face config cannot hold it);
-//   2. finetune continue training the model at L' with those factors in every forward pass;
+//   2. finetune continue training the model at L' with those factors in every forward pass,
+//               a share of each step at the original window with the short factors (ones)
+//               as Phi-3 was trained (TrainParams::shortShare);
 //   3. search2  search again on the fine-tuned model at the final target L'' (progressive
 //               extension, no further fine-tuning), seeded with stage one's factors as they
-//               are and stretched by L'' / L';
+//               are and stretched by L'' / L'; scored by perplexity at L'' and at L' (the final
+//               long factors serve both; with Params::passkeyScores also by the key tokens of
+//               passkey prompts at both), the attention factor held at the fine-tuned value;
 //   4. short    readjust the short factors at the original window on the fine-tuned model,
 //               the long factors of stage three fixed, so that short-context quality recovers.
+// The attention factor stays what fine-tuning used: a Hugging Face LongRoPE config applies its
+// one factor at every length, and the model learnt its attention with that value.
 // The result is a Hugging Face folder (the fine-tuned weights, a config with stage three's long
 // factors and stage four's short factors at max_position_embeddings L'').
 //
@@ -46,6 +52,11 @@ struct Params {
   int population = 16;     // parents, mutations and crossovers follow it (half, a quarter each)
   int generations = 8;
   int shortGenerations = 0;  // stage four; 0: generations
+  // Stage three also scores the key tokens of passkey prompts at L' and L''
+  // (longrope::Fitness::Passkey, in the geometric mean with the perplexities), for long factors
+  // that keep the retrieval fine-tuning taught. Off by default: on the demo model it traded
+  // short-context retrieval for reach (docs/recipe.md).
+  bool passkeyScores = false;
   std::uint64_t seed = 0;
 
   // Stage two: the trainer's options (TrainParams) for the fine-tuning.
@@ -55,6 +66,7 @@ struct Params {
   double learningRate = 1e-3;
   int warmupSteps = 20;
   double passkeyShare = 0.5;
+  double shortShare = 0.25;  // of each step's rows, at the original window (0: none)
   int evalEvery = 100;
   int evalWindows = 32;
 

@@ -11,6 +11,7 @@
 #include "io/json_util.h"
 #include "model/transformer.h"
 #include "recipe/extend.h"
+#include "rope/rope_math.h"
 #include "tiny_training.h"
 #include "train/kjv_corpus.h"
 #include "util/error.h"
@@ -49,7 +50,7 @@ recipe::Params TestRecipe::params(const std::string& out) const {
   p.steps = 4;
   p.batch = 2;
   p.warmupSteps = 1;
-  p.passkeyShare = 0;  // the tiny window holds no passkey prompt
+  p.passkeyShare = 0;  // the tiny window holds no passkey prompt (nor do 64 tokens)
   p.evalEvery = 2;
   p.evalWindows = 4;
   p.threads = 1;
@@ -93,6 +94,17 @@ void TestRecipe::runsEveryStage() {
   QCOMPARE(final.rope.originalMaxPosition, 32);
   QVERIFY(final.rope.longFactor == second.factors);
   QVERIFY(final.rope.shortFactor == shortSet.shortFactors);
+  // The attention factor the model was fine-tuned with (LongRoPE's at 64 / 32) is held: the
+  // final config states it, where the derived one at 128 would differ.
+  const double tunedAttention = std::sqrt(1 + std::log(2.0) / std::log(32.0));
+  QVERIFY(std::fabs(attentionFactor(tuned.rope) - tunedAttention) < 1e-12);
+  QVERIFY(second.attentionFactor && std::fabs(*second.attentionFactor - tunedAttention) < 1e-12);
+  QVERIFY(final.rope.attentionFactor &&
+          std::fabs(*final.rope.attentionFactor - tunedAttention) < 1e-12);
+  // Fine-tuning mixed windows at the original window (the default short share) into its steps.
+  const auto training = json_util::parseFile((out / "2-finetune/model/training.json").string());
+  QCOMPARE(training.at("short_window").get<int>(), 32);
+  QVERIFY(training.at("validation_short_perplexity").get<double>() > 1);
   // The fine-tuned weights, not the base model's.
   QCOMPARE(readFile((out / "model/model.safetensors").string()),
            readFile((out / "2-finetune/model/model.safetensors").string()));
@@ -159,6 +171,10 @@ void TestRecipe::refusesBeforeAnyWork() {
                   "100000 tokens"));
   QVERIFY(refused([&] { auto p = params(fresh); p.modelDir = m_corpus; return p; }(),
                   "config.json"));
+  QVERIFY(refused([&] { auto p = params(fresh); p.shortShare = 0.9; return p; }(),
+                  "--short-share"));
+  QVERIFY(refused([&] { auto p = params(fresh); p.passkeyScores = true; return p; }(),
+                  "leave out --passkey-scores"));
   // An existing folder needs --resume; a resume needs the same options.
   const std::string done = m_dir.filePath("straight").toStdString();
   QVERIFY(refused(params(done), "--resume"));
