@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include "data/token_data.h"
 #include "data/tokenizer.h"
@@ -65,6 +66,35 @@ longrope::Params tinyParams(const std::string& data) {
 }
 
 double relDiff(double a, double b) { return std::abs(a - b) / std::max(std::abs(b), 1e-30); }
+
+// A small search on the demo model (it has a tokenizer) at 256 tokens: 2 documents of the
+// validation split, one generation of 6. Empty, with the reason in `why`, when the demo assets
+// or SentencePiece are missing.
+std::optional<longrope::Params> demoSearch(std::string& why) {
+  longrope::Params p;
+  try {
+    p.modelDir = demoModelDir();
+    p.data.paths = demoDataFiles("validation");
+  } catch (const InputError& e) {
+    why = e.what();
+    return std::nullopt;
+  }
+  if (!Tokenizer::available()) {
+    why = "built without SentencePiece";
+    return std::nullopt;
+  }
+  p.data.format = TokenFormat::Text;
+  p.targetLength = 256;
+  p.samples = 2;
+  p.population = 6;
+  p.parents = 3;
+  p.mutations = 2;
+  p.crossovers = 2;
+  p.generations = 1;
+  p.devices = "cpu";
+  p.engine.threads = 1;
+  return p;
+}
 
 }  // namespace
 
@@ -419,30 +449,13 @@ void TestLongRopeSearch::heldAttentionAndMoreLengths() {
 // fitness is the perplexity of the key tokens of needle samples built from the search
 // documents, computed here independently; a data set without a tokenizer is refused first.
 void TestLongRopeSearch::needleFitnessScoresTheKeyTokens() {
-  std::string model;
-  std::vector<std::string> files;
-  try {
-    model = demoModelDir();
-    files = demoDataFiles("validation");
-  } catch (const InputError& e) {
-    QSKIP(e.what());
-  }
-  if (!Tokenizer::available()) QSKIP("built without SentencePiece");
-  longrope::Params p;
-  p.modelDir = model;
-  p.data.paths = files;
-  p.data.format = TokenFormat::Text;
-  p.targetLength = 256;
-  p.samples = 2;
+  std::string why;
+  std::optional<longrope::Params> demo = demoSearch(why);
+  if (!demo) QSKIP(why.c_str());
+  longrope::Params p = *demo;
+  const std::string model = p.modelDir;
   p.fitness = longrope::Fitness::Needle;
-  p.population = 6;
-  p.parents = 3;
-  p.mutations = 2;
-  p.crossovers = 2;
-  p.generations = 1;
   p.seed = 3;
-  p.devices = "cpu";
-  p.engine.threads = 1;
   const auto r = longrope::run(p);
   QVERIFY2(r.valid, r.error.c_str());
 
@@ -491,30 +504,13 @@ void TestLongRopeSearch::needleFitnessScoresTheKeyTokens() {
 // depths 0.25 and 0.75, each prompt and its key exactly the length), computed here
 // independently.
 void TestLongRopeSearch::passkeyScoresTheTestPromptsKey() {
-  std::string model;
-  std::vector<std::string> files;
-  try {
-    model = demoModelDir();
-    files = demoDataFiles("validation");
-  } catch (const InputError& e) {
-    QSKIP(e.what());
-  }
-  if (!Tokenizer::available()) QSKIP("built without SentencePiece");
-  longrope::Params p;
-  p.modelDir = model;
-  p.data.paths = files;
-  p.data.format = TokenFormat::Text;
-  p.targetLength = 256;
-  p.samples = 2;
+  std::string why;
+  std::optional<longrope::Params> demo = demoSearch(why);
+  if (!demo) QSKIP(why.c_str());
+  longrope::Params p = *demo;
+  const std::string model = p.modelDir;
   p.alsoScore = {{192, longrope::Fitness::Passkey}};
-  p.population = 6;
-  p.parents = 3;
-  p.mutations = 2;
-  p.crossovers = 2;
-  p.generations = 1;
   p.seed = 5;
-  p.devices = "cpu";
-  p.engine.threads = 1;
   const auto r = longrope::run(p);
   QVERIFY2(r.valid, r.error.c_str());
 
