@@ -377,10 +377,10 @@ Result Runner::run() {
   // The attention factor the model was fine-tuned with, held from here on.
   const double attention = attentionFactor(readRopeParams(tuned));
 
-  say(Stage::Search2, "stage 3/4: search on the fine-tuned model at " +
-                          std::to_string(m_p.target) + " tokens (also scored at " +
-                          std::to_string(l1) + (m_p.passkeyScores ? ", passkey key tokens at both" : "") +
-                          ")");
+  say(Stage::Search2,
+      "stage 3/4: search on the fine-tuned model at " + std::to_string(m_p.target) +
+          " tokens (also scored at " + std::to_string(l1) +
+          (m_p.passkeyScores ? "; passkey key tokens at both)" : ")"));
   longrope::Params s2 =
       searchParams(m_p, tuned, m_p.target, m_dir / kSearch2Dir / "checkpoint.json");
   s2.attentionFactor = attention;

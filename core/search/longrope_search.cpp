@@ -334,7 +334,8 @@ Result Runner::run() {
       throw InputError(what + " must lie above the original window (" + std::to_string(m_window) +
                        ") and up to the target (" + std::to_string(longestTarget) + ")");
     }
-    if (sc.fitness == m_p.fitness && (sc.length == m_targetLength || sc.length == m_p.stage2Target)) {
+    const bool ownLength = sc.length == m_targetLength || sc.length == m_p.stage2Target;
+    if (sc.fitness == m_p.fitness && ownLength) {
       throw InputError(what + " repeats a stage's own fitness");
     }
   }
