@@ -87,10 +87,11 @@ class PromptBuilder {
   Prompt needle(const std::vector<int64_t>& document, int length, double depth, int key) const;
   // The shortest needle sample for a key: key sentence, question, answer and one document token.
   int needleMinLength(int key) const;
+  // The key's tokens as they follow a prompt (Prompt::answer).
+  std::vector<int64_t> answerTokens(int key) const;
   const Codec& codec() const { return m_codec; }
 
  private:
-  std::vector<int64_t> answerTokens(int key) const;
   int fixedTokens(int key) const;
 
   Codec m_codec;

@@ -487,8 +487,7 @@ void validateParams(const Params& p) {
     const passkey::PromptBuilder prompts(passkey::codecFor(tokenizer));
     int need = 0;
     for (int key : passkey::drawKeys(p.seed, p.samples)) {
-      const int shortest = prompts.minLength({key});
-      need = std::max(need, shortest + int(prompts.build(shortest, 0.5, key).answer.size()));
+      need = std::max(need, prompts.minLength({key}) + int(prompts.answerTokens(key).size()));
     }
     require(need <= l1, "stage three's passkey scores need prompts of " + std::to_string(need) +
                             " tokens, longer than the fine-tuning length (" +

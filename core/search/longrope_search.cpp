@@ -163,7 +163,7 @@ Samples Runner::samples(const Documents& docs, int length, Fitness fitness) cons
     if (fitness == Fitness::Needle) {
       p = m_prompts->needle(docs[i], length, depth, keys[i]);
     } else {  // the test's prompt, shortened by the key's tokens so that prompt and key fill length
-      const int answer = static_cast<int>(m_prompts->build(length, depth, keys[i]).answer.size());
+      const int answer = static_cast<int>(m_prompts->answerTokens(keys[i]).size());
       p = m_prompts->build(length - answer, depth, keys[i]);
     }
     std::vector<int64_t> ids = p.ids;

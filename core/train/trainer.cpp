@@ -160,10 +160,6 @@ double trainStep(TinyLlama& model, torch::optim::AdamW& optimizer,
   return loss.item<double>();
 }
 
-}  // namespace
-
-namespace {
-
 TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
   const TrainParams p = resolvedParams(given);
   TrainResult result;
@@ -207,7 +203,8 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
   const WindowSampler validData(validDocs, tokenizer, p.context, 0.0, p.passkeyNeedles);
   const auto validWindows = validData.fixedWindows(p.evalWindows);
   // Mixed-length fine-tuning: windows at the original window, read with the short RoPE.
-  const int window = p.shortShare > 0 ? originalWindow(readModelConfig(p.initDir).rope) : 0;
+  const int window =
+      p.shortShare > 0 ? originalWindow(parseRopeParams(configText, "the exported config.json")) : 0;
   const int shortRows = shortRowsPerStep(p);
   const int shortPerRow = window > 0 ? std::max(1, p.context / window) : 0;
   std::optional<WindowSampler> shortTrain;

@@ -67,6 +67,20 @@ longrope::Params tinyParams(const std::string& data) {
 
 double relDiff(double a, double b) { return std::abs(a - b) / std::max(std::abs(b), 1e-30); }
 
+// A search's best set scored independently: the plain perplexity of the search's data at each
+// length (the first `samples` documents long enough, truncated), one thread.
+perplexity::Result plainPerplexity(const longrope::Params& p, const FactorSet& set,
+                                   std::vector<int> lengths) {
+  perplexity::Params pp;
+  pp.modelDir = p.modelDir;
+  pp.data = p.data;
+  pp.lengths = std::move(lengths);
+  pp.samples = p.samples;
+  pp.factorSet = set;
+  pp.engine.threads = 1;
+  return perplexity::run(pp);
+}
+
 // A small search on the demo model (it has a tokenizer) at 256 tokens: 2 documents of the
 // validation split, one generation of 6. Empty, with the reason in `why`, when the demo assets
 // or SentencePiece are missing.
@@ -187,14 +201,7 @@ void TestLongRopeSearch::endToEndBeatsSeeds() {
   QCOMPARE(r.best.targetLength, 256);
   QCOMPARE(r.best.originalMaxPosition, 64);
   // Its fitness is the plain perplexity of the set: evaluate it independently.
-  perplexity::Params pp;
-  pp.modelDir = kLlama;
-  pp.data = p.data;
-  pp.lengths = {256};
-  pp.samples = 2;
-  pp.factorSet = r.best;
-  pp.engine.threads = 1;
-  const auto check = perplexity::run(pp);
+  const auto check = plainPerplexity(p, r.best, {256});
   QVERIFY2(check.valid, check.error.c_str());
   QVERIFY2(relDiff(check.results[0].ppl, r.bestPerplexity) < 1e-5,
            qPrintable(QString("%1 vs %2").arg(check.results[0].ppl).arg(r.bestPerplexity)));
@@ -420,14 +427,7 @@ void TestLongRopeSearch::heldAttentionAndMoreLengths() {
   QVERIFY2(r.valid, r.error.c_str());
   QVERIFY(r.best.attentionFactor.has_value());
   QCOMPARE(*r.best.attentionFactor, 1.07);
-  perplexity::Params pp;
-  pp.modelDir = kLlama;
-  pp.data = p.data;
-  pp.lengths = {256, 128};
-  pp.samples = 2;
-  pp.factorSet = r.best;
-  pp.engine.threads = 1;
-  const auto check = perplexity::run(pp);
+  const auto check = plainPerplexity(p, r.best, {256, 128});
   QVERIFY2(check.valid, check.error.c_str());
   QCOMPARE(check.results.size(), size_t{2});
   const double mean = std::sqrt(check.results[0].ppl * check.results[1].ppl);
@@ -516,14 +516,7 @@ void TestLongRopeSearch::passkeyScoresTheTestPromptsKey() {
 
   Transformer engine(model, p.engine);
   engine.setFactorSet(r.best);
-  perplexity::Params pp;
-  pp.modelDir = model;
-  pp.data = p.data;
-  pp.lengths = {256};
-  pp.samples = 2;
-  pp.factorSet = r.best;
-  pp.engine.threads = 1;
-  const auto plain = perplexity::run(pp);
+  const auto plain = plainPerplexity(p, r.best, {256});
   QVERIFY2(plain.valid, plain.error.c_str());
   const Tokenizer tok(model + "/tokenizer.model");
   const passkey::PromptBuilder builder(passkey::codecFor(tok));
