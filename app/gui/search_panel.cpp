@@ -581,19 +581,7 @@ bool SearchPanel::exportCsv(const QString& path, QString* error) const {
     if (error) *error = "cannot write " + path + ": " + f.errorString();
     return false;
   }
-  QString text = "stage,generation,best,mean,n_hat,best_factors\n";
-  for (const Generation& g : m_generations) {
-    QStringList factors;
-    for (double v : g.bestFactors) factors << QString::number(v, 'g', 8);
-    text += QString("%1,%2,%3,%4,%5,%6\n")
-                .arg(g.stage)
-                .arg(g.generation)
-                .arg(g.best, 0, 'g', 10)
-                .arg(g.mean, 0, 'g', 10)
-                .arg(g.bestNHat)
-                .arg(factors.join(' '));
-  }
-  f.write(text.toUtf8());
+  f.write(searchHistoryCsv(m_generations).toUtf8());
   if (!f.commit()) {
     if (error) *error = "cannot write " + path + ": " + f.errorString();
     return false;

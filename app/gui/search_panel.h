@@ -26,6 +26,7 @@
 #include "job_frame.h"
 #include "rope/factor_set.h"
 #include "search/longrope_search.h"
+#include "search_history.h"
 
 class QCheckBox;
 class QComboBox;
@@ -62,18 +63,7 @@ class SearchPanel : public QWidget {
   // Adds the best candidate as a factor set through the undo stack; false without one.
   bool adoptBest();
 
-  struct Generation {
-    QString stage;  // core's stage name: "long", "stage2", "short"
-    int x = 0;      // the position on the plots' generation axis (stages one after another)
-    int generation = 0;
-    double best = 0, mean = 0;
-    std::vector<double> population;  // fitness, sorted
-    std::vector<double> bestFactors;  // the stage's candidate: multipliers in stage two,
-                                      // short factors in the short stage
-    int bestNHat = 0;
-    std::vector<double> shownFactors;  // as the heatmap draws them: whole long factors in
-                                       // stage two, the short factors in the short stage
-  };
+  using Generation = SearchGeneration;
   const std::vector<Generation>& generations() const { return m_generations; }
   int candidatesScored() const { return m_scored; }
   const std::optional<FactorSet>& best() const { return m_best; }
