@@ -21,9 +21,10 @@ const char* kUsage =
                        [--passkey-scores]
                        [--corpus DIR|kjv] [--steps 400] [--batch 4] [--lr 0.001] [--warmup 20]
                        [--passkey-share 0.5] [--short-share 0.25] [--eval-every 100]
-                       [--eval-windows 32] [--threads N] [--device cpu|cuda] [--resume]
+                       [--eval-windows 32] [--refine-steps 150] [--refine-lr 0.0005]
+                       [--threads N] [--device cpu|cuda] [--resume]
 
-LongRoPE's recipe (ICML 2024), four stages in DIR:
+LongRoPE's recipe (ICML 2024) in five stages in DIR:
   1. search    the long factors at L' (default L'' / 4), without n_hat     -> DIR/1-search
   2. finetune  continue training the model at L' with them (rope-cli train --init --rope),
                passkey snippets at that length included, a --short-share of each step's
@@ -33,15 +34,20 @@ LongRoPE's recipe (ICML 2024), four stages in DIR:
                with stage one's factors as they are and stretched by L'' / L'; scored by
                perplexity at L'' and L' (geometric mean), with --passkey-scores also by the
                key tokens of passkey prompts at both                       -> DIR/3-search2
-  4. short     readjust the short factors at the original window on the fine-tuned model,
-               the long factors fixed                                        -> DIR/4-short
+  4. refine    fine-tune again at L', --refine-steps steps at --refine-lr (warm-up a tenth),
+               with stage three's long factors: the final model reads every length above
+               the window with them; the other options are stage two's.
+               --refine-steps 0 leaves it out (the paper's recipe)         -> DIR/4-refine/model
+  5. short     readjust the short factors at the original window on the fine-tuned model,
+               the long factors fixed                                        -> DIR/5-short
 Then DIR/model: the fine-tuned weights with the final factors in config.json (a LongRoPE
 block: short and long factors, max_position_embeddings L'', and the attention factor the
-model was fine-tuned with, held through stages three and four), loadable by the engine and by
+model was fine-tuned with, held through stages three to five), loadable by the engine and by
 transformers. Every stage's output is kept; DIR/log.txt has the log, DIR/report.json each
 stage's cost. A run stopped at any moment continues with --resume (the same options; others
 are refused). The search options apply to all three searches (the schedule follows the
-population as in rope-cli search); the fine-tuning options are rope-cli train's.
+population as in rope-cli search); the fine-tuning options are rope-cli train's. The
+baselines of docs/recipe.md get the same number of steps (--steps plus --refine-steps).
   --data FILES   the search documents, as for rope-cli search ("demo": the demo corpus's
                  validation split); at least one must hold L'' tokens
 )";
@@ -51,7 +57,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
                {"out", "target", "model", "fine-tune-length", "data", "samples", "population",
                 "generations", "short-generations", "seed", "corpus", "steps", "batch", "lr",
                 "warmup", "passkey-share", "short-share", "eval-every", "eval-windows", "threads",
-                "device", "rank-timeout"});
+                "device", "rank-timeout", "refine-steps", "refine-lr"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   recipe::Params p;
   // Under mpirun the searches' candidates are scored by every rank; the rest is rank 0's.
@@ -102,6 +108,8 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   p.shortShare = a.doubleValue("short-share").value_or(p.shortShare);
   p.evalEvery = a.intValue("eval-every").value_or(p.evalEvery);
   p.evalWindows = a.intValue("eval-windows").value_or(p.evalWindows);
+  p.refineSteps = a.intValue("refine-steps").value_or(p.refineSteps);
+  p.refineLearningRate = a.doubleValue("refine-lr").value_or(p.refineLearningRate);
   p.threads = a.intValue("threads").value_or(0);  // fine-tuning: the other ranks wait meanwhile
   p.device = a.value("device").value_or("cpu");
   p.resume = a.has("resume");
@@ -111,13 +119,15 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   const recipe::Result r = recipe::run(p, [&](const recipe::Event& e) {
     if (!e.message.empty()) {
       err << "[";
-      if (e.stage != recipe::Stage::Export) err << e.stageIndex << "/4 ";
+      if (e.stage != recipe::Stage::Export) {
+        err << e.stageIndex << "/" << recipe::kStageCount << " ";
+      }
       err << recipe::stageName(e.stage) << "] " << e.message << "\n";
     } else if (e.train && e.train->step > 0 && e.train->step % 10 == 0) {
       char line[160];
-      std::snprintf(line, sizeof line, "[2/4 finetune] step %d/%d  loss %.4f  %.0f tok/s  ETA %.0f s",
-                    e.train->step, e.train->steps, e.train->loss, e.train->tokensPerSecond,
-                    e.train->etaSeconds);
+      std::snprintf(line, sizeof line, "[%d/%d %s] step %d/%d  loss %.4f  %.0f tok/s  ETA %.0f s",
+                    e.stageIndex, recipe::kStageCount, recipe::stageName(e.stage), e.train->step,
+                    e.train->steps, e.train->loss, e.train->tokensPerSecond, e.train->etaSeconds);
       err << line << "\n";
     }
     return true;
@@ -143,7 +153,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
 }  // namespace
 
 Command extendCommand() {
-  return {"extend", "LongRoPE's recipe: search, fine-tune, search again, readjust short",
+  return {"extend", "LongRoPE's recipe: search, fine-tune, search again, fine-tune, readjust short",
           std::string(kUsage) + "\n" + kClusterUsage +
               "  (extend: the searches' candidates go to every rank; fine-tuning runs on rank 0)\n",
           run, true};

@@ -28,6 +28,7 @@ namespace {
 
 using State = RecipeStagesView::State;
 constexpr int kStages = RecipeStagesView::kStages;
+static_assert(kStages == recipe::kStageCount, "one row per stage of the recipe");
 
 QString folderOf(const recipe::Params& p, recipe::Stage stage) {
   return QDir(QString::fromStdString(p.outDir)).filePath(recipe::stageFolder(stage));
@@ -48,14 +49,14 @@ const char* searchCurveName(int stage) {
     case 2:
       return "3 search again";
     default:
-      return "4 short readjust";
+      return "5 short readjust";
   }
 }
 
 // The stage's cost as its row's result.
 QString costText(const recipe::StageCost& c) {
   const QString time = QString("%1 s").arg(c.seconds, 0, 'f', 0);
-  if (c.stage == recipe::Stage::FineTune) {
+  if (c.stage == recipe::Stage::FineTune || c.stage == recipe::Stage::Refine) {
     return QString("validation ppl %1 · %2 steps · %3")
         .arg(c.bestPerplexity, 0, 'f', 3)
         .arg(c.steps)
@@ -118,6 +119,11 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
                       "Share of each step's sequences replaced by windows at the model's "
                       "original window, read with the short factors (mixed-length "
                       "fine-tuning); 0: every sequence at L'");
+  m_refineSteps = spin(0, 1000000, defaults.refineSteps,
+                       "Steps of stage 4, the second fine-tuning at L' with stage 3's long "
+                       "factors; 0: no stage 4 (the paper's recipe)");
+  m_refineLearningRate =
+      real(1e-6, 1, 1e-4, 6, defaults.refineLearningRate, "Peak learning rate of stage 4");
   m_evalEvery = spin(1, 1000000, defaults.evalEvery, "Validation every N steps");
   m_corpus = new QLineEdit;
   m_corpus->setPlaceholderText("kjv (the demo corpus)");
@@ -140,7 +146,7 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   searches->addRow("Samples", m_samples);
   searches->addRow("Seed", m_seed);
   searches->addRow(m_passkeyScores);
-  auto* searchBox = new QGroupBox("Searches (stages 1, 3, 4)");
+  auto* searchBox = new QGroupBox("Searches (stages 1, 3, 5)");
   searchBox->setLayout(searches);
   auto* tuning = new QFormLayout;
   tuning->addRow("Steps", m_steps);
@@ -150,8 +156,10 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   tuning->addRow("Passkey share", m_passkeyShare);
   tuning->addRow("Short share", m_shortShare);
   tuning->addRow("Validate every", m_evalEvery);
+  tuning->addRow("Stage 4 steps", m_refineSteps);
+  tuning->addRow("Stage 4 learning rate", m_refineLearningRate);
   tuning->addRow("Corpus", m_corpus);
-  auto* tuningBox = new QGroupBox("Fine-tuning (stage 2)");
+  auto* tuningBox = new QGroupBox("Fine-tuning (stages 2, 4)");
   tuningBox->setLayout(tuning);
   auto* lengths = new QFormLayout;
   lengths->addRow("Target L''", m_target);
@@ -260,6 +268,8 @@ std::optional<recipe::Params> RecipePanel::params(bool resume) {
   p.passkeyShare = m_passkeyShare->value();
   p.shortShare = m_shortShare->value();
   p.evalEvery = m_evalEvery->value();
+  p.refineSteps = m_refineSteps->value();
+  p.refineLearningRate = m_refineLearningRate->value();
   p.threads = m_threads->value();
   p.device = m_doc->device().toStdString();
   p.resume = resume;
@@ -288,7 +298,9 @@ bool RecipePanel::start(bool resume) {
   const std::array<QString, kStages> names = {
       QString("1  search at %1").arg(fineTune), QString("2  fine-tune at %1").arg(fineTune),
       QString("3  search again at %1").arg(p->target),
-      QString("4  short readjust at %1").arg(m_doc->model().trainingWindow())};
+      p->refineSteps > 0 ? QString("4  fine-tune again at %1").arg(fineTune)
+                         : QString("4  (no second fine-tuning)"),
+      QString("5  short readjust at %1").arg(m_doc->model().trainingWindow())};
   std::array<bool, kStages> doneEarlier{};
   for (int s = 0; s < kStages; ++s) {
     doneEarlier[s] =
@@ -355,9 +367,11 @@ void RecipePanel::onUpdate(const Update& u) {
       m_best = u.best;
       m_view->addSearchGeneration(u.stage, searchCurveName(u.stage), u.generation, u.best);
       break;
-    case Update::Training:
-      if (u.step > 0) m_view->addTrainingLoss(u.step, u.loss);
-      if (u.validationLoss) m_view->addValidationLoss(u.step, *u.validationLoss);
+    case Update::Training: {
+      // One loss curve over both fine-tunings: stage 4's steps follow stage 2's.
+      const int offset = u.stage == static_cast<int>(recipe::Stage::Refine) ? m_params->steps : 0;
+      if (u.step > 0) m_view->addTrainingLoss(offset + u.step, u.loss);
+      if (u.validationLoss) m_view->addValidationLoss(offset + u.step, *u.validationLoss);
       if (u.steps > 0) {
         showProgress(u.stage, double(u.step) / u.steps,
                      QString("step %1/%2 · loss %3 · %4")
@@ -367,12 +381,13 @@ void RecipePanel::onUpdate(const Update& u) {
                          .arg(etaSecondsText(u.etaSeconds)));
       }
       break;
+    }
     case Update::Message:
       break;
   }
   if (!u.message.isEmpty()) {
     m_lastMessage[u.stage] = u.message;
-    m_frame->setStatus(QString("stage %1/4: %2").arg(u.stage + 1).arg(u.message));
+    m_frame->setStatus(QString("stage %1/%2: %3").arg(u.stage + 1).arg(kStages).arg(u.message));
   }
 }
 
@@ -409,8 +424,9 @@ void RecipePanel::onDone(const recipe::Result& r) {
                   .arg(r.seconds, 0, 'f', 0)
                   .arg(QString::fromStdString(r.modelDir));
   } else if (r.cancelled) {
-    message = QString("cancelled in stage %1/4 (%2); Resume continues %3")
+    message = QString("cancelled in stage %1/%2 (%3); Resume continues %4")
                   .arg(stopped + 1)
+                  .arg(kStages)
                   .arg(recipe::stageName(recipe::Stage(stopped)))
                   .arg(QString::fromStdString(m_params->outDir));
   } else {
@@ -469,7 +485,7 @@ void RecipePanel::showFolder() {
   const std::pair<recipe::Stage, const char*> stages[] = {
       {recipe::Stage::Search, "stage 1: long factors at L'"},
       {recipe::Stage::Search2, "stage 3: long factors at L''"},
-      {recipe::Stage::Short, "stage 4: long and short factors"}};
+      {recipe::Stage::Short, "stage 5: long and short factors"}};
   for (const auto& [stage, what] : stages) {
     const QString file = dir.filePath(QString(recipe::stageFolder(stage)) + "/factors.json");
     if (!set || !QFileInfo::exists(file)) continue;

@@ -1,17 +1,18 @@
 #pragma once
 // The Recipe tab: LongRoPE's whole recipe (core's recipe::run: search, fine-tune, search again
-// on the fine-tuned model, short readjust, export) on the document's model as a background job
-// (BackgroundJob), in one folder. The controls are snapshotted into recipe::Params and checked
-// by core before anything starts (a bad option is one status line, and no job, no folder).
-// Run starts a new folder; Resume continues one (Params::resume: finished stages are skipped,
-// a search continues from its checkpoint, fine-tuning from its last one; other options are
-// refused with core's message). Cancel stops after the current batch of candidates or
-// training step, and the folder stays resumable.
+// on the fine-tuned model, fine-tune again, short readjust, export) on the document's model as
+// a background job (BackgroundJob), in one folder. The controls are snapshotted into
+// recipe::Params and checked by core before anything starts (a bad option is one status line,
+// and no job, no folder). Run starts a new folder; Resume continues one (Params::resume:
+// finished stages are skipped, a search continues from its checkpoint, fine-tuning from its
+// last one; other options are refused with core's message). Cancel stops after the current
+// batch of candidates or training step, and the folder stays resumable.
 //
-// Live (RecipeStagesView): the four stages with their state and the current stage's progress,
-// the fine-tuning's loss curve and the searches' best perplexity per generation. At the end:
-// the final model's folder with a button that opens it in the workbench (as File > Open model),
-// and the stages' factor sets (1-search, 3-search2, 4-short) to add to the project.
+// Live (RecipeStagesView): the five stages with their state and the current stage's progress,
+// the fine-tunings' loss curve (one curve, stage 4 after stage 2) and the searches' best
+// perplexity per generation. At the end: the final model's folder with a button that opens it
+// in the workbench (as File > Open model), and the stages' factor sets (1-search, 3-search2,
+// 5-short) to add to the project.
 
 #include <QWidget>
 #include <array>
@@ -58,7 +59,7 @@ class RecipePanel : public QWidget {
   void chooseFolder();
   // The final model's folder after a finished run (empty before).
   QString modelFolder() const { return m_modelFolder; }
-  // The factor files the stages wrote so far (1-search, 3-search2, 4-short), as listed.
+  // The factor files the stages wrote so far (1-search, 3-search2, 5-short), as listed.
   QStringList stageFactorFiles() const;
   // Asks to add the ticked stage sets to the project (importFactorsRequested per file).
   void addSetsToProject();
@@ -74,6 +75,7 @@ class RecipePanel : public QWidget {
   QSpinBox* warmupBox() const { return m_warmup; }
   QDoubleSpinBox* passkeyShareBox() const { return m_passkeyShare; }
   QSpinBox* evalEveryBox() const { return m_evalEvery; }
+  QSpinBox* refineStepsBox() const { return m_refineSteps; }
   QSpinBox* populationBox() const { return m_population; }
   QSpinBox* generationsBox() const { return m_generations; }
   QSpinBox* samplesBox() const { return m_samples; }
@@ -139,6 +141,8 @@ class RecipePanel : public QWidget {
   QSpinBox* m_warmup = nullptr;
   QDoubleSpinBox* m_passkeyShare = nullptr;
   QDoubleSpinBox* m_shortShare = nullptr;
+  QSpinBox* m_refineSteps = nullptr;
+  QDoubleSpinBox* m_refineLearningRate = nullptr;
   QSpinBox* m_evalEvery = nullptr;
   QSpinBox* m_population = nullptr;
   QSpinBox* m_generations = nullptr;
@@ -160,7 +164,7 @@ class RecipePanel : public QWidget {
   int m_scored = 0;                      // candidates of the running search stage
   int m_generation = 0;                  // its last finished generation
   double m_best = 0;                     // and that generation's best
-  std::array<QString, 4> m_lastMessage;  // per stage: its result when it finishes
+  std::array<QString, recipe::kStageCount> m_lastMessage;  // per stage: its result when done
 };
 
 }  // namespace rope

@@ -65,13 +65,13 @@ RecipeStagesView::RecipeStagesView(QWidget* parent)
   m_loss->setAxisLabels("step", "loss (nats per token)");
   m_loss->setCaption("Training loss per step; validation loss at every validation step.",
                      "views-recipe");
-  m_loss->setEmptyHint("The loss appears here while stage 2 fine-tunes");
+  m_loss->setEmptyHint("The loss appears here while stages 2 and 4 fine-tune");
   m_search->setTitle("Best perplexity per generation");
   m_search->setAxisLabels("generation", "perplexity");
   m_search->setYScale(AxisScale::Log);
   m_search->setCaption(
       "Each search stage at its own length: stage 1 at the fine-tuning length, stage 3 at "
-      "the target, stage 4 at the original window.",
+      "the target, stage 5 at the original window.",
       "views-recipe");
   m_search->setEmptyHint("The searches' best perplexity appears here per generation");
 
@@ -83,7 +83,8 @@ RecipeStagesView::RecipeStagesView(QWidget* parent)
   layout->setRowStretch(1, 1);
   layout->setColumnStretch(0, 1);
   layout->setColumnStretch(1, 1);
-  reset({"1  search", "2  fine-tune", "3  search again", "4  short readjust"}, {});
+  reset({"1  search", "2  fine-tune", "3  search again", "4  fine-tune again", "5  short readjust"},
+        {});
 }
 
 void RecipeStagesView::setResultWidget(QWidget* widget) {

@@ -1,6 +1,6 @@
 #pragma once
-// The Recipe tab's view of a run: the four stages of LongRoPE's recipe with their state and
-// the current stage's progress (a table), the fine-tuning's loss curve (training loss per step,
+// The Recipe tab's view of a run: the five stages of LongRoPE's recipe with their state and
+// the current stage's progress (a table), the fine-tunings' loss curve (training loss per step,
 // validation loss points) and the searches' best perplexity per generation (a curve per search
 // stage). It shows what the panel hands it and knows nothing of jobs. GUI thread only.
 
@@ -17,7 +17,8 @@ class ScientificPlot;
 class RecipeStagesView : public QWidget {
   Q_OBJECT
  public:
-  static constexpr int kStages = 4;  // search, fine-tune, search again, short readjust
+  // search, fine-tune, search again, fine-tune again, short readjust
+  static constexpr int kStages = 5;
   enum class State { Waiting, Running, Done, DoneEarlier, Stopped };
   static QString stateName(State state);  // "waiting", "running", "done", "done earlier", ...
 
@@ -29,7 +30,7 @@ class RecipeStagesView : public QWidget {
   // folder); the plots cleared. names: the stages' rows ("1  search at 1024", ...).
   void reset(const std::array<QString, kStages>& names,
              const std::array<bool, kStages>& doneEarlier);
-  // Stage `stage` (0..3) runs: the ones before it count as done (unless done earlier).
+  // Stage `stage` (0..4) runs: the ones before it count as done (unless done earlier).
   void setRunning(int stage);
   // The running stage's progress in [0, 1] and a line about it ("step 12/400, loss 3.2").
   void setStageProgress(int stage, double fraction, const QString& text);
@@ -41,7 +42,7 @@ class RecipeStagesView : public QWidget {
 
   void addTrainingLoss(int step, double loss);
   void addValidationLoss(int step, double loss);
-  // A search stage's (0, 2 or 3) best fitness after a generation.
+  // A search stage's (0, 2 or 4) best fitness after a generation.
   void addSearchGeneration(int stage, const QString& curveName, int generation, double best);
 
   QTableWidget* table() const { return m_table; }
@@ -60,7 +61,7 @@ class RecipeStagesView : public QWidget {
   std::array<State, kStages> m_states{};
   QVector<double> m_steps, m_losses, m_validSteps, m_validLosses;
   std::array<QVector<double>, kStages> m_generations, m_bests;
-  std::array<int, kStages> m_searchCurve{-1, -1, -1, -1};  // the stage's curve in m_search
+  std::array<int, kStages> m_searchCurve{-1, -1, -1, -1, -1};  // the stage's curve in m_search
 };
 
 }  // namespace rope

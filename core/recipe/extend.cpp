@@ -26,6 +26,7 @@ const char* stageName(Stage stage) {
     case Stage::Search: return "search";
     case Stage::FineTune: return "finetune";
     case Stage::Search2: return "search2";
+    case Stage::Refine: return "refine";
     case Stage::Short: return "short";
     case Stage::Export: return "export";
   }
@@ -38,7 +39,8 @@ namespace {
 constexpr const char* kSearchDir = "1-search";
 constexpr const char* kFineTuneDir = "2-finetune";
 constexpr const char* kSearch2Dir = "3-search2";
-constexpr const char* kShortDir = "4-short";
+constexpr const char* kRefineDir = "4-refine";
+constexpr const char* kShortDir = "5-short";
 constexpr const char* kModelDir = "model";
 
 }  // namespace
@@ -51,6 +53,8 @@ const char* stageFolder(Stage stage) {
       return kFineTuneDir;
     case Stage::Search2:
       return kSearch2Dir;
+    case Stage::Refine:
+      return kRefineDir;
     case Stage::Short:
       return kShortDir;
     case Stage::Export:
@@ -88,6 +92,8 @@ Json optionsJson(const Params& p) {
   j["short_share"] = p.shortShare;
   j["eval_every"] = p.evalEvery;
   j["eval_windows"] = p.evalWindows;
+  j["refine_steps"] = p.refineSteps;
+  j["refine_learning_rate"] = p.refineLearningRate;
   return j;
 }
 
@@ -146,6 +152,18 @@ TrainParams fineTuneParams(const Params& p, const fs::path& out) {
   return t;
 }
 
+// Stage four: stage two's options on the fine-tuned model, with its own steps and rate.
+TrainParams refineParams(const Params& p, const std::string& tuned, const fs::path& out) {
+  TrainParams t = fineTuneParams(p, out);
+  t.initDir = tuned;
+  t.steps = p.refineSteps;
+  t.learningRate = p.refineLearningRate;
+  t.warmupSteps = std::max(1, p.refineSteps / 10);
+  t.evalEvery = std::min(p.evalEvery, std::max(1, p.refineSteps));
+  t.seed = p.seed + 2;
+  return t;
+}
+
 Json costJson(const StageCost& c) {
   Json j = Json::object();
   j["stage"] = stageName(c.stage);
@@ -190,7 +208,8 @@ class Runner {
   void finish(const fs::path& dir, const StageCost& cost);
   // A search stage; nullopt when cancelled (m_result says so).
   std::optional<FactorSet> search(Stage stage, const fs::path& dir, longrope::Params sp);
-  bool fineTune(const FactorSet& set);
+  // A fine-tuning stage (two or four) with the factor set; false when cancelled.
+  bool fineTune(Stage stage, TrainParams tp, const FactorSet& set);
 
   const Params& m_p;
   const Progress& m_progress;
@@ -283,14 +302,13 @@ std::optional<FactorSet> Runner::search(Stage stage, const fs::path& dir, longro
   return best;
 }
 
-bool Runner::fineTune(const FactorSet& set) {
-  const fs::path dir = m_dir / kFineTuneDir;
+bool Runner::fineTune(Stage stage, TrainParams tp, const FactorSet& set) {
+  const fs::path dir = m_dir / stageFolder(stage);
   const fs::path model = dir / kModelDir;
   fs::create_directories(dir);
   if (fs::exists(dir / "stage.json")) {
-    m_result.stages.push_back(
-        costFrom(json_util::parseFile((dir / "stage.json").string()), Stage::FineTune));
-    say(Stage::FineTune, "done in an earlier run: " + model.string());
+    m_result.stages.push_back(costFrom(json_util::parseFile((dir / "stage.json").string()), stage));
+    say(stage, "done in an earlier run: " + model.string());
     return true;
   }
   const double before = spentBefore(dir);
@@ -299,17 +317,17 @@ bool Runner::fineTune(const FactorSet& set) {
     return before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
   StageCost cost;
-  cost.stage = Stage::FineTune;
-  cost.output = (fs::path(kFineTuneDir) / kModelDir).string();
+  cost.stage = stage;
+  cost.output = (fs::path(stageFolder(stage)) / kModelDir).string();
   if (!fs::exists(model / "config.json")) {
-    TrainParams tp = fineTuneParams(m_p, model);
+    tp.outDir = model.string();
     tp.rope = set;
     const fs::path partial = model.string() + ".partial";
     tp.resume = fs::exists(partial / "state.json");
     if (!tp.resume) fs::remove_all(partial);  // killed before its first checkpoint
     const TrainResult r = train(tp, [&](const TrainProgress& pr) {
       Event e;
-      e.stage = Stage::FineTune;
+      e.stage = stage;
       e.train = pr;
       if (pr.validationLoss) {
         char line[200];
@@ -335,17 +353,17 @@ bool Runner::fineTune(const FactorSet& set) {
       m_result.cancelled = true;
       return false;
     }
-    if (!r.valid) throw InputError("finetune: " + r.error);
+    if (!r.valid) throw InputError(std::string(stageName(stage)) + ": " + r.error);
   }
   const Json info = json_util::parseFile((model / "training.json").string());
   cost.seconds = elapsed();
-  cost.steps = m_p.steps;
+  cost.steps = tp.steps;
   cost.bestPerplexity = info.value("validation_perplexity", 0.0);
   finish(dir, cost);
   char line[160];
   std::snprintf(line, sizeof line, "validation perplexity %.3f at %d tokens, %.0f s",
                 cost.bestPerplexity, firstTarget(m_p), cost.seconds);
-  say(Stage::FineTune, line);
+  say(stage, line);
   return true;
 }
 
@@ -362,7 +380,7 @@ Result Runner::run() {
   }
   const int l1 = firstTarget(m_p);
   const int window = originalWindow(readRopeParams(m_p.modelDir));
-  say(Stage::Search, "stage 1/4: LongRoPE search at " + std::to_string(l1) + " tokens (" +
+  say(Stage::Search, "stage 1/5: LongRoPE search at " + std::to_string(l1) + " tokens (" +
                          std::to_string(l1 / window) + "x the window of " +
                          std::to_string(window) + ")");
   const auto first = search(Stage::Search, m_dir / kSearchDir,
@@ -370,15 +388,17 @@ Result Runner::run() {
                                          m_dir / kSearchDir / "checkpoint.json"));
   if (!first) return m_result;
 
-  say(Stage::FineTune, "stage 2/4: fine-tuning at " + std::to_string(l1) + " tokens with " +
+  say(Stage::FineTune, "stage 2/5: fine-tuning at " + std::to_string(l1) + " tokens with " +
                            first->name);
-  if (!fineTune(*first)) return m_result;
-  const std::string tuned = (m_dir / kFineTuneDir / kModelDir).string();
+  if (!fineTune(Stage::FineTune, fineTuneParams(m_p, m_dir / kFineTuneDir), *first)) {
+    return m_result;
+  }
+  std::string tuned = (m_dir / kFineTuneDir / kModelDir).string();
   // The attention factor the model was fine-tuned with, held from here on.
   const double attention = attentionFactor(readRopeParams(tuned));
 
   say(Stage::Search2,
-      "stage 3/4: search on the fine-tuned model at " + std::to_string(m_p.target) +
+      "stage 3/5: search on the fine-tuned model at " + std::to_string(m_p.target) +
           " tokens (also scored at " + std::to_string(l1) +
           (m_p.passkeyScores ? "; passkey key tokens at both)" : ")"));
   longrope::Params s2 =
@@ -402,7 +422,19 @@ Result Runner::run() {
   const auto second = search(Stage::Search2, m_dir / kSearch2Dir, s2);
   if (!second) return m_result;
 
-  say(Stage::Short, "stage 4/4: short factors at " + std::to_string(window) +
+  if (m_p.refineSteps > 0) {
+    say(Stage::Refine, "stage 4/5: fine-tuning again at " + std::to_string(l1) + " tokens with " +
+                           "stage three's long factors (" + std::to_string(m_p.refineSteps) +
+                           " steps)");
+    if (!fineTune(Stage::Refine, refineParams(m_p, tuned, m_dir / kRefineDir), *second)) {
+      return m_result;
+    }
+    tuned = (m_dir / kRefineDir / kModelDir).string();
+  } else {
+    say(Stage::Refine, "stage 4/5: left out (no refine steps)");
+  }
+
+  say(Stage::Short, "stage 5/5: short factors at " + std::to_string(window) +
                         " tokens on the fine-tuned model");
   longrope::Params sh = searchParams(m_p, tuned, m_p.target, m_dir / kShortDir / "checkpoint.json");
   sh.longFactors = *second;
@@ -464,6 +496,10 @@ void validateParams(const Params& p) {
                              std::to_string(l1) + ")");
   require(p.samples >= 1 && p.population >= 2 && p.generations >= 1 && p.shortGenerations >= 0,
           "samples, population (at least 2) and generations must be positive");
+  require(p.refineSteps >= 0, "the refine steps must not be negative (0: no stage four)");
+  require(p.refineSteps == 0 ||
+              (std::isfinite(p.refineLearningRate) && p.refineLearningRate > 0),
+          "the refine learning rate must be a positive number");
   const fs::path dir = p.outDir;
   const fs::path recipeFile = dir / "recipe.json";
   std::error_code ec;

@@ -1,5 +1,5 @@
 #pragma once
-// LongRoPE's whole recipe (Ding et al., ICML 2024, section 3.3) on one model, as four stages
+// LongRoPE's whole recipe (Ding et al., ICML 2024, section 3.3) on one model, as five stages
 // in one folder:
 //   1. search   the long factors at the fine-tuning length L' (LongRoPE's search, no n_hat:
 //               a Hugging Face config cannot hold it);
@@ -7,11 +7,16 @@
 //               a share of each step at the original window with the short factors (ones)
 //               as Phi-3 was trained (TrainParams::shortShare);
 //   3. search2  search again on the fine-tuned model at the final target L'' (progressive
-//               extension, no further fine-tuning), seeded with stage one's factors as they
-//               are and stretched by L'' / L'; scored by perplexity at L'' and at L' (the final
-//               long factors serve both; with Params::passkeyScores also by the key tokens of
-//               passkey prompts at both), the attention factor held at the fine-tuned value;
-//   4. short    readjust the short factors at the original window on the fine-tuned model,
+//               extension), seeded with stage one's factors as they are and stretched by
+//               L'' / L'; scored by perplexity at L'' and at L' (the final long factors serve
+//               both; with Params::passkeyScores also by the key tokens of passkey prompts at
+//               both), the attention factor held at the fine-tuned value;
+//   4. refine   a short second fine-tuning at L' with stage three's long factors (the ones the
+//               final model reads every length above the window with), same data and mix;
+//               Params::refineSteps 0 leaves it out (the paper's recipe, whose third stage
+//               has no fine-tuning; on the demo model that lost most retrieval at 4x-8x and
+//               beyond L', docs/recipe.md);
+//   5. short    readjust the short factors at the original window on the fine-tuned model,
 //               the long factors of stage three fixed, so that short-context quality recovers.
 // The attention factor stays what fine-tuning used: a Hugging Face LongRoPE config applies its
 // one factor at every length, and the model learnt its attention with that value.
@@ -69,6 +74,10 @@ struct Params {
   double shortShare = 0.25;  // of each step's rows, at the original window (0: none)
   int evalEvery = 100;
   int evalWindows = 32;
+  // Stage four: its steps (0: no stage four) and peak learning rate; the other options are
+  // stage two's (warm-up: a tenth of the steps, at least one).
+  int refineSteps = 150;
+  double refineLearningRate = 5e-4;
 
   int threads = 0;             // CPU threads; 0: all
   std::string device = "cpu";  // "cpu" or "cuda" (one device: the trainer's)
@@ -81,18 +90,21 @@ struct Params {
       makeScorer;
 };
 
-enum class Stage { Search, FineTune, Search2, Short, Export };
-const char* stageName(Stage stage);  // "search", "finetune", "search2", "short", "export"
-// The stage's folder in the recipe's folder: "1-search", "2-finetune", "3-search2", "4-short"
-// (each with stage.json once finished; the searches' factors.json), "model" for the export.
+enum class Stage { Search, FineTune, Search2, Refine, Short, Export };
+constexpr int kStageCount = 5;  // the stages before the export
+// "search", "finetune", "search2", "refine", "short", "export"
+const char* stageName(Stage stage);
+// The stage's folder in the recipe's folder: "1-search", "2-finetune", "3-search2",
+// "4-refine", "5-short" (each with stage.json once finished; the searches' factors.json, the
+// fine-tunings' model/), "model" for the export.
 const char* stageFolder(Stage stage);
 
 struct Event {
   Stage stage = Stage::Search;
-  int stageIndex = 0;  // 1..5
-  std::string message;  // a line for the log ("stage 2/4: fine-tuning at 1024 tokens", ...)
-  std::optional<SearchEvent> search;  // stages one, three and four
-  std::optional<TrainProgress> train;  // stage two
+  int stageIndex = 0;  // 1..6
+  std::string message;  // a line for the log ("stage 2/5: fine-tuning at 1024 tokens", ...)
+  std::optional<SearchEvent> search;  // stages one, three and five
+  std::optional<TrainProgress> train;  // stages two and four
 };
 // Return false to stop; whatever was finished stays and --resume continues.
 using Progress = std::function<bool(const Event&)>;
@@ -102,7 +114,7 @@ struct StageCost {
   double seconds = 0;      // summed over resumed runs
   int evaluations = 0;     // full fitness evaluations (searches)
   int generations = 0;     // (searches)
-  int steps = 0;           // optimizer steps (fine-tuning)
+  int steps = 0;           // optimizer steps (fine-tunings)
   double bestPerplexity = 0;  // the stage's fitness (searches) or validation ppl (fine-tuning)
   std::string output;      // the stage's file or folder, relative to outDir
   bool skipped = false;    // finished by an earlier run

@@ -1,7 +1,8 @@
-// LongRoPE's recipe (core/recipe/extend.h) on a tiny trained model: the four stages end in a
-// Hugging Face folder whose config holds the second search's long factors and the readjusted
-// short factors; a run stopped in any stage resumes to the uninterrupted result; other options
-// and bad lengths are refused before any work.
+// LongRoPE's recipe (core/recipe/extend.h) on a tiny trained model: the five stages end in a
+// Hugging Face folder with the second fine-tuning's weights and a config holding the second
+// search's long factors and the readjusted short factors (without stage four: stage two's
+// weights); a run stopped in any stage resumes to the uninterrupted result; other options and
+// bad lengths are refused before any work.
 #include <QtTest>
 #include <filesystem>
 
@@ -25,6 +26,7 @@ class TestRecipe : public QObject {
  private slots:
   void initTestCase();
   void runsEveryStage();
+  void withoutRefineKeepsStageTwosWeights();
   void stoppedInEachStageResumesToTheSameResult();
   void refusesBeforeAnyWork();
 
@@ -53,6 +55,7 @@ recipe::Params TestRecipe::params(const std::string& out) const {
   p.passkeyShare = 0;  // the tiny window holds no passkey prompt (nor do 64 tokens)
   p.evalEvery = 2;
   p.evalWindows = 4;
+  p.refineSteps = 4;
   p.threads = 1;
   return p;
 }
@@ -69,16 +72,16 @@ void TestRecipe::initTestCase() {
 
 void TestRecipe::runsEveryStage() {
   const fs::path out = m_dir.filePath("straight").toStdString();
-  QCOMPARE(int(m_straight.stages.size()), 4);
+  QCOMPARE(int(m_straight.stages.size()), 5);
   for (const char* f : {"recipe.json", "report.json", "log.txt", "1-search/factors.json",
                         "2-finetune/model/config.json", "3-search2/factors.json",
-                        "4-short/factors.json", "model/config.json", "model/model.safetensors",
-                        "model/tokenizer.model"}) {
+                        "4-refine/model/config.json", "5-short/factors.json", "model/config.json",
+                        "model/model.safetensors", "model/tokenizer.model"}) {
     QVERIFY2(fs::exists(out / f), f);
   }
   const FactorSet first = readFactorFile((out / "1-search/factors.json").string());
   const FactorSet second = readFactorFile((out / "3-search2/factors.json").string());
-  const FactorSet shortSet = readFactorFile((out / "4-short/factors.json").string());
+  const FactorSet shortSet = readFactorFile((out / "5-short/factors.json").string());
   QCOMPARE(first.targetLength, 64);
   QCOMPARE(first.nHat, 0);
   QCOMPARE(second.targetLength, 128);
@@ -88,6 +91,12 @@ void TestRecipe::runsEveryStage() {
   const ModelConfig tuned = readModelConfig((out / "2-finetune/model").string());
   QCOMPARE(tuned.maxPosition, 64);
   QVERIFY(tuned.rope.longFactor == first.factors);
+  // The second fine-tuning reads L' with stage three's long factors and its attention factor.
+  const ModelConfig refined = readModelConfig((out / "4-refine/model").string());
+  QCOMPARE(refined.maxPosition, 64);
+  QVERIFY(refined.rope.longFactor == second.factors);
+  const auto refineInfo = json_util::parseFile((out / "4-refine/model/training.json").string());
+  QCOMPARE(refineInfo.at("params").at("steps").get<int>(), 4);
   const ModelConfig final = readModelConfig((out / "model").string());
   QCOMPARE(final.maxPosition, 128);
   QCOMPARE(final.rope.method, RopeMethod::LongRope);
@@ -99,17 +108,18 @@ void TestRecipe::runsEveryStage() {
   const double tunedAttention = std::sqrt(1 + std::log(2.0) / std::log(32.0));
   QVERIFY(std::fabs(attentionFactor(tuned.rope) - tunedAttention) < 1e-12);
   QVERIFY(second.attentionFactor && std::fabs(*second.attentionFactor - tunedAttention) < 1e-12);
+  QVERIFY(std::fabs(attentionFactor(refined.rope) - tunedAttention) < 1e-12);
   QVERIFY(final.rope.attentionFactor &&
           std::fabs(*final.rope.attentionFactor - tunedAttention) < 1e-12);
   // Fine-tuning mixed windows at the original window (the default short share) into its steps.
   const auto training = json_util::parseFile((out / "2-finetune/model/training.json").string());
   QCOMPARE(training.at("short_window").get<int>(), 32);
   QVERIFY(training.at("validation_short_perplexity").get<double>() > 1);
-  // The fine-tuned weights, not the base model's.
-  QCOMPARE(readFile((out / "model/model.safetensors").string()),
-           readFile((out / "2-finetune/model/model.safetensors").string()));
-  QVERIFY(readFile((out / "model/model.safetensors").string()) !=
-          readFile(m_model + "/model.safetensors"));
+  // The second fine-tuning's weights, not the first's nor the base model's.
+  const std::string weights = readFile((out / "model/model.safetensors").string());
+  QCOMPARE(weights, readFile((out / "4-refine/model/model.safetensors").string()));
+  QVERIFY(weights != readFile((out / "2-finetune/model/model.safetensors").string()));
+  QVERIFY(weights != readFile(m_model + "/model.safetensors"));
   // The engine loads it and scores a document at the final length.
   Transformer engine((out / "model").string(), {});
   const Tokenizer tok(m_model + "/tokenizer.model");
@@ -118,16 +128,35 @@ void TestRecipe::runsEveryStage() {
   QVERIFY(std::isfinite(engine.nll(ids, 1).sum));
 
   const auto report = json_util::parseFile((out / "report.json").string());
-  QCOMPARE(int(report.at("stages").size()), 4);
+  QCOMPARE(int(report.at("stages").size()), 5);
   QCOMPARE(report.at("stages")[1].at("steps").get<int>(), 4);
   QVERIFY(report.at("stages")[2].at("evaluations").get<int>() > 0);
+  QCOMPARE(report.at("stages")[3].at("stage").get<std::string>(), std::string("refine"));
+  QCOMPARE(report.at("stages")[3].at("steps").get<int>(), 4);
+}
+
+void TestRecipe::withoutRefineKeepsStageTwosWeights() {
+  // --refine-steps 0: the paper's four stages; the export carries the first fine-tuning's weights.
+  const fs::path out = m_dir.filePath("no-refine").toStdString();
+  recipe::Params p = params(out.string());
+  p.refineSteps = 0;
+  const recipe::Result r = recipe::run(p);
+  QVERIFY2(r.valid, r.error.c_str());
+  QCOMPARE(int(r.stages.size()), 4);
+  QVERIFY(!fs::exists(out / "4-refine"));
+  QCOMPARE(readFile((out / "model/model.safetensors").string()),
+           readFile((out / "2-finetune/model/model.safetensors").string()));
+  // Stages one to three are the same as with stage four.
+  QCOMPARE(readFile((out / "3-search2/factors.json").string()),
+           readFile(m_dir.filePath("straight/3-search2/factors.json").toStdString()));
 }
 
 void TestRecipe::stoppedInEachStageResumesToTheSameResult() {
   // Stop once in each stage (after the first search generation, the first training step, ...),
   // then resume until done: the final factors and weights equal the uninterrupted run's.
   for (recipe::Stage stopIn : {recipe::Stage::Search, recipe::Stage::FineTune,
-                               recipe::Stage::Search2, recipe::Stage::Short}) {
+                               recipe::Stage::Search2, recipe::Stage::Refine,
+                               recipe::Stage::Short}) {
     const std::string out =
         m_dir.filePath(QString("stopped-%1").arg(recipe::stageName(stopIn))).toStdString();
     recipe::Params p = params(out);
@@ -175,11 +204,17 @@ void TestRecipe::refusesBeforeAnyWork() {
                   "--short-share"));
   QVERIFY(refused([&] { auto p = params(fresh); p.passkeyScores = true; return p; }(),
                   "leave out --passkey-scores"));
+  QVERIFY(refused([&] { auto p = params(fresh); p.refineSteps = -1; return p; }(),
+                  "refine steps"));
+  QVERIFY(refused([&] { auto p = params(fresh); p.refineLearningRate = 0; return p; }(),
+                  "refine learning rate"));
   // An existing folder needs --resume; a resume needs the same options.
   const std::string done = m_dir.filePath("straight").toStdString();
   QVERIFY(refused(params(done), "--resume"));
   QVERIFY(refused([&] { auto p = params(done); p.resume = true; p.steps = 5; return p; }(),
                   "steps 4 then, 5 now"));
+  QVERIFY(refused([&] { auto p = params(done); p.resume = true; p.refineSteps = 5; return p; }(),
+                  "refine_steps 4 then, 5 now"));
   QVERIFY(refused([&] { auto p = params(fresh); p.resume = true; return p; }(),
                   "nothing to resume"));
 }

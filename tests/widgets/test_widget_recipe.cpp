@@ -98,6 +98,7 @@ void TestWidgetRecipe::setTinyOptions(const QString& folder) {
   p->warmupBox()->setValue(1);
   p->passkeyShareBox()->setValue(0);  // the tiny window holds no passkey prompt
   p->evalEveryBox()->setValue(2);
+  p->refineStepsBox()->setValue(2);
   p->threadsBox()->setValue(1);
   p->corpusEdit()->setText(m_corpus);
   p->folderEdit()->setText(folder);
@@ -125,11 +126,13 @@ void TestWidgetRecipe::runsEveryStageAndAddsTheResult() {
     QCOMPARE(view->table()->item(s, 1)->text(), QString("done"));
     QVERIFY(!view->table()->item(s, 3)->text().isEmpty());  // its cost
   }
-  // The loss curve: a training loss per step, validation at steps 2 and 4.
+  // The loss curve: a training loss per step of both fine-tunings (stage 4's after stage 2's),
+  // validation at steps 2 and 4 and at the end of stage 4.
   ScientificPlot* loss = view->lossPlot();
-  QCOMPARE(loss->curveX(0), QVector<double>({1, 2, 3, 4}));
+  QCOMPARE(loss->curveX(0), QVector<double>({1, 2, 3, 4, 5, 6}));
   QVERIFY(loss->curveX(1).contains(4));
-  // The searches: generations 0..2 of stages 1, 3 and 4.
+  QVERIFY(loss->curveX(1).contains(6));
+  // The searches: generations 0..2 of stages 1, 3 and 5.
   QCOMPARE(view->searchPlot()->curveCount(), 3);
   for (int c = 0; c < 3; ++c) QCOMPARE(view->searchPlot()->curveX(c), QVector<double>({0, 1, 2}));
   QCOMPARE(panel()->frame()->progress(), 1.0);
@@ -147,7 +150,7 @@ void TestWidgetRecipe::runsEveryStageAndAddsTheResult() {
   panel()->addSetsButton()->click();
   QVERIFY2(m_reporter->errors.isEmpty(), qPrintable(m_reporter->errors.join("\n")));
   QCOMPARE(doc->setCount(), before + 3);
-  QVERIFY(!doc->entry(doc->setCount() - 1).set.shortFactors.empty());  // stage 4's
+  QVERIFY(!doc->entry(doc->setCount() - 1).set.shortFactors.empty());  // stage 5's
 
   // Run again on the finished folder (the recipe's own model again): refused; Resume skips
   // every stage.
@@ -185,7 +188,7 @@ void TestWidgetRecipe::cancelledInFineTuningResumesToTheEnd() {
   disconnect(view->table(), &QTableWidget::itemChanged, panel(), nullptr);
   QVERIFY(!done.first().at(0).toBool());
   const QString message = done.first().at(1).toString();
-  QVERIFY2(message.contains("cancelled in stage 2/4 (finetune)"), qPrintable(message));
+  QVERIFY2(message.contains("cancelled in stage 2/5 (finetune)"), qPrintable(message));
   QCOMPARE(view->state(0), State::Done);
   QCOMPARE(view->state(1), State::Stopped);
   QCOMPARE(view->state(2), State::Waiting);
@@ -201,7 +204,7 @@ void TestWidgetRecipe::cancelledInFineTuningResumesToTheEnd() {
   QCOMPARE(view->state(0), State::DoneEarlier);
   for (int s = 1; s < RecipeStagesView::kStages; ++s) QCOMPARE(view->state(s), State::Done);
   QVERIFY(!view->lossPlot()->curveX(0).isEmpty());
-  QVERIFY(view->lossPlot()->curveX(0).last() == 200);
+  QVERIFY(view->lossPlot()->curveX(0).last() == 200 + 2);  // then stage 4's two steps
   QCOMPARE(panel()->modelFolder(), QDir(folder).filePath("model"));
 }
 
