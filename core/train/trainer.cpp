@@ -23,6 +23,7 @@
 #include "train/trainer_model.h"
 #include "util/error.h"
 #include "util/files.h"
+#include "util/heap_policy.h"
 
 namespace rope {
 namespace fs = std::filesystem;
@@ -167,6 +168,7 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
   const fs::path work = p.outDir + ".partial";
   fs::create_directories(work);
   applyTrainThreads(p.threads, p.device);
+  const RetainedHeap heap;  // every step's large blocks reused, not refaulted
   const torch::Device device(p.device);
   auto report = [&](TrainProgress pr) { return !progress || progress(pr); };
 
@@ -453,6 +455,7 @@ TrainResult train(const TrainParams& p, const TrainProgressFn& progress) {
 TrainBenchmark benchmarkTrainSteps(const TrainParams& p, int steps) {
   if (steps < 1) throw InputError("benchmark steps must be positive");
   applyTrainThreads(p.threads, p.device);
+  const RetainedHeap heap;  // as the trainer's loop
   const torch::Device device(p.device);
   torch::manual_seed(p.seed);
   TinyLlama model(p.vocab, p.hidden, p.layers, p.heads, p.kvHeads, p.intermediate, kRmsEps);
