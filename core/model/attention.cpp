@@ -1,17 +1,12 @@
 #include "model/attention.h"
 
-#include <ATen/Parallel.h>
-#include <ATen/ThreadLocalState.h>
+#include "model/item_threads.h"
+
 #include <torch/version.h>
 
-#include <dlfcn.h>
-
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <exception>
 #include <limits>
-#include <thread>
 #include <vector>
 
 namespace rope {
@@ -19,28 +14,6 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// OpenBLAS's own pool (Debian's pthread build), looked up rather than linked, as
-// applyCpuThreadPolicy does: 1 when LibTorch runs on another BLAS.
-using GetThreads = int (*)();
-using SetThreads = void (*)(int);
-const auto g_getBlasThreads =
-    reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
-const auto g_setBlasThreads =
-    reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-
-int openBlasThreads() { return g_getBlasThreads && g_setBlasThreads ? g_getBlasThreads() : 1; }
-
-// OpenBLAS at `threads` for a scope, then back to `restore`.
-class BlasThreadsFor {
- public:
-  BlasThreadsFor(int threads, int restore) : m_restore(restore) { g_setBlasThreads(threads); }
-  ~BlasThreadsFor() { g_setBlasThreads(m_restore); }
-  BlasThreadsFor(const BlasThreadsFor&) = delete;
-  BlasThreadsFor& operator=(const BlasThreadsFor&) = delete;
-
- private:
-  int m_restore;
-};
 // Bytes of float32 attention scores one block of query rows may use (explicitAttention).
 constexpr int64_t kScoreBudgetBytes = 256ll << 20;
 // Rows per block at most (see explicitAttention).
@@ -142,39 +115,8 @@ at::Tensor tiledAttention(const at::Tensor& q, const at::Tensor& k, const at::Te
 
   // Work items go to the threads one at a time, the most expensive first (late blocks see the
   // most keys), so that the threads finish together.
-  const int64_t items = nKV * blocks;
-  std::atomic<int64_t> next{0};
-  auto drain = [&] {
-    for (int64_t i = next++; i < items; i = next++) work(i % nKV, blocks - 1 - i / nKV);
-  };
-  const int blasThreads = q.is_cpu() && at::get_num_threads() == 1 ? openBlasThreads() : 1;
-  if (blasThreads > 1 && items > 1) {
-    // The engine's CPU policy (torch's pool one thread, OpenBLAS n): the tile ops would run on
-    // one thread between products split n ways. Here n threads of our own take whole work
-    // items instead, each with single-threaded products; OpenBLAS gets its n back after.
-    const BlasThreadsFor single(1, blasThreads);
-    const at::ThreadLocalState callerState;  // inference mode, grad mode: as torch's pool does
-    std::vector<std::thread> threads;
-    std::vector<std::exception_ptr> errors(blasThreads);
-    for (int t = 0; t < std::min<int64_t>(blasThreads, items); ++t) {
-      threads.emplace_back([&, t] {
-        try {
-          const at::ThreadLocalStateGuard state(callerState);
-          drain();
-        } catch (...) {
-          errors[t] = std::current_exception();
-        }
-      });
-    }
-    for (auto& t : threads) t.join();
-    for (const auto& e : errors) {
-      if (e) std::rethrow_exception(e);
-    }
-  } else {
-    // Torch's intra-op threads; ops inside a parallel region run single-threaded: one
-    // synchronisation per call instead of one per tile op.
-    at::parallel_for(0, at::get_num_threads(), 1, [&](int64_t, int64_t) { drain(); });
-  }
+  runItems(itemThreads(q), nKV * blocks,
+           [&](int64_t i) { work(i % nKV, blocks - 1 - i / nKV); });
   return out.view({T, nH * hd});
 }
 

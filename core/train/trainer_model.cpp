@@ -1,5 +1,7 @@
 #include "train/trainer_model.h"
 
+#include "model/item_threads.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -30,6 +32,103 @@ torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
   return weight * normed.to(x.scalar_type());
 }
 
+int64_t attentionBlockRows(int64_t t) {
+  const int64_t blocks = t >= 32 ? std::max<int64_t>(4, t / 128) : 1;
+  return (t + blocks - 1) / blocks;
+}
+
+// Each block's scores come from one baddbmm whose epilogue adds the causal bias and applies
+// the scale, where separate scale and masked_fill passes would each cost a pass over the
+// scores. Grouped-query heads share their K/V without copies: the G query heads of one KV head
+// are stacked as G x rows against its keys.
+torch::Tensor blockAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                             const torch::Tensor& bias, double scale, int64_t rows) {
+  const int64_t bk = q.size(0), groups = q.size(1), t = q.size(2), d = q.size(3);
+  std::vector<torch::Tensor> out;
+  for (int64_t s = 0; s < t; s += rows) {
+    const int64_t n = std::min(rows, t - s), e = s + n;
+    const auto qb = q.narrow(2, s, n).reshape({bk, groups * n, d});
+    const auto biasb = bias.narrow(0, s, n).narrow(1, 0, e).repeat({groups, 1});
+    const auto scores = torch::baddbmm(biasb, qb, k.narrow(1, 0, e).transpose(1, 2), 1.0, scale);
+    out.push_back(
+        torch::bmm(torch::softmax(scores, -1), v.narrow(1, 0, e)).view({bk, groups, n, d}));
+  }
+  return out.size() == 1 ? out.front() : torch::cat(out, 2);
+}
+
+namespace {
+
+class BlockAttentionItems : public torch::autograd::Function<BlockAttentionItems> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& q,
+                               const torch::Tensor& k, const torch::Tensor& v,
+                               const torch::Tensor& bias, double scale, int64_t rows) {
+    const auto qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
+    const int64_t bk = q.size(0), groups = q.size(1), t = q.size(2), d = q.size(3);
+    const int64_t blocks = (t + rows - 1) / rows;
+    auto out = torch::empty_like(qc);
+    std::vector<torch::Tensor> probs(bk * blocks), biases(blocks);
+    for (int64_t b = 0; b < blocks; ++b) {
+      const int64_t s = b * rows, n = std::min(rows, t - s);
+      biases[b] = bias.narrow(0, s, n).narrow(1, 0, s + n).repeat({groups, 1});
+    }
+    runItems(itemThreads(qc), bk, [&](int64_t i) {
+      const auto qi = qc[i], ki = kc[i], vi = vc[i], oi = out[i];
+      for (int64_t b = 0; b < blocks; ++b) {
+        const int64_t s = b * rows, n = std::min(rows, t - s), e = s + n;
+        const auto scores = torch::addmm(biases[b], qi.narrow(1, s, n).reshape({groups * n, d}),
+                                         ki.narrow(0, 0, e).t(), 1.0, scale);
+        auto p = torch::softmax(scores, -1);
+        oi.narrow(1, s, n).copy_(torch::mm(p, vi.narrow(0, 0, e)).view({groups, n, d}));
+        probs[i * blocks + b] = std::move(p);
+      }
+    });
+    ctx->save_for_backward({qc, kc, vc});
+    ctx->saved_data["probs"] = probs;
+    ctx->saved_data["scale"] = scale;
+    ctx->saved_data["rows"] = rows;
+    return out;
+  }
+
+  // Per block, with P its probabilities and dO its output gradient: dV += P^T dO,
+  // dS = softmax_backward(dO V^T, P) * scale, dQ = dS K, dK += dS^T Q.
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto &q = saved[0], &k = saved[1], &v = saved[2];
+    const auto probs = ctx->saved_data["probs"].toTensorVector();
+    const double scale = ctx->saved_data["scale"].toDouble();
+    const int64_t rows = ctx->saved_data["rows"].toInt();
+    const auto go = grads[0].contiguous();
+    const int64_t bk = q.size(0), groups = q.size(1), t = q.size(2), d = q.size(3);
+    const int64_t blocks = (t + rows - 1) / rows;
+    auto gq = torch::empty_like(q), gk = torch::zeros_like(k), gv = torch::zeros_like(v);
+    runItems(itemThreads(q), bk, [&](int64_t i) {
+      const auto qi = q[i], ki = k[i], vi = v[i], goi = go[i], gqi = gq[i];
+      auto gki = gk[i], gvi = gv[i];
+      for (int64_t b = 0; b < blocks; ++b) {
+        const int64_t s = b * rows, n = std::min(rows, t - s), e = s + n;
+        const auto& p = probs[i * blocks + b];
+        const auto gob = goi.narrow(1, s, n).reshape({groups * n, d});
+        gvi.narrow(0, 0, e).addmm_(p.t(), gob);
+        const auto gp = torch::mm(gob, vi.narrow(0, 0, e).t());
+        const auto gs = torch::_softmax_backward_data(gp, p, -1, p.scalar_type()).mul_(scale);
+        gqi.narrow(1, s, n).copy_(torch::mm(gs, ki.narrow(0, 0, e)).view({groups, n, d}));
+        gki.narrow(0, 0, e).addmm_(gs.t(), qi.narrow(1, s, n).reshape({groups * n, d}));
+      }
+    });
+    return {gq, gk, gv, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+torch::Tensor blockAttentionItems(const torch::Tensor& q, const torch::Tensor& k,
+                                  const torch::Tensor& v, const torch::Tensor& bias, double scale,
+                                  int64_t rows) {
+  return BlockAttentionItems::apply(q, k, v, bias, scale, rows);
+}
+
 AttentionImpl::AttentionImpl(int hidden, int heads_, int kvHeads_)
     : heads(heads_), kvHeads(kvHeads_), headDim(hidden / heads_) {
   q_proj = register_module("q_proj", linear(hidden, heads * headDim));
@@ -38,13 +137,8 @@ AttentionImpl::AttentionImpl(int hidden, int heads_, int kvHeads_)
   o_proj = register_module("o_proj", linear(heads * headDim, hidden));
 }
 
-// Causal attention in blocks of query rows: block [s, e) scores only keys 0..e-1, so the
-// products and the softmax skip the masked upper triangle except inside the diagonal blocks
-// (with n blocks, (n + 1) / 2n of the full T x T work, forward and backward). Each block's
-// scores come from one baddbmm whose epilogue adds the causal bias (0 / -inf) and applies
-// 1/sqrt(d), where separate scale and masked_fill passes would each cost a pass over the
-// scores. Grouped-query heads share their K/V without copies: the g query heads of one KV head
-// are stacked as g x rows against its keys.
+// RoPE on q and k, then the causal attention over blocks of query rows (blockAttentionItems on
+// the CPU, blockAttention elsewhere).
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                      const torch::Tensor& sin, const torch::Tensor& bias) {
   const int64_t b = x.size(0), t = x.size(1), groups = heads / kvHeads;
@@ -57,19 +151,9 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   const auto k3 = k.reshape({b * kvHeads, t, headDim});
   const auto v3 = v.reshape({b * kvHeads, t, headDim});
   const double scale = 1.0 / std::sqrt(double(headDim));
-  // Blocks of about 128 rows, at least 4 (measured: 8 blocks at T = 1024 beat 4 by 4-30%).
-  const int64_t blocks = t >= 32 ? std::max<int64_t>(4, t / 128) : 1;
-  const int64_t rows = (t + blocks - 1) / blocks;
-  std::vector<torch::Tensor> out;
-  for (int64_t s = 0; s < t; s += rows) {
-    const int64_t n = std::min(rows, t - s), e = s + n;
-    const auto qb = q4.narrow(2, s, n).reshape({b * kvHeads, groups * n, headDim});
-    const auto biasb = bias.narrow(0, s, n).narrow(1, 0, e).repeat({groups, 1});
-    const auto scores = torch::baddbmm(biasb, qb, k3.narrow(1, 0, e).transpose(1, 2), 1.0, scale);
-    out.push_back(torch::bmm(torch::softmax(scores, -1), v3.narrow(1, 0, e))
-                      .view({b * kvHeads, groups, n, headDim}));
-  }
-  const auto y = out.size() == 1 ? out.front() : torch::cat(out, 2);  // [b kv, g, t, d]
+  const int64_t rows = attentionBlockRows(t);
+  const auto y = x.is_cpu() ? blockAttentionItems(q4, k3, v3, bias, scale, rows)
+                            : blockAttention(q4, k3, v3, bias, scale, rows);  // [b kv, g, t, d]
   return o_proj(y.view({b, heads, t, headDim}).transpose(1, 2).reshape({b, t, heads * headDim}));
 }
 

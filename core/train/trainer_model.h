@@ -15,6 +15,26 @@ struct RmsNormImpl : torch::nn::Module {
 };
 TORCH_MODULE(RmsNorm);
 
+// The trainer's causal attention over blocks of query rows: block [s, e) of `rows` rows scores
+// only keys 0..e-1, so the products and the softmax skip the masked upper triangle except
+// inside the diagonal blocks. q [BK, G, T, D] (the G query heads of each of BK sequence x kv
+// head pairs), k, v [BK, T, D]; bias [T, T] the causal bias (0, -inf above the diagonal);
+// scores scaled by `scale`. Returns [BK, G, T, D].
+// blockAttention: tensor ops that autograd differentiates (the reference, and the path on CUDA).
+torch::Tensor blockAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                             const torch::Tensor& bias, double scale, int64_t rows);
+// blockAttentionItems: the same arithmetic as one autograd node whose forward and backward run
+// each of the BK pairs as a work item on the item threads (model/item_threads.h): under the
+// CPU policy autograd would run every op of the attention on one thread between products split
+// across the cores. The probabilities are kept for the backward, as autograd keeps a softmax's
+// output. CPU tensors.
+torch::Tensor blockAttentionItems(const torch::Tensor& q, const torch::Tensor& k,
+                                  const torch::Tensor& v, const torch::Tensor& bias, double scale,
+                                  int64_t rows);
+// Rows per block for T query rows: about 128, at least 4 blocks (measured: 8 blocks at
+// T = 1024 beat 4 by 4-30%); one block below 32 rows.
+int64_t attentionBlockRows(int64_t t);
+
 struct AttentionImpl : torch::nn::Module {
   AttentionImpl(int hidden, int heads, int kvHeads);
   // x [B, T, hidden]; cos, sin [T, head_dim] (rotate_half layout); bias [T, T]: the causal
