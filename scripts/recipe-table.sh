@@ -42,7 +42,7 @@ if [ ! -f "$recipe/model/config.json" ]; then
 fi
 # The fine-tuning options the recipe used, for the baselines' equal budget.
 read -r ftlen steps batch lr warmup share short every windows ftseed population generations \
-    samples sgens seed0 < <(python3 - "$recipe/recipe.json" <<'EOF'
+    ssamples sgens seed0 < <(python3 - "$recipe/recipe.json" <<'EOF'
 import json, sys
 o = json.load(open(sys.argv[1]))["options"]
 # The baselines' steps: both fine-tunings' (stages two and four).
@@ -77,13 +77,17 @@ done
 
 # The paper's recipe (no second fine-tuning): stage five's short readjust on the first
 # fine-tuned model with stage three's long factors, as rope-cli extend runs it.
-attention=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["factor_sets"][0]["attention_factor"])' "$recipe/3-search2/factors.json")
+attention=$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["factor_sets"][0]["attention_factor"])' "$recipe/3-search2/factors.json")
+paper_cmd="$cli search --model $recipe/2-finetune/model --long-factors $recipe/3-search2/factors.json \
+--target-length $target --attention-factor $attention --no-n-hat --population $population \
+--generations $generations --short-generations $sgens --samples $ssamples --seed $seed0 \
+--threads $threads --out $work/paper-final.json"
 if [ ! -f "$work/paper-final.json" ]; then
-  [ "${REPORT_ONLY:-0}" = 1 ] && { echo "error: REPORT_ONLY, but $work/paper-final.json is missing" >&2; exit 1; }
-  $cli search --model "$recipe/2-finetune/model" --long-factors "$recipe/3-search2/factors.json" \
-    --target-length "$target" --attention-factor "$attention" --no-n-hat --population "$population" \
-    --generations "$generations" --short-generations "$sgens" --samples "$samples" --seed "$seed0" \
-    --threads "$threads" --out "$work/paper-final.json.tmp" > "$work/paper-final.log" 2>&1
+  if [ "${REPORT_ONLY:-0}" = 1 ]; then
+    echo "error: REPORT_ONLY, but $work/paper-final.json is missing" >&2; exit 1
+  fi
+  $paper_cmd.tmp > "$work/paper-final.log" 2>&1
   mv "$work/paper-final.json.tmp" "$work/paper-final.json"
 fi
 
@@ -144,6 +148,7 @@ done
 wait
 printf '%s\n' "${commands[@]}" > "$ev/commands.txt"
 printf '%s\n' "${baselines[@]}" > "$ev/baselines.txt"
+echo "paper|$paper_cmd" >> "$ev/baselines.txt"
 
 # 4. The document and the picture.
 python3 - "$recipe" "$work" "$model" "$window" "$lengths" "$depths" "$trials" "$seed" "$(nproc)" \

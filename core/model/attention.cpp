@@ -1,13 +1,13 @@
 #include "model/attention.h"
 
-#include "model/item_threads.h"
-
 #include <torch/version.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
+
+#include "model/item_threads.h"
 
 namespace rope {
 namespace {
@@ -115,8 +115,7 @@ at::Tensor tiledAttention(const at::Tensor& q, const at::Tensor& k, const at::Te
 
   // Work items go to the threads one at a time, the most expensive first (late blocks see the
   // most keys), so that the threads finish together.
-  runItems(itemThreads(q), nKV * blocks,
-           [&](int64_t i) { work(i % nKV, blocks - 1 - i / nKV); });
+  runItems(itemThreads(q), nKV * blocks, [&](int64_t i) { work(i % nKV, blocks - 1 - i / nKV); });
   return out.view({T, nH * hd});
 }
 

@@ -1,11 +1,11 @@
 #include "train/trainer_model.h"
 
-#include "model/item_threads.h"
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
+
+#include "model/item_threads.h"
 
 namespace rope {
 namespace {
