@@ -434,10 +434,8 @@ std::string patchHfConfig(const std::string& configText, const FactorSet& set,
   // HF derives sqrt(1 + ln(M/L)/ln(L)); write attention_factor only where the set differs.
   std::optional<double> attention;
   if (set.attentionFactor) {
-    double derived = 1.0;
-    if (window > 1 && target > window) {
-      derived = std::sqrt(1.0 + std::log(static_cast<double>(target) / window) / std::log(window));
-    }
+    const double derived =
+        window > 1 ? longRopeAttention(static_cast<double>(target) / window, window) : 1.0;
     if (std::fabs(*set.attentionFactor - derived) > 1e-12 * derived) {
       attention = *set.attentionFactor;
     }

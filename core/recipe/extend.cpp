@@ -131,10 +131,10 @@ longrope::Params searchParams(const Params& p, const std::string& model, int tar
   return s;
 }
 
-TrainParams fineTuneParams(const Params& p, const fs::path& out) {
+// Stage two's trainer options (Runner::fineTune gives the output folder).
+TrainParams fineTuneParams(const Params& p) {
   TrainParams t;
   t.corpusDir = p.corpusDir;
-  t.outDir = out.string();
   t.initDir = p.modelDir;
   t.context = firstTarget(p);
   t.steps = p.steps;
@@ -153,8 +153,8 @@ TrainParams fineTuneParams(const Params& p, const fs::path& out) {
 }
 
 // Stage four: stage two's options on the fine-tuned model, with its own steps and rate.
-TrainParams refineParams(const Params& p, const std::string& tuned, const fs::path& out) {
-  TrainParams t = fineTuneParams(p, out);
+TrainParams refineParams(const Params& p, const std::string& tuned) {
+  TrainParams t = fineTuneParams(p);
   t.initDir = tuned;
   t.steps = p.refineSteps;
   t.learningRate = p.refineLearningRate;
@@ -390,7 +390,7 @@ Result Runner::run() {
 
   say(Stage::FineTune, "stage 2/5: fine-tuning at " + std::to_string(l1) + " tokens with " +
                            first->name);
-  if (!fineTune(Stage::FineTune, fineTuneParams(m_p, m_dir / kFineTuneDir), *first)) {
+  if (!fineTune(Stage::FineTune, fineTuneParams(m_p), *first)) {
     return m_result;
   }
   std::string tuned = (m_dir / kFineTuneDir / kModelDir).string();
@@ -426,7 +426,7 @@ Result Runner::run() {
     say(Stage::Refine, "stage 4/5: fine-tuning again at " + std::to_string(l1) + " tokens with " +
                            "stage three's long factors (" + std::to_string(m_p.refineSteps) +
                            " steps)");
-    if (!fineTune(Stage::Refine, refineParams(m_p, tuned, m_dir / kRefineDir), *second)) {
+    if (!fineTune(Stage::Refine, refineParams(m_p, tuned), *second)) {
       return m_result;
     }
     tuned = (m_dir / kRefineDir / kModelDir).string();
@@ -515,7 +515,9 @@ void validateParams(const Params& p) {
     require(!fs::exists(dir, ec), "recipe folder " + dir.string() +
                                       " exists; pass --resume to continue it or choose another");
     // The fine-tuning stage's own checks (the model, the corpus), before any work.
-    validateTrainParams(fineTuneParams(p, dir / kFineTuneDir / kModelDir));
+    TrainParams t = fineTuneParams(p);
+    t.outDir = (dir / kFineTuneDir / kModelDir).string();
+    validateTrainParams(t);
   }
   if (p.passkeyScores) {
     // Stage three's passkey prompts (and their keys) must fit in L'.

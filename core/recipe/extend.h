@@ -20,8 +20,8 @@
 //               the long factors of stage three fixed, so that short-context quality recovers.
 // The attention factor stays what fine-tuning used: a Hugging Face LongRoPE config applies its
 // one factor at every length, and the model learnt its attention with that value.
-// The result is a Hugging Face folder (the fine-tuned weights, a config with stage three's long
-// factors and stage four's short factors at max_position_embeddings L'').
+// The result is a Hugging Face folder (the last fine-tuning's weights, a config with stage
+// three's long factors and stage five's short factors at max_position_embeddings L'').
 //
 // Every stage's output stays in the folder (factor sets, the fine-tuned model, the search
 // checkpoints, stage.json with its cost). A run killed at any moment resumes where it stopped:
@@ -56,7 +56,7 @@ struct Params {
   int samples = 4;         // documents per evaluation
   int population = 16;     // parents, mutations and crossovers follow it (half, a quarter each)
   int generations = 8;
-  int shortGenerations = 0;  // stage four; 0: generations
+  int shortGenerations = 0;  // stage five; 0: generations
   // Stage three also scores the key tokens of passkey prompts at L' and L''
   // (longrope::Fitness::Passkey, in the geometric mean with the perplexities), for long factors
   // that keep the retrieval fine-tuning taught. Off by default: on the demo model it traded

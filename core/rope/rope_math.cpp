@@ -183,6 +183,11 @@ void validateParams(const RopeParams& p) {
   }
 }
 
+double longRopeAttention(double scale, int window) {
+  if (scale <= 1.0) return 1.0;
+  return std::sqrt(1.0 + std::log(scale) / std::log(static_cast<double>(window)));
+}
+
 double attentionFactor(const RopeParams& p, int /*seqLen*/) {
   if (p.attentionFactor) return *p.attentionFactor;
   switch (p.method) {
@@ -198,7 +203,7 @@ double attentionFactor(const RopeParams& p, int /*seqLen*/) {
       const double s = longRopeScale(p);
       if (s <= 1.0) return 1.0;
       if (p.attentionPolicy == LongRopeAttention::Yarn) return 0.1 * std::log(s) + 1.0;
-      return std::sqrt(1.0 + std::log(s) / std::log(static_cast<double>(originalWindow(p))));
+      return longRopeAttention(s, originalWindow(p));
     }
     default:
       return 1.0;

@@ -38,6 +38,9 @@ RopeFrequencies computeFrequencies(const RopeParams& params, int seqLen = 0, int
 
 // The attention factor alone (same rules as computeFrequencies).
 double attentionFactor(const RopeParams& params, int seqLen = 0);
+// LongRoPE's attention factor (Phi-3 "longrope"/"su", as transformers derives it) at scale
+// s = M / L over an original window L >= 2: sqrt(1 + ln s / ln L); 1 for s <= 1.
+double longRopeAttention(double scale, int window);
 
 enum class PairLayout {
   RotateHalf,   // HF / NeoX: dim j pairs with j + d/2; table = cat(freqs, freqs)

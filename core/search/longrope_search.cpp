@@ -389,7 +389,7 @@ Result Runner::run() {
   context.rotaryDim = rotaryDim(mr);
   context.originalMaxPosition = m_window;
   context.targetLength = m_targetLength;
-  if (m_p.attentionFactor && !m_p.searchAttention) context.attentionFactor = m_p.attentionFactor;
+  context.attentionFactor = m_p.attentionFactor;  // held (never with searchAttention: checked)
   std::vector<FactorSet> seeds = methodSeeds(mr, m_window, m_targetLength);
   for (const auto& u : m_p.seeds) seeds.push_back(u);
 

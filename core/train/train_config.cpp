@@ -155,8 +155,7 @@ std::string exportConfig(const TrainParams& p, int vocab, std::vector<std::strin
   }
   // A derived attention factor follows the length the set was made for, not the context.
   if (!set.attentionFactor && set.targetLength > window) {
-    set.attentionFactor =
-        std::sqrt(1.0 + std::log(double(set.targetLength) / window) / std::log(double(window)));
+    set.attentionFactor = longRopeAttention(double(set.targetLength) / window, window);
   }
   set.targetLength = p.context;
   return patchHfConfig(text, set, path, notes);
