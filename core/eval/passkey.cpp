@@ -133,6 +133,17 @@ std::vector<int64_t> PromptBuilder::answerTokens(int key) const {
   return encodeNonEmpty(m_codec, std::to_string(key));
 }
 
+std::vector<int64_t> PromptBuilder::answerEnding(int key) const {
+  const std::string answered = std::string(kQuestion) + " " + std::to_string(key);
+  const std::vector<int64_t> prefix = m_codec.encode(answered);
+  const std::vector<int64_t> joined = m_codec.encode(answered + ".");
+  if (startsWith(joined, prefix) && joined.size() > prefix.size()) {
+    return std::vector<int64_t>(joined.begin() + static_cast<std::ptrdiff_t>(prefix.size()),
+                                joined.end());
+  }
+  return encodeNonEmpty(m_codec, ".");
+}
+
 int PromptBuilder::needleMinLength(int key) const {
   return static_cast<int>(encodeNonEmpty(m_codec, keySentence(key)).size() + m_question.size() +
                           answerTokens(key).size()) +

@@ -89,6 +89,10 @@ class PromptBuilder {
   int needleMinLength(int key) const;
   // The key's tokens as they follow a prompt (Prompt::answer).
   std::vector<int64_t> answerTokens(int key) const;
+  // The tokens that end the answer as the key sentence ends the key ("." after "is K"), as
+  // they follow answerTokens(key). Training samples continue with them, so that a model learns
+  // where a key ends (that a 3-digit key is not the start of a 5-digit one).
+  std::vector<int64_t> answerEnding(int key) const;
   const Codec& codec() const { return m_codec; }
 
  private:

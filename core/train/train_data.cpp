@@ -87,7 +87,9 @@ bool WindowSampler::passkeyFits() const {
 
 std::pair<int, int> WindowSampler::snippetTokens(int key) const {
   const int fixed = m_prompts->minLength({key});
-  return {fixed, static_cast<int>(m_prompts->build(fixed, 0.0, key).answer.size())};
+  const int answer =
+      static_cast<int>(m_prompts->answerTokens(key).size() + m_prompts->answerEnding(key).size());
+  return {fixed, answer};
 }
 
 WindowSampler::~WindowSampler() = default;
@@ -116,6 +118,9 @@ PasskeySnippet WindowSampler::passkeySnippet(std::mt19937_64& rng) const {
     throw InputError("a passkey snippet needs " + std::to_string(fixed + answer) +
                      " tokens, the window has " + std::to_string(window));
   }
+  // The answer ends as the key sentence ends ("."), then corpus text follows.
+  const std::vector<int64_t> ending = m_prompts->answerEnding(key);
+  const int room = window - static_cast<int>(ending.size());
   auto uniform = [&rng] { return (rng() >> 11) * (1.0 / 9007199254740992.0); };
   passkey::Prompt prompt;
   // (No draw decides the kind when there are no needles: the snippets of a run without them
@@ -126,7 +131,8 @@ PasskeySnippet WindowSampler::passkeySnippet(std::mt19937_64& rng) const {
     const double depth = uniform();
     const int shortest = m_prompts->needleMinLength(key);
     const int length =
-        shortest + static_cast<int>(rng() % static_cast<uint64_t>(window - shortest + 1));
+        shortest +
+        static_cast<int>(rng() % static_cast<uint64_t>(std::max(1, room - shortest + 1)));
     prompt = m_prompts->needle(corpusWindow(rng, window), length, depth, key);
   } else {
     // The test's own prompt: instruction and filler, of a random length that fits.
@@ -139,6 +145,7 @@ PasskeySnippet WindowSampler::passkeySnippet(std::mt19937_64& rng) const {
   out.answerStart = static_cast<int>(out.ids.size());
   out.answerTokens = static_cast<int>(prompt.answer.size());
   out.ids.insert(out.ids.end(), prompt.answer.begin(), prompt.answer.end());
+  out.ids.insert(out.ids.end(), ending.begin(), ending.end());
   const int rest = window - static_cast<int>(out.ids.size());
   if (rest > 0) {
     const std::vector<int64_t> tail = corpusWindow(rng, rest);

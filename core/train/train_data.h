@@ -45,9 +45,9 @@ class WindowSampler {
   // (eval/passkey.h: BOS, instruction, filler, the key sentence, filler, the question) at a
   // random length between its fixed parts and what the window leaves, or, for a needleShare
   // of the snippets, a needle in corpus text (PromptBuilder::needle: no instruction, so the
-  // distance from the key to the question spans most of the window). Then the key, then
-  // corpus text up to context + 1 tokens. Throws InputError when the window is too short for
-  // the prompt's fixed parts and a 5-digit key.
+  // distance from the key to the question spans most of the window). Then the key and the
+  // period that ends it (PromptBuilder::answerEnding), then corpus text up to context + 1 tokens.
+  // Throws InputError when the window is too short for the prompt's fixed parts and a 5-digit key.
   PasskeySnippet passkeySnippet(std::mt19937_64& rng) const;
   // Whether the window holds a passkey snippet with any key.
   bool passkeyFits() const;

@@ -172,6 +172,15 @@ void TestTrain::trainExportsWhatTheEngineScores() {
     QVERIFY2(prompt.find(question) != std::string::npos && prompt.size() > tail.size() &&
                  prompt.compare(prompt.size() - tail.size(), std::string::npos, tail) == 0,
              prompt.c_str());
+    // The answer ends as the key sentence ends: its period follows the key's tokens.
+    const std::vector<int64_t> ending = prompts.answerEnding(std::stoi(key));
+    QVERIFY(!ending.empty());
+    QVERIFY(
+        std::equal(ending.begin(), ending.end(), s.ids.begin() + s.answerStart + s.answerTokens));
+    const std::string ended = tok.decode(
+        std::vector<int64_t>(s.ids.begin() + s.answerStart,
+                             s.ids.begin() + s.answerStart + s.answerTokens + ending.size()));
+    QVERIFY2(ended.find(key + ".") != std::string::npos, ended.c_str());
     starts.insert(s.answerStart);
   }
   QVERIFY2(starts.size() > 10, "snippet lengths vary");
@@ -345,9 +354,10 @@ void TestTrain::fineTuneWithShortWindows() {
   };
   const double withShort = shortWindowLoss(p.rope->shortFactors);
   const double withLong = shortWindowLoss(p.rope->factors);
-  qInfo("validation at 64: trainer %.5f, engine %.5f; at 32: trainer %.5f, engine with the "
-        "short factors %.5f, with the long ones %.5f",
-        validation.back(), longLoss, shortValidation.back(), withShort, withLong);
+  qInfo(
+      "validation at 64: trainer %.5f, engine %.5f; at 32: trainer %.5f, engine with the "
+      "short factors %.5f, with the long ones %.5f",
+      validation.back(), longLoss, shortValidation.back(), withShort, withLong);
   QVERIFY(std::fabs(withShort - shortValidation.back()) < 2e-3 * shortValidation.back());
   QVERIFY(std::fabs(withLong - shortValidation.back()) > 1e-2 * shortValidation.back());
   const auto info = json_util::parseFile(p.outDir + "/training.json");
