@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Regenerates docs/recipe.md: LongRoPE's whole recipe on the demo model (rope-cli extend: search
-# at 8x, fine-tune there, search again at 32x on the fine-tuned model, fine-tune again at 8x with
-# those factors, readjust the short factors) beside the paper's baselines on the same
-# fine-tuning budget (PI + fine-tuning and YaRN + fine-tuning, rope-cli train --init --method,
-# as many steps as both fine-tunings) and the methods without fine-tuning; also the paper's
-# recipe without the second fine-tuning (the short readjust on the first fine-tuned model).
+# at 8x, fine-tune there, search again at 32x on the fine-tuned model, readjust the short
+# factors, fine-tune again at 8x with the final factors) beside the paper's baselines on the
+# same fine-tuning budget (PI + fine-tuning and YaRN + fine-tuning, rope-cli train --init
+# --method, as many steps as both fine-tunings) and the methods without fine-tuning; every stage
+# has its row, the paper's final (stage four: no second fine-tuning) among them.
 # Perplexity (test split) and passkey retrieval at 1x, 4x, 8x, 16x and 32x the window, the
 # cost of every stage, and the factor curves as a picture (docs/recipe-factors.svg).
 # Everything is made and measured by rope-cli; finished parts in WORK are reused.
 # Usage: scripts/recipe-table.sh [OUT.md]   (notes below the marker line of OUT.md are kept)
 # Environment: ROPE_CLI (build/bin/rope-cli), WORK (build-recipe), TARGET (4096),
-# LENGTHS (128,512,1024,2048,4096), DEPTHS (0,0.25,0.5,0.75,1), TRIALS (10), SAMPLES (8),
+# LENGTHS (128,512,1024,2048,4096), DEPTHS (0,0.25,0.5,0.75,1), TRIALS (20), SAMPLES (8),
 # SEED (1), JOBS (2: rope-cli evaluations at once, one thread each), RECIPE_THREADS (2),
 # REPORT_ONLY (1: write the document from the results already in WORK/eval; cells not yet
 # measured show "—").
@@ -22,7 +22,7 @@ work=${WORK:-build-recipe}
 target=${TARGET:-4096}
 lengths=${LENGTHS:-128,512,1024,2048,4096}
 depths=${DEPTHS:-0,0.25,0.5,0.75,1}
-trials=${TRIALS:-10}
+trials=${TRIALS:-20}
 samples=${SAMPLES:-8}
 seed=${SEED:-1}
 jobs=${JOBS:-2}
@@ -41,15 +41,13 @@ if [ ! -f "$recipe/model/config.json" ]; then
   $cli extend --out "$recipe" --target "$target" --threads "$threads" $resume >&2
 fi
 # The fine-tuning options the recipe used, for the baselines' equal budget.
-read -r ftlen steps batch lr warmup share short every windows ftseed population generations \
-    ssamples sgens seed0 < <(python3 - "$recipe/recipe.json" <<'EOF'
+read -r ftlen steps batch lr warmup share short every windows ftseed < <(python3 - "$recipe/recipe.json" <<'EOF'
 import json, sys
 o = json.load(open(sys.argv[1]))["options"]
-# The baselines' steps: both fine-tunings' (stages two and four).
+# The baselines' steps: both fine-tunings' (stages two and five).
 print(o["fine_tune_length"], o["steps"] + o.get("refine_steps", 0), o["batch"], o["learning_rate"],
       o["warmup_steps"], o["passkey_share"], o.get("short_share", 0), o["eval_every"],
-      o["eval_windows"], int(o["seed"]) + 1, o["population"], o["generations"], o["samples"],
-      o["short_generations"] or o["generations"], o["seed"])
+      o["eval_windows"], int(o["seed"]) + 1)
 EOF
 )
 s_ft=$((ftlen / window))
@@ -75,22 +73,6 @@ for name in pi yarn; do
   [ -f "$work/ft-$name/config.json" ] || { echo "error: baseline $name failed; see $work/ft-$name.log" >&2; exit 1; }
 done
 
-# The paper's recipe (no second fine-tuning): stage five's short readjust on the first
-# fine-tuned model with stage three's long factors, as rope-cli extend runs it.
-attention=$(python3 -c 'import json, sys
-print(json.load(open(sys.argv[1]))["factor_sets"][0]["attention_factor"])' "$recipe/3-search2/factors.json")
-paper_cmd="$cli search --model $recipe/2-finetune/model --long-factors $recipe/3-search2/factors.json \
---target-length $target --attention-factor $attention --no-n-hat --population $population \
---generations $generations --short-generations $sgens --samples $ssamples --seed $seed0 \
---threads $threads --out $work/paper-final.json"
-if [ ! -f "$work/paper-final.json" ]; then
-  if [ "${REPORT_ONLY:-0}" = 1 ]; then
-    echo "error: REPORT_ONLY, but $work/paper-final.json is missing" >&2; exit 1
-  fi
-  $paper_cmd.tmp > "$work/paper-final.log" 2>&1
-  mv "$work/paper-final.json.tmp" "$work/paper-final.json"
-fi
-
 # After the second search the fine-tuned model keeps its short factors (ones): the searched long
 # factors with them, as one factor set.
 python3 - "$recipe/3-search2/factors.json" "$work/search2-with-short.json" <<'EOF'
@@ -103,7 +85,7 @@ json.dump(d, open(sys.argv[2], "w"), indent=1)
 EOF
 
 # 3. Evaluations: every row at every length, perplexity and passkey.
-rows=(none pi ntk yarn pi-ft yarn-ft lr-ft lr-search2 lr-paper lr-refine lr-final)
+rows=(none pi ntk yarn pi-ft yarn-ft lr-ft lr-search2 lr-paper lr-final)
 row_args() {  # row_args ROW LENGTH -> "MODEL ARGS..." or "skip"
   local r=$1 len=$2 s
   s=$(python3 -c 'import sys; r=int(sys.argv[1])/int(sys.argv[2]); print(int(r) if r==int(r) else r)' "$len" "$window")
@@ -116,8 +98,7 @@ row_args() {  # row_args ROW LENGTH -> "MODEL ARGS..." or "skip"
     yarn-ft) echo "$work/ft-yarn" ;;
     lr-ft) echo "$recipe/2-finetune/model" ;;
     lr-search2) echo "$recipe/2-finetune/model --rope $work/search2-with-short.json" ;;
-    lr-paper) echo "$recipe/2-finetune/model --rope $work/paper-final.json" ;;
-    lr-refine) echo "$recipe/4-refine/model" ;;
+    lr-paper) echo "$recipe/2-finetune/model --rope $recipe/4-short/factors.json" ;;
     lr-final) echo "$recipe/model" ;;
   esac
 }
@@ -148,7 +129,6 @@ done
 wait
 printf '%s\n' "${commands[@]}" > "$ev/commands.txt"
 printf '%s\n' "${baselines[@]}" > "$ev/baselines.txt"
-echo "paper|$paper_cmd" >> "$ev/baselines.txt"
 
 # 4. The document and the picture.
 python3 - "$recipe" "$work" "$model" "$window" "$lengths" "$depths" "$trials" "$seed" "$(nproc)" \
@@ -162,9 +142,8 @@ names = {
     "ntk": "NTK-aware (alpha = s), no fine-tuning", "yarn": "YaRN (s), no fine-tuning",
     "pi-ft": "PI + fine-tuning", "yarn-ft": "YaRN + fine-tuning",
     "lr-ft": "LongRoPE: search + fine-tuning", "lr-search2": "LongRoPE: + second search",
-    "lr-paper": "LongRoPE: + short readjust, no second fine-tuning (the paper's final)",
-    "lr-refine": "LongRoPE: + second search + fine-tuning again",
-    "lr-final": "LongRoPE: + short readjust (final)"}
+    "lr-paper": "LongRoPE: + short readjust (the paper's final)",
+    "lr-final": "LongRoPE: + fine-tuning again with the final factors (final)"}
 def load(kind, r, l):
     f = os.path.join(ev, f"{kind}-{r}-{l}.json")
     if os.path.exists(f): return json.load(open(f))
@@ -175,7 +154,7 @@ missing = []
 opts = report["options"]
 def sets(path):
     return json.load(open(os.path.join(recipe, path)))["factor_sets"][0]
-s1, s2, s4 = sets("1-search/factors.json"), sets("3-search2/factors.json"), sets("5-short/factors.json")
+s1, s2, s4 = sets("1-search/factors.json"), sets("3-search2/factors.json"), sets("4-short/factors.json")
 p = print
 p("# LongRoPE's recipe on the demo model")
 p()
@@ -196,15 +175,16 @@ p(f"with its defaults: stage 1 searches the long factors at {opts['fine_tune_len
   f"with the short factors); stage 3 searches again on the fine-tuned model at {opts['target']} "
   f"({opts['target'] // window}x), scoring each candidate at "
   f"{opts['target']} and at {opts['fine_tune_length']} (geometric mean) with the attention factor "
-  f"held at the fine-tuned value; stage 4 fine-tunes again at {opts['fine_tune_length']} with "
-  f"stage 3's long factors ({opts.get('refine_steps', 0)} steps, learning rate "
-  f"{opts.get('refine_learning_rate', 0)}, otherwise as stage 2); stage 5 readjusts the short "
-  f"factors at {window} tokens. The baselines are fine-tuned with the same budget (as many steps "
-  "as stages 2 and 4 together), data (short windows included) and seed "
+  f"held at the fine-tuned value; stage 4 readjusts the short factors at {window} tokens on the "
+  f"fine-tuned model (the paper's last stage); stage 5 fine-tunes again at "
+  f"{opts['fine_tune_length']} with the final factors, stage 3's long and stage 4's short ones "
+  f"({opts.get('refine_steps', 0)} steps, learning rate {opts.get('refine_learning_rate', 0)}, "
+  "otherwise as stage 2). The baselines are fine-tuned with the same budget (as many steps as "
+  "stages 2 and 5 together), data (short windows included) and seed "
   "(`rope-cli train --init ... --method linear|yarn --factor "
-  f"{opts['fine_tune_length'] // window}`). The paper's recipe has no stage 4: its row is stage "
-  "5's readjust run on the first fine-tuned model (`rope-cli search --long-factors`, the same "
-  "search options).")
+  f"{opts['fine_tune_length'] // window}`). The paper's recipe has no stage 5: its row is the "
+  "first fine-tuned model with stage 4's factors. Every passkey snippet of the fine-tuning data "
+  "ends its answer with the key sentence's period (the model learns where a key ends).")
 p()
 p("## Perplexity (test split)")
 p()
@@ -229,8 +209,10 @@ p()
 base = load("ppl", "none", window)["results"][0]["ppl"]
 fin = load("ppl", "lr-final", window)["results"][0]["ppl"]
 ft = load("ppl", "lr-ft", window)["results"][0]["ppl"]
+paper = load("ppl", "lr-paper", window)["results"][0]["ppl"]
 p(f"At the original window ({window} tokens): the demo model {base:.2f}; after fine-tuning "
-  f"{ft:.2f} ({100 * (ft / base - 1):+.1f}%); after the short readjust {fin:.2f} "
+  f"{ft:.2f} ({100 * (ft / base - 1):+.1f}%); after the short readjust {paper:.2f} "
+  f"({100 * (paper / base - 1):+.1f}%); the final model {fin:.2f} "
   f"({100 * (fin / base - 1):+.1f}%).")
 p()
 p("## Passkey retrieval")
@@ -262,7 +244,7 @@ p("| stage | seconds | evaluations | steps | result |")
 p("| --- | --- | --- | --- | --- |")
 labels = {"search": f"1. search at {opts['fine_tune_length']}", "finetune": f"2. fine-tune at {opts['fine_tune_length']}",
           "search2": f"3. search at {opts['target']} (fine-tuned model)",
-          "refine": f"4. fine-tune again at {opts['fine_tune_length']}", "short": f"5. short readjust at {window}"}
+          "short": f"4. short readjust at {window}", "refine": f"5. fine-tune again at {opts['fine_tune_length']}"}
 total = 0
 for st in report["stages"]:
     total += st["seconds"]
@@ -281,13 +263,13 @@ p()
 p(f"![factor curves of each stage]({os.path.basename(svg)})")
 p()
 p(f"Per-pair rescale factors lambda_i (log scale) against the pair index i (0: highest frequency): "
-  f"stage 1's long factors at {opts['fine_tune_length']}, stage 3's at {opts['target']}, and stage 5's "
-  f"short factors. The final config holds stage 3's long and stage 5's short factors.")
+  f"stage 1's long factors at {opts['fine_tune_length']}, stage 3's at {opts['target']}, and stage 4's "
+  f"short factors. The final config holds stage 3's long and stage 4's short factors.")
 p()
 p("| pair | " + " | ".join(str(i) for i in range(0, len(s1["factors"]), 4)) + " |")
 p("| --- |" + " --- |" * len(range(0, len(s1["factors"]), 4)))
 for label, vals in (("stage 1 long", s1["factors"]), ("stage 3 long", s2["factors"]),
-                    ("stage 5 short", s4.get("short_factors") or [])):
+                    ("stage 4 short", s4.get("short_factors") or [])):
     if vals: p(f"| {label} | " + " | ".join(f"{vals[i]:g}" for i in range(0, len(vals), 4)) + " |")
 p()
 p("## Commands")
@@ -304,7 +286,7 @@ p("```")
 W, H, L, R, T, B = 640, 360, 60, 20, 20, 40
 curves = [("stage 1 long (%d)" % opts["fine_tune_length"], s1["factors"], "#1f77b4"),
           ("stage 3 long (%d)" % opts["target"], s2["factors"], "#d62728"),
-          ("stage 5 short (%d)" % window, s4.get("short_factors") or [], "#2ca02c")]
+          ("stage 4 short (%d)" % window, s4.get("short_factors") or [], "#2ca02c")]
 vals = [v for _, c, _ in curves for v in c]
 top = max(vals); lo, hi = 0.0, math.log10(max(top, 1.0) * 1.2)
 pairs = len(s1["factors"])

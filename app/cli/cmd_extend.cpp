@@ -34,12 +34,13 @@ LongRoPE's recipe (ICML 2024) in five stages in DIR:
                with stage one's factors as they are and stretched by L'' / L'; scored by
                perplexity at L'' and L' (geometric mean), with --passkey-scores also by the
                key tokens of passkey prompts at both                       -> DIR/3-search2
-  4. refine    fine-tune again at L', --refine-steps steps at --refine-lr (warm-up a tenth),
-               with stage three's long factors: the final model reads every length above
-               the window with them; the other options are stage two's.
-               --refine-steps 0 leaves it out (the paper's recipe)         -> DIR/4-refine/model
-  5. short     readjust the short factors at the original window on the fine-tuned model,
-               the long factors fixed                                        -> DIR/5-short
+  4. short     readjust the short factors at the original window on the fine-tuned model,
+               the long factors fixed (the paper's last stage)               -> DIR/4-short
+  5. refine    fine-tune again at L', --refine-steps steps at --refine-lr (warm-up a tenth),
+               with the final factors (stage three's long, stage four's short): the model
+               learns the window and every length above it as it will read them; the other
+               options are stage two's. --refine-steps 0 leaves it out (the paper's recipe:
+               stage two's weights are exported)                         -> DIR/5-refine/model
 Then DIR/model: the fine-tuned weights with the final factors in config.json (a LongRoPE
 block: short and long factors, max_position_embeddings L'', and the attention factor the
 model was fine-tuned with, held through stages three to five), loadable by the engine and by
@@ -54,10 +55,30 @@ baselines of docs/recipe.md get the same number of steps (--steps plus --refine-
 
 int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   const Args a(argv, {"resume", "passkey-scores"},
-               {"out", "target", "model", "fine-tune-length", "data", "samples", "population",
-                "generations", "short-generations", "seed", "corpus", "steps", "batch", "lr",
-                "warmup", "passkey-share", "short-share", "eval-every", "eval-windows", "threads",
-                "device", "rank-timeout", "refine-steps", "refine-lr"});
+               {"out",
+                "target",
+                "model",
+                "fine-tune-length",
+                "data",
+                "samples",
+                "population",
+                "generations",
+                "short-generations",
+                "seed",
+                "corpus",
+                "steps",
+                "batch",
+                "lr",
+                "warmup",
+                "passkey-share",
+                "short-share",
+                "eval-every",
+                "eval-windows",
+                "threads",
+                "device",
+                "rank-timeout",
+                "refine-steps",
+                "refine-lr"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   recipe::Params p;
   // Under mpirun the searches' candidates are scored by every rank; the rest is rank 0's.
@@ -141,8 +162,8 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   for (const auto& c : r.stages) {
     char line[200];
     std::snprintf(line, sizeof line, "%-8s %7.0f s  %4d evaluations  %4d steps  best %.4f%s\n",
-                  recipe::stageName(c.stage), c.seconds, c.evaluations, c.steps,
-                  c.bestPerplexity, c.skipped ? "  (earlier run)" : "");
+                  recipe::stageName(c.stage), c.seconds, c.evaluations, c.steps, c.bestPerplexity,
+                  c.skipped ? "  (earlier run)" : "");
     out << line;
   }
   out << "wrote " << r.modelDir << "\n";

@@ -49,7 +49,7 @@ const char* searchCurveName(int stage) {
     case 2:
       return "3 search again";
     default:
-      return "5 short readjust";
+      return "4 short readjust";
   }
 }
 
@@ -107,8 +107,9 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   m_seed = spin(0, 1 << 30, static_cast<int>(defaults.seed), "Random seed");
   m_passkeyScores = new QCheckBox("Passkey scores in stage 3");
   m_passkeyScores->setChecked(defaults.passkeyScores);
-  m_passkeyScores->setToolTip("The second search also scores the key tokens of passkey prompts "
-                              "at L' and L'' (else perplexity at both only)");
+  m_passkeyScores->setToolTip(
+      "The second search also scores the key tokens of passkey prompts "
+      "at L' and L'' (else perplexity at both only)");
   m_steps = spin(1, 1000000, defaults.steps, "Optimizer steps of the fine-tuning");
   m_batch = spin(1, 4096, defaults.batch, "Sequences of L' tokens per step");
   m_learningRate = real(1e-6, 1, 1e-4, 6, defaults.learningRate, "Peak learning rate");
@@ -120,10 +121,10 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
                       "original window, read with the short factors (mixed-length "
                       "fine-tuning); 0: every sequence at L'");
   m_refineSteps = spin(0, 1000000, defaults.refineSteps,
-                       "Steps of stage 4, the second fine-tuning at L' with stage 3's long "
-                       "factors; 0: no stage 4 (the paper's recipe)");
+                       "Steps of stage 5, the second fine-tuning at L' with the final factors "
+                       "(stage 3's long, stage 4's short); 0: no stage 5 (the paper's recipe)");
   m_refineLearningRate =
-      real(1e-6, 1, 1e-4, 6, defaults.refineLearningRate, "Peak learning rate of stage 4");
+      real(1e-6, 1, 1e-4, 6, defaults.refineLearningRate, "Peak learning rate of stage 5");
   m_evalEvery = spin(1, 1000000, defaults.evalEvery, "Validation every N steps");
   m_corpus = new QLineEdit;
   m_corpus->setPlaceholderText("kjv (the demo corpus)");
@@ -146,7 +147,7 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   searches->addRow("Samples", m_samples);
   searches->addRow("Seed", m_seed);
   searches->addRow(m_passkeyScores);
-  auto* searchBox = new QGroupBox("Searches (stages 1, 3, 5)");
+  auto* searchBox = new QGroupBox("Searches (stages 1, 3, 4)");
   searchBox->setLayout(searches);
   auto* tuning = new QFormLayout;
   tuning->addRow("Steps", m_steps);
@@ -156,10 +157,10 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   tuning->addRow("Passkey share", m_passkeyShare);
   tuning->addRow("Short share", m_shortShare);
   tuning->addRow("Validate every", m_evalEvery);
-  tuning->addRow("Stage 4 steps", m_refineSteps);
-  tuning->addRow("Stage 4 learning rate", m_refineLearningRate);
+  tuning->addRow("Stage 5 steps", m_refineSteps);
+  tuning->addRow("Stage 5 learning rate", m_refineLearningRate);
   tuning->addRow("Corpus", m_corpus);
-  auto* tuningBox = new QGroupBox("Fine-tuning (stages 2, 4)");
+  auto* tuningBox = new QGroupBox("Fine-tuning (stages 2, 5)");
   tuningBox->setLayout(tuning);
   auto* lengths = new QFormLayout;
   lengths->addRow("Target L''", m_target);
@@ -298,9 +299,9 @@ bool RecipePanel::start(bool resume) {
   const std::array<QString, kStages> names = {
       QString("1  search at %1").arg(fineTune), QString("2  fine-tune at %1").arg(fineTune),
       QString("3  search again at %1").arg(p->target),
-      p->refineSteps > 0 ? QString("4  fine-tune again at %1").arg(fineTune)
-                         : QString("4  (no second fine-tuning)"),
-      QString("5  short readjust at %1").arg(m_doc->model().trainingWindow())};
+      QString("4  short readjust at %1").arg(m_doc->model().trainingWindow()),
+      p->refineSteps > 0 ? QString("5  fine-tune again at %1").arg(fineTune)
+                         : QString("5  (no second fine-tuning)")};
   std::array<bool, kStages> doneEarlier{};
   for (int s = 0; s < kStages; ++s) {
     doneEarlier[s] =
@@ -368,7 +369,7 @@ void RecipePanel::onUpdate(const Update& u) {
       m_view->addSearchGeneration(u.stage, searchCurveName(u.stage), u.generation, u.best);
       break;
     case Update::Training: {
-      // One loss curve over both fine-tunings: stage 4's steps follow stage 2's.
+      // One loss curve over both fine-tunings: stage 5's steps follow stage 2's.
       const int offset = u.stage == static_cast<int>(recipe::Stage::Refine) ? m_params->steps : 0;
       if (u.step > 0) m_view->addTrainingLoss(offset + u.step, u.loss);
       if (u.validationLoss) m_view->addValidationLoss(offset + u.step, *u.validationLoss);
@@ -485,7 +486,7 @@ void RecipePanel::showFolder() {
   const std::pair<recipe::Stage, const char*> stages[] = {
       {recipe::Stage::Search, "stage 1: long factors at L'"},
       {recipe::Stage::Search2, "stage 3: long factors at L''"},
-      {recipe::Stage::Short, "stage 5: long and short factors"}};
+      {recipe::Stage::Short, "stage 4: long and short factors"}};
   for (const auto& [stage, what] : stages) {
     const QString file = dir.filePath(QString(recipe::stageFolder(stage)) + "/factors.json");
     if (!set || !QFileInfo::exists(file)) continue;

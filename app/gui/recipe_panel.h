@@ -1,6 +1,6 @@
 #pragma once
 // The Recipe tab: LongRoPE's whole recipe (core's recipe::run: search, fine-tune, search again
-// on the fine-tuned model, fine-tune again, short readjust, export) on the document's model as
+// on the fine-tuned model, short readjust, fine-tune again, export) on the document's model as
 // a background job (BackgroundJob), in one folder. The controls are snapshotted into
 // recipe::Params and checked by core before anything starts (a bad option is one status line,
 // and no job, no folder). Run starts a new folder; Resume continues one (Params::resume:
@@ -9,10 +9,10 @@
 // batch of candidates or training step, and the folder stays resumable.
 //
 // Live (RecipeStagesView): the five stages with their state and the current stage's progress,
-// the fine-tunings' loss curve (one curve, stage 4 after stage 2) and the searches' best
+// the fine-tunings' loss curve (one curve, stage 5 after stage 2) and the searches' best
 // perplexity per generation. At the end: the final model's folder with a button that opens it
 // in the workbench (as File > Open model), and the stages' factor sets (1-search, 3-search2,
-// 5-short) to add to the project.
+// 4-short) to add to the project.
 
 #include <QWidget>
 #include <array>
@@ -59,7 +59,7 @@ class RecipePanel : public QWidget {
   void chooseFolder();
   // The final model's folder after a finished run (empty before).
   QString modelFolder() const { return m_modelFolder; }
-  // The factor files the stages wrote so far (1-search, 3-search2, 5-short), as listed.
+  // The factor files the stages wrote so far (1-search, 3-search2, 4-short), as listed.
   QStringList stageFactorFiles() const;
   // Asks to add the ticked stage sets to the project (importFactorsRequested per file).
   void addSetsToProject();
@@ -102,7 +102,7 @@ class RecipePanel : public QWidget {
  private:
   // What the worker hands the GUI thread of a recipe::Event (which points into the search).
   struct Update {
-    int stage = 0;  // 0..3, 4: the export
+    int stage = 0;  // 0..4, 5: the export
     QString message;
     enum Kind { Message, Candidate, Generation, Training } kind = Message;
     int generation = 0;

@@ -23,12 +23,18 @@ using json_util::Json;
 
 const char* stageName(Stage stage) {
   switch (stage) {
-    case Stage::Search: return "search";
-    case Stage::FineTune: return "finetune";
-    case Stage::Search2: return "search2";
-    case Stage::Refine: return "refine";
-    case Stage::Short: return "short";
-    case Stage::Export: return "export";
+    case Stage::Search:
+      return "search";
+    case Stage::FineTune:
+      return "finetune";
+    case Stage::Search2:
+      return "search2";
+    case Stage::Short:
+      return "short";
+    case Stage::Refine:
+      return "refine";
+    case Stage::Export:
+      return "export";
   }
   return "?";
 }
@@ -39,8 +45,8 @@ namespace {
 constexpr const char* kSearchDir = "1-search";
 constexpr const char* kFineTuneDir = "2-finetune";
 constexpr const char* kSearch2Dir = "3-search2";
-constexpr const char* kRefineDir = "4-refine";
-constexpr const char* kShortDir = "5-short";
+constexpr const char* kShortDir = "4-short";
+constexpr const char* kRefineDir = "5-refine";
 constexpr const char* kModelDir = "model";
 
 }  // namespace
@@ -53,10 +59,10 @@ const char* stageFolder(Stage stage) {
       return kFineTuneDir;
     case Stage::Search2:
       return kSearch2Dir;
-    case Stage::Refine:
-      return kRefineDir;
     case Stage::Short:
       return kShortDir;
+    case Stage::Refine:
+      return kRefineDir;
     case Stage::Export:
       return kModelDir;
   }
@@ -66,7 +72,6 @@ const char* stageFolder(Stage stage) {
 namespace {
 
 int firstTarget(const Params& p) { return p.fineTuneLength > 0 ? p.fineTuneLength : p.target / 4; }
-
 
 // Everything the stages' results depend on: a resumed recipe must match it.
 Json optionsJson(const Params& p) {
@@ -152,7 +157,7 @@ TrainParams fineTuneParams(const Params& p) {
   return t;
 }
 
-// Stage four: stage two's options on the fine-tuned model, with its own steps and rate.
+// Stage five: stage two's options on the fine-tuned model, with its own steps and rate.
 TrainParams refineParams(const Params& p, const std::string& tuned) {
   TrainParams t = fineTuneParams(p);
   t.initDir = tuned;
@@ -191,7 +196,8 @@ StageCost costFrom(const Json& j, Stage stage) {
 
 class Runner {
  public:
-  Runner(const Params& p, const Progress& progress) : m_p(p), m_progress(progress), m_dir(p.outDir) {}
+  Runner(const Params& p, const Progress& progress)
+      : m_p(p), m_progress(progress), m_dir(p.outDir) {}
   Result run();
 
  private:
@@ -208,7 +214,7 @@ class Runner {
   void finish(const fs::path& dir, const StageCost& cost);
   // A search stage; nullopt when cancelled (m_result says so).
   std::optional<FactorSet> search(Stage stage, const fs::path& dir, longrope::Params sp);
-  // A fine-tuning stage (two or four) with the factor set; false when cancelled.
+  // A fine-tuning stage (two or five) with the factor set; false when cancelled.
   bool fineTune(Stage stage, TrainParams tp, const FactorSet& set);
 
   const Params& m_p;
@@ -248,8 +254,7 @@ void Runner::finish(const fs::path& dir, const StageCost& cost) {
 std::optional<FactorSet> Runner::search(Stage stage, const fs::path& dir, longrope::Params sp) {
   fs::create_directories(dir);
   if (fs::exists(dir / "stage.json")) {
-    m_result.stages.push_back(
-        costFrom(json_util::parseFile((dir / "stage.json").string()), stage));
+    m_result.stages.push_back(costFrom(json_util::parseFile((dir / "stage.json").string()), stage));
     say(stage, "done in an earlier run: " + (dir / "factors.json").string());
     return readFactorFile((dir / "factors.json").string());
   }
@@ -275,7 +280,8 @@ std::optional<FactorSet> Runner::search(Stage stage, const fs::path& dir, longro
     }
     return emit(e);
   });
-  for (const auto& w : r.warnings) m_result.warnings.push_back(std::string(stageName(stage)) + ": " + w);
+  for (const auto& w : r.warnings)
+    m_result.warnings.push_back(std::string(stageName(stage)) + ": " + w);
   if (r.status == longrope::Status::Cancelled) {
     keepSpent(dir, elapsed());
     m_result.cancelled = true;
@@ -381,15 +387,15 @@ Result Runner::run() {
   const int l1 = firstTarget(m_p);
   const int window = originalWindow(readRopeParams(m_p.modelDir));
   say(Stage::Search, "stage 1/5: LongRoPE search at " + std::to_string(l1) + " tokens (" +
-                         std::to_string(l1 / window) + "x the window of " +
-                         std::to_string(window) + ")");
-  const auto first = search(Stage::Search, m_dir / kSearchDir,
-                            searchParams(m_p, m_p.modelDir, l1,
-                                         m_dir / kSearchDir / "checkpoint.json"));
+                         std::to_string(l1 / window) + "x the window of " + std::to_string(window) +
+                         ")");
+  const auto first =
+      search(Stage::Search, m_dir / kSearchDir,
+             searchParams(m_p, m_p.modelDir, l1, m_dir / kSearchDir / "checkpoint.json"));
   if (!first) return m_result;
 
-  say(Stage::FineTune, "stage 2/5: fine-tuning at " + std::to_string(l1) + " tokens with " +
-                           first->name);
+  say(Stage::FineTune,
+      "stage 2/5: fine-tuning at " + std::to_string(l1) + " tokens with " + first->name);
   if (!fineTune(Stage::FineTune, fineTuneParams(m_p), *first)) {
     return m_result;
   }
@@ -397,10 +403,9 @@ Result Runner::run() {
   // The attention factor the model was fine-tuned with, held from here on.
   const double attention = attentionFactor(readRopeParams(tuned));
 
-  say(Stage::Search2,
-      "stage 3/5: search on the fine-tuned model at " + std::to_string(m_p.target) +
-          " tokens (also scored at " + std::to_string(l1) +
-          (m_p.passkeyScores ? "; passkey key tokens at both)" : ")"));
+  say(Stage::Search2, "stage 3/5: search on the fine-tuned model at " + std::to_string(m_p.target) +
+                          " tokens (also scored at " + std::to_string(l1) +
+                          (m_p.passkeyScores ? "; passkey key tokens at both)" : ")"));
   longrope::Params s2 =
       searchParams(m_p, tuned, m_p.target, m_dir / kSearch2Dir / "checkpoint.json");
   s2.attentionFactor = attention;
@@ -422,25 +427,26 @@ Result Runner::run() {
   const auto second = search(Stage::Search2, m_dir / kSearch2Dir, s2);
   if (!second) return m_result;
 
-  if (m_p.refineSteps > 0) {
-    say(Stage::Refine, "stage 4/5: fine-tuning again at " + std::to_string(l1) + " tokens with " +
-                           "stage three's long factors (" + std::to_string(m_p.refineSteps) +
-                           " steps)");
-    if (!fineTune(Stage::Refine, refineParams(m_p, tuned), *second)) {
-      return m_result;
-    }
-    tuned = (m_dir / kRefineDir / kModelDir).string();
-  } else {
-    say(Stage::Refine, "stage 4/5: left out (no refine steps)");
-  }
-
-  say(Stage::Short, "stage 5/5: short factors at " + std::to_string(window) +
-                        " tokens on the fine-tuned model");
+  say(Stage::Short,
+      "stage 4/5: short factors at " + std::to_string(window) + " tokens on the fine-tuned model");
   longrope::Params sh = searchParams(m_p, tuned, m_p.target, m_dir / kShortDir / "checkpoint.json");
   sh.longFactors = *second;
   sh.searchShortFactors = true;
   const auto readjusted = search(Stage::Short, m_dir / kShortDir, sh);
   if (!readjusted) return m_result;
+
+  if (m_p.refineSteps > 0) {
+    say(Stage::Refine, "stage 5/5: fine-tuning again at " + std::to_string(l1) +
+                           " tokens with the final factors (stage three's long, stage four's "
+                           "short; " +
+                           std::to_string(m_p.refineSteps) + " steps)");
+    if (!fineTune(Stage::Refine, refineParams(m_p, tuned), *readjusted)) {
+      return m_result;
+    }
+    tuned = (m_dir / kRefineDir / kModelDir).string();
+  } else {
+    say(Stage::Refine, "stage 5/5: left out (no refine steps)");
+  }
 
   // The final folder: the fine-tuned weights with the final factors in the config.
   const fs::path out = m_dir / kModelDir;
@@ -453,8 +459,8 @@ Result Runner::run() {
     std::vector<std::string> notes;
     const std::string config = patchHfConfig(readFile(configPath(tuned)), final, tuned, &notes);
     for (const auto& note : notes) m_result.warnings.push_back("export: " + note);
-    for (const char* f : {"model.safetensors", "tokenizer.model", "training.json",
-                          "training_log.txt"}) {
+    for (const char* f :
+         {"model.safetensors", "tokenizer.model", "training.json", "training_log.txt"}) {
       if (fs::exists(fs::path(tuned) / f)) fs::copy_file(fs::path(tuned) / f, work / f);
     }
     writeFileAtomic((work / "config.json").string(), config);
@@ -492,13 +498,12 @@ void validateParams(const Params& p) {
                            ") must be longer than the model's original window (" +
                            std::to_string(window) + ")");
   require(p.target > l1, "the target (" + std::to_string(p.target) +
-                             ") must be longer than the fine-tuning length (" +
-                             std::to_string(l1) + ")");
+                             ") must be longer than the fine-tuning length (" + std::to_string(l1) +
+                             ")");
   require(p.samples >= 1 && p.population >= 2 && p.generations >= 1 && p.shortGenerations >= 0,
           "samples, population (at least 2) and generations must be positive");
-  require(p.refineSteps >= 0, "the refine steps must not be negative (0: no stage four)");
-  require(p.refineSteps == 0 ||
-              (std::isfinite(p.refineLearningRate) && p.refineLearningRate > 0),
+  require(p.refineSteps >= 0, "the refine steps must not be negative (0: no stage five)");
+  require(p.refineSteps == 0 || (std::isfinite(p.refineLearningRate) && p.refineLearningRate > 0),
           "the refine learning rate must be a positive number");
   const fs::path dir = p.outDir;
   const fs::path recipeFile = dir / "recipe.json";
@@ -528,16 +533,17 @@ void validateParams(const Params& p) {
       need = std::max(need, prompts.minLength({key}) + int(prompts.answerTokens(key).size()));
     }
     require(need <= l1, "stage three's passkey scores need prompts of " + std::to_string(need) +
-                            " tokens, longer than the fine-tuning length (" +
-                            std::to_string(l1) + "); leave out --passkey-scores");
+                            " tokens, longer than the fine-tuning length (" + std::to_string(l1) +
+                            "); leave out --passkey-scores");
   }
   // The searches need documents as long as the final target.
   TokenSource source = p.searchData;
-  if (source.tokenizerPath.empty()) source.tokenizerPath = Tokenizer::modelTokenizerPath(p.modelDir);
+  if (source.tokenizerPath.empty())
+    source.tokenizerPath = Tokenizer::modelTokenizerPath(p.modelDir);
   const TokenDataset data = loadTokens(source);
-  require(data.longestDocument() >= p.target,
-          "no search document has " + std::to_string(p.target) + " tokens (" + data.description +
-              ", longest " + std::to_string(data.longestDocument()) + ")");
+  require(data.longestDocument() >= p.target, "no search document has " + std::to_string(p.target) +
+                                                  " tokens (" + data.description + ", longest " +
+                                                  std::to_string(data.longestDocument()) + ")");
 }
 
 Result run(const Params& params, const Progress& progress) {

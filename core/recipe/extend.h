@@ -11,17 +11,21 @@
 //               L'' / L'; scored by perplexity at L'' and at L' (the final long factors serve
 //               both; with Params::passkeyScores also by the key tokens of passkey prompts at
 //               both), the attention factor held at the fine-tuned value;
-//   4. refine   a short second fine-tuning at L' with stage three's long factors (the ones the
-//               final model reads every length above the window with), same data and mix;
-//               Params::refineSteps 0 leaves it out (the paper's recipe, whose third stage
-//               has no fine-tuning; on the demo model that lost most retrieval at 4x-8x and
-//               beyond L', docs/recipe.md);
-//   5. short    readjust the short factors at the original window on the fine-tuned model,
-//               the long factors of stage three fixed, so that short-context quality recovers.
+//   4. short    readjust the short factors at the original window on the fine-tuned model,
+//               the long factors of stage three fixed, so that short-context quality recovers
+//               (the paper's last stage: with Params::refineSteps 0 the recipe ends here and
+//               exports stage two's weights);
+//   5. refine   a short second fine-tuning at L' with the final factors, stage three's long
+//               and stage four's short ones (the long set is what the final model reads every
+//               length above the window with, the short set what it reads the window with),
+//               same data and mix. The paper's third stage has no fine-tuning; on the demo
+//               model that lost most retrieval at 4x-8x and beyond L', and a model fine-tuned
+//               only with short factors of ones kept the pretrained model's retrieval at the
+//               window under the readjusted ones (docs/recipe.md).
 // The attention factor stays what fine-tuning used: a Hugging Face LongRoPE config applies its
 // one factor at every length, and the model learnt its attention with that value.
 // The result is a Hugging Face folder (the last fine-tuning's weights, a config with stage
-// three's long factors and stage five's short factors at max_position_embeddings L'').
+// three's long factors and stage four's short factors at max_position_embeddings L'').
 //
 // Every stage's output stays in the folder (factor sets, the fine-tuned model, the search
 // checkpoints, stage.json with its cost). A run killed at any moment resumes where it stopped:
@@ -46,9 +50,9 @@
 namespace rope::recipe {
 
 struct Params {
-  std::string modelDir;  // the pretrained Hugging Face folder (a model the trainer continues)
-  std::string outDir;    // the recipe's folder; must not exist unless resuming
-  int target = 0;        // L'': the final context (stage three)
+  std::string modelDir;    // the pretrained Hugging Face folder (a model the trainer continues)
+  std::string outDir;      // the recipe's folder; must not exist unless resuming
+  int target = 0;          // L'': the final context (stage three)
   int fineTuneLength = 0;  // L': stage one's target and the fine-tuning context; 0: target / 4
 
   // The searches (stages one, three and four).
@@ -56,7 +60,7 @@ struct Params {
   int samples = 4;         // documents per evaluation
   int population = 16;     // parents, mutations and crossovers follow it (half, a quarter each)
   int generations = 8;
-  int shortGenerations = 0;  // stage five; 0: generations
+  int shortGenerations = 0;  // stage four; 0: generations
   // Stage three also scores the key tokens of passkey prompts at L' and L''
   // (longrope::Fitness::Passkey, in the geometric mean with the perplexities), for long factors
   // that keep the retrieval fine-tuning taught. Off by default: on the demo model it traded
@@ -74,7 +78,7 @@ struct Params {
   double shortShare = 0.25;  // of each step's rows, at the original window (0: none)
   int evalEvery = 100;
   int evalWindows = 32;
-  // Stage four: its steps (0: no stage four) and peak learning rate; the other options are
+  // Stage five: its steps (0: no stage five) and peak learning rate; the other options are
   // stage two's (warm-up: a tenth of the steps, at least one).
   int refineSteps = 150;
   double refineLearningRate = 5e-4;
@@ -90,34 +94,34 @@ struct Params {
       makeScorer;
 };
 
-enum class Stage { Search, FineTune, Search2, Refine, Short, Export };
+enum class Stage { Search, FineTune, Search2, Short, Refine, Export };
 constexpr int kStageCount = 5;  // the stages before the export
-// "search", "finetune", "search2", "refine", "short", "export"
+// "search", "finetune", "search2", "short", "refine", "export"
 const char* stageName(Stage stage);
 // The stage's folder in the recipe's folder: "1-search", "2-finetune", "3-search2",
-// "4-refine", "5-short" (each with stage.json once finished; the searches' factors.json, the
+// "4-short", "5-refine" (each with stage.json once finished; the searches' factors.json, the
 // fine-tunings' model/), "model" for the export.
 const char* stageFolder(Stage stage);
 
 struct Event {
   Stage stage = Stage::Search;
-  int stageIndex = 0;  // 1..6
+  int stageIndex = 0;   // 1..6
   std::string message;  // a line for the log ("stage 2/5: fine-tuning at 1024 tokens", ...)
-  std::optional<SearchEvent> search;  // stages one, three and five
-  std::optional<TrainProgress> train;  // stages two and four
+  std::optional<SearchEvent> search;   // stages one, three and four
+  std::optional<TrainProgress> train;  // stages two and five
 };
 // Return false to stop; whatever was finished stays and --resume continues.
 using Progress = std::function<bool(const Event&)>;
 
 struct StageCost {
   Stage stage = Stage::Search;
-  double seconds = 0;      // summed over resumed runs
-  int evaluations = 0;     // full fitness evaluations (searches)
-  int generations = 0;     // (searches)
-  int steps = 0;           // optimizer steps (fine-tunings)
+  double seconds = 0;         // summed over resumed runs
+  int evaluations = 0;        // full fitness evaluations (searches)
+  int generations = 0;        // (searches)
+  int steps = 0;              // optimizer steps (fine-tunings)
   double bestPerplexity = 0;  // the stage's fitness (searches) or validation ppl (fine-tuning)
-  std::string output;      // the stage's file or folder, relative to outDir
-  bool skipped = false;    // finished by an earlier run
+  std::string output;         // the stage's file or folder, relative to outDir
+  bool skipped = false;       // finished by an earlier run
 };
 
 struct Result {

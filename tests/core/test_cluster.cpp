@@ -414,11 +414,11 @@ class TestCluster : public QObject {
     QVERIFY2(one.code == 0, qPrintable(one.err));
     const Proc two = run(2, QStringList{"extend", "--out", d + "/two"} << recipe);
     QVERIFY2(two.code == 0, qPrintable(two.err));
-    // The searches ran on both ranks (stages three and five on the fine-tuned models), the
+    // The searches ran on both ranks (stages three and four on the fine-tuned model), the
     // fine-tunings on rank 0: every stage's output is the same.
-    for (const char* f : {"1-search/factors.json", "3-search2/factors.json", "5-short/factors.json",
-                          "4-refine/model/model.safetensors", "model/config.json",
-                          "model/model.safetensors"}) {
+    for (const char* f :
+         {"1-search/factors.json", "3-search2/factors.json", "4-short/factors.json",
+          "5-refine/model/model.safetensors", "model/config.json", "model/model.safetensors"}) {
       const QByteArray a = readAll(d + "/one/" + f);
       QVERIFY2(!a.isEmpty(), f);
       QVERIFY2(readAll(d + "/two/" + f) == a, f);

@@ -1,8 +1,8 @@
 // LongRoPE's recipe (core/recipe/extend.h) on a tiny trained model: the five stages end in a
-// Hugging Face folder with the second fine-tuning's weights and a config holding the second
-// search's long factors and the readjusted short factors (without stage four: stage two's
-// weights); a run stopped in any stage resumes to the uninterrupted result; other options and
-// bad lengths are refused before any work.
+// Hugging Face folder with the second fine-tuning's weights (trained with the final factors)
+// and a config holding the second search's long factors and the readjusted short factors
+// (without stage five: stage two's weights); a run stopped in any stage resumes to the
+// uninterrupted result; other options and bad lengths are refused before any work.
 #include <QtTest>
 #include <filesystem>
 
@@ -75,13 +75,13 @@ void TestRecipe::runsEveryStage() {
   QCOMPARE(int(m_straight.stages.size()), 5);
   for (const char* f : {"recipe.json", "report.json", "log.txt", "1-search/factors.json",
                         "2-finetune/model/config.json", "3-search2/factors.json",
-                        "4-refine/model/config.json", "5-short/factors.json", "model/config.json",
+                        "4-short/factors.json", "5-refine/model/config.json", "model/config.json",
                         "model/model.safetensors", "model/tokenizer.model"}) {
     QVERIFY2(fs::exists(out / f), f);
   }
   const FactorSet first = readFactorFile((out / "1-search/factors.json").string());
   const FactorSet second = readFactorFile((out / "3-search2/factors.json").string());
-  const FactorSet shortSet = readFactorFile((out / "5-short/factors.json").string());
+  const FactorSet shortSet = readFactorFile((out / "4-short/factors.json").string());
   QCOMPARE(first.targetLength, 64);
   QCOMPARE(first.nHat, 0);
   QCOMPARE(second.targetLength, 128);
@@ -91,11 +91,14 @@ void TestRecipe::runsEveryStage() {
   const ModelConfig tuned = readModelConfig((out / "2-finetune/model").string());
   QCOMPARE(tuned.maxPosition, 64);
   QVERIFY(tuned.rope.longFactor == first.factors);
-  // The second fine-tuning reads L' with stage three's long factors and its attention factor.
-  const ModelConfig refined = readModelConfig((out / "4-refine/model").string());
+  // The second fine-tuning reads L' with stage three's long factors, the window with stage
+  // four's short factors (the final ones), and keeps the attention factor.
+  const ModelConfig refined = readModelConfig((out / "5-refine/model").string());
   QCOMPARE(refined.maxPosition, 64);
   QVERIFY(refined.rope.longFactor == second.factors);
-  const auto refineInfo = json_util::parseFile((out / "4-refine/model/training.json").string());
+  QVERIFY(refined.rope.shortFactor == shortSet.shortFactors);
+  QVERIFY(shortSet.shortFactors != std::vector<double>(shortSet.shortFactors.size(), 1.0));
+  const auto refineInfo = json_util::parseFile((out / "5-refine/model/training.json").string());
   QCOMPARE(refineInfo.at("params").at("steps").get<int>(), 4);
   const ModelConfig final = readModelConfig((out / "model").string());
   QCOMPARE(final.maxPosition, 128);
@@ -117,7 +120,7 @@ void TestRecipe::runsEveryStage() {
   QVERIFY(training.at("validation_short_perplexity").get<double>() > 1);
   // The second fine-tuning's weights, not the first's nor the base model's.
   const std::string weights = readFile((out / "model/model.safetensors").string());
-  QCOMPARE(weights, readFile((out / "4-refine/model/model.safetensors").string()));
+  QCOMPARE(weights, readFile((out / "5-refine/model/model.safetensors").string()));
   QVERIFY(weights != readFile((out / "2-finetune/model/model.safetensors").string()));
   QVERIFY(weights != readFile(m_model + "/model.safetensors"));
   // The engine loads it and scores a document at the final length.
@@ -131,32 +134,35 @@ void TestRecipe::runsEveryStage() {
   QCOMPARE(int(report.at("stages").size()), 5);
   QCOMPARE(report.at("stages")[1].at("steps").get<int>(), 4);
   QVERIFY(report.at("stages")[2].at("evaluations").get<int>() > 0);
-  QCOMPARE(report.at("stages")[3].at("stage").get<std::string>(), std::string("refine"));
-  QCOMPARE(report.at("stages")[3].at("steps").get<int>(), 4);
+  QCOMPARE(report.at("stages")[3].at("stage").get<std::string>(), std::string("short"));
+  QCOMPARE(report.at("stages")[4].at("stage").get<std::string>(), std::string("refine"));
+  QCOMPARE(report.at("stages")[4].at("steps").get<int>(), 4);
 }
 
 void TestRecipe::withoutRefineKeepsStageTwosWeights() {
-  // --refine-steps 0: the paper's four stages; the export carries the first fine-tuning's weights.
+  // --refine-steps 0: the paper's four stages; the export carries the first fine-tuning's
+  // weights and the same factors as with stage five (stages one to four do not depend on it).
   const fs::path out = m_dir.filePath("no-refine").toStdString();
   recipe::Params p = params(out.string());
   p.refineSteps = 0;
   const recipe::Result r = recipe::run(p);
   QVERIFY2(r.valid, r.error.c_str());
   QCOMPARE(int(r.stages.size()), 4);
-  QVERIFY(!fs::exists(out / "4-refine"));
+  QVERIFY(!fs::exists(out / "5-refine"));
   QCOMPARE(readFile((out / "model/model.safetensors").string()),
            readFile((out / "2-finetune/model/model.safetensors").string()));
-  // Stages one to three are the same as with stage four.
-  QCOMPARE(readFile((out / "3-search2/factors.json").string()),
-           readFile(m_dir.filePath("straight/3-search2/factors.json").toStdString()));
+  QCOMPARE(readFile((out / "4-short/factors.json").string()),
+           readFile(m_dir.filePath("straight/4-short/factors.json").toStdString()));
+  QVERIFY(r.final.factors == m_straight.final.factors);
+  QVERIFY(r.final.shortFactors == m_straight.final.shortFactors);
 }
 
 void TestRecipe::stoppedInEachStageResumesToTheSameResult() {
   // Stop once in each stage (after the first search generation, the first training step, ...),
   // then resume until done: the final factors and weights equal the uninterrupted run's.
-  for (recipe::Stage stopIn : {recipe::Stage::Search, recipe::Stage::FineTune,
-                               recipe::Stage::Search2, recipe::Stage::Refine,
-                               recipe::Stage::Short}) {
+  for (recipe::Stage stopIn :
+       {recipe::Stage::Search, recipe::Stage::FineTune, recipe::Stage::Search2,
+        recipe::Stage::Short, recipe::Stage::Refine}) {
     const std::string out =
         m_dir.filePath(QString("stopped-%1").arg(recipe::stageName(stopIn))).toStdString();
     recipe::Params p = params(out);
@@ -193,30 +199,88 @@ void TestRecipe::refusesBeforeAnyWork() {
     return existed ? readFile(p.outDir + "/recipe.json") == before : !fs::exists(p.outDir);
   };
   const std::string fresh = m_dir.filePath("never").toStdString();
-  QVERIFY(refused([&] { auto p = params(fresh); p.fineTuneLength = 32; return p; }(),
-                  "original window (32)"));
-  QVERIFY(refused([&] { auto p = params(fresh); p.target = 64; return p; }(), "target (64)"));
-  QVERIFY(refused([&] { auto p = params(fresh); p.target = 100000; return p; }(),
-                  "100000 tokens"));
-  QVERIFY(refused([&] { auto p = params(fresh); p.modelDir = m_corpus; return p; }(),
-                  "config.json"));
-  QVERIFY(refused([&] { auto p = params(fresh); p.shortShare = 0.9; return p; }(),
-                  "--short-share"));
-  QVERIFY(refused([&] { auto p = params(fresh); p.passkeyScores = true; return p; }(),
-                  "leave out --passkey-scores"));
-  QVERIFY(refused([&] { auto p = params(fresh); p.refineSteps = -1; return p; }(),
-                  "refine steps"));
-  QVERIFY(refused([&] { auto p = params(fresh); p.refineLearningRate = 0; return p; }(),
-                  "refine learning rate"));
+  QVERIFY(refused(
+      [&] {
+        auto p = params(fresh);
+        p.fineTuneLength = 32;
+        return p;
+      }(),
+      "original window (32)"));
+  QVERIFY(refused(
+      [&] {
+        auto p = params(fresh);
+        p.target = 64;
+        return p;
+      }(),
+      "target (64)"));
+  QVERIFY(refused(
+      [&] {
+        auto p = params(fresh);
+        p.target = 100000;
+        return p;
+      }(),
+      "100000 tokens"));
+  QVERIFY(refused(
+      [&] {
+        auto p = params(fresh);
+        p.modelDir = m_corpus;
+        return p;
+      }(),
+      "config.json"));
+  QVERIFY(refused(
+      [&] {
+        auto p = params(fresh);
+        p.shortShare = 0.9;
+        return p;
+      }(),
+      "--short-share"));
+  QVERIFY(refused(
+      [&] {
+        auto p = params(fresh);
+        p.passkeyScores = true;
+        return p;
+      }(),
+      "leave out --passkey-scores"));
+  QVERIFY(refused(
+      [&] {
+        auto p = params(fresh);
+        p.refineSteps = -1;
+        return p;
+      }(),
+      "refine steps"));
+  QVERIFY(refused(
+      [&] {
+        auto p = params(fresh);
+        p.refineLearningRate = 0;
+        return p;
+      }(),
+      "refine learning rate"));
   // An existing folder needs --resume; a resume needs the same options.
   const std::string done = m_dir.filePath("straight").toStdString();
   QVERIFY(refused(params(done), "--resume"));
-  QVERIFY(refused([&] { auto p = params(done); p.resume = true; p.steps = 5; return p; }(),
-                  "steps 4 then, 5 now"));
-  QVERIFY(refused([&] { auto p = params(done); p.resume = true; p.refineSteps = 5; return p; }(),
-                  "refine_steps 4 then, 5 now"));
-  QVERIFY(refused([&] { auto p = params(fresh); p.resume = true; return p; }(),
-                  "nothing to resume"));
+  QVERIFY(refused(
+      [&] {
+        auto p = params(done);
+        p.resume = true;
+        p.steps = 5;
+        return p;
+      }(),
+      "steps 4 then, 5 now"));
+  QVERIFY(refused(
+      [&] {
+        auto p = params(done);
+        p.resume = true;
+        p.refineSteps = 5;
+        return p;
+      }(),
+      "refine_steps 4 then, 5 now"));
+  QVERIFY(refused(
+      [&] {
+        auto p = params(fresh);
+        p.resume = true;
+        return p;
+      }(),
+      "nothing to resume"));
 }
 
 QTEST_APPLESS_MAIN(TestRecipe)

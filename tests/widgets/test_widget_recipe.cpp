@@ -126,13 +126,13 @@ void TestWidgetRecipe::runsEveryStageAndAddsTheResult() {
     QCOMPARE(view->table()->item(s, 1)->text(), QString("done"));
     QVERIFY(!view->table()->item(s, 3)->text().isEmpty());  // its cost
   }
-  // The loss curve: a training loss per step of both fine-tunings (stage 4's after stage 2's),
-  // validation at steps 2 and 4 and at the end of stage 4.
+  // The loss curve: a training loss per step of both fine-tunings (stage 5's after stage 2's),
+  // validation at steps 2 and 4 and at the end of stage 5.
   ScientificPlot* loss = view->lossPlot();
   QCOMPARE(loss->curveX(0), QVector<double>({1, 2, 3, 4, 5, 6}));
   QVERIFY(loss->curveX(1).contains(4));
   QVERIFY(loss->curveX(1).contains(6));
-  // The searches: generations 0..2 of stages 1, 3 and 5.
+  // The searches: generations 0..2 of stages 1, 3 and 4.
   QCOMPARE(view->searchPlot()->curveCount(), 3);
   for (int c = 0; c < 3; ++c) QCOMPARE(view->searchPlot()->curveX(c), QVector<double>({0, 1, 2}));
   QCOMPARE(panel()->frame()->progress(), 1.0);
@@ -150,7 +150,7 @@ void TestWidgetRecipe::runsEveryStageAndAddsTheResult() {
   panel()->addSetsButton()->click();
   QVERIFY2(m_reporter->errors.isEmpty(), qPrintable(m_reporter->errors.join("\n")));
   QCOMPARE(doc->setCount(), before + 3);
-  QVERIFY(!doc->entry(doc->setCount() - 1).set.shortFactors.empty());  // stage 5's
+  QVERIFY(!doc->entry(doc->setCount() - 1).set.shortFactors.empty());  // stage 4's
 
   // Run again on the finished folder (the recipe's own model again): refused; Resume skips
   // every stage.
@@ -204,7 +204,7 @@ void TestWidgetRecipe::cancelledInFineTuningResumesToTheEnd() {
   QCOMPARE(view->state(0), State::DoneEarlier);
   for (int s = 1; s < RecipeStagesView::kStages; ++s) QCOMPARE(view->state(s), State::Done);
   QVERIFY(!view->lossPlot()->curveX(0).isEmpty());
-  QVERIFY(view->lossPlot()->curveX(0).last() == 200 + 2);  // then stage 4's two steps
+  QVERIFY(view->lossPlot()->curveX(0).last() == 200 + 2);  // then stage 5's two steps
   QCOMPARE(panel()->modelFolder(), QDir(folder).filePath("model"));
 }
 
