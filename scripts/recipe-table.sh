@@ -10,7 +10,7 @@
 # Everything is made and measured by rope-cli; finished parts in WORK are reused.
 # Usage: scripts/recipe-table.sh [OUT.md]   (notes below the marker line of OUT.md are kept)
 # Environment: ROPE_CLI (build/bin/rope-cli), WORK (build-recipe), TARGET (4096),
-# LENGTHS (128,512,1024,2048,4096), DEPTHS (0,0.25,0.5,0.75,1), TRIALS (20), SAMPLES (8),
+# LENGTHS (128,512,1024,2048,4096), DEPTHS (0,0.25,0.5,0.75,1), TRIALS (10), SAMPLES (8),
 # SEED (1), JOBS (2: rope-cli evaluations at once, one thread each), RECIPE_THREADS (2),
 # REPORT_ONLY (1: write the document from the results already in WORK/eval; cells not yet
 # measured show "—").
@@ -22,7 +22,7 @@ work=${WORK:-build-recipe}
 target=${TARGET:-4096}
 lengths=${LENGTHS:-128,512,1024,2048,4096}
 depths=${DEPTHS:-0,0.25,0.5,0.75,1}
-trials=${TRIALS:-20}
+trials=${TRIALS:-10}
 samples=${SAMPLES:-8}
 seed=${SEED:-1}
 jobs=${JOBS:-2}
