@@ -55,30 +55,10 @@ baselines of docs/recipe.md get the same number of steps (--steps plus --refine-
 
 int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   const Args a(argv, {"resume", "passkey-scores"},
-               {"out",
-                "target",
-                "model",
-                "fine-tune-length",
-                "data",
-                "samples",
-                "population",
-                "generations",
-                "short-generations",
-                "seed",
-                "corpus",
-                "steps",
-                "batch",
-                "lr",
-                "warmup",
-                "passkey-share",
-                "short-share",
-                "eval-every",
-                "eval-windows",
-                "threads",
-                "device",
-                "rank-timeout",
-                "refine-steps",
-                "refine-lr"});
+               {"out", "target", "model", "fine-tune-length", "data", "samples", "population",
+                "generations", "short-generations", "seed", "corpus", "steps", "batch", "lr",
+                "warmup", "passkey-share", "short-share", "eval-every", "eval-windows", "threads",
+                "device", "rank-timeout", "refine-steps", "refine-lr"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   recipe::Params p;
   // Under mpirun the searches' candidates are scored by every rank; the rest is rank 0's.

@@ -123,25 +123,26 @@ Prompt PromptBuilder::build(int length, double depth, int key) const {
 
 std::vector<int64_t> PromptBuilder::answerTokens(int key) const {
   // The key as it follows the question in text ("... is 4501"), so its tokens are the ones
-  // the model was shown; a tokenizer that merges across the boundary gets the key alone.
-  const std::vector<int64_t> joined =
-      m_codec.encode(std::string(kQuestion) + " " + std::to_string(key));
-  if (startsWith(joined, m_question) && joined.size() > m_question.size()) {
-    return std::vector<int64_t>(joined.begin() + static_cast<std::ptrdiff_t>(m_question.size()),
-                                joined.end());
-  }
-  return encodeNonEmpty(m_codec, std::to_string(key));
+  // the model was shown.
+  return tokensAfter(kQuestion, m_question, " " + std::to_string(key));
 }
 
 std::vector<int64_t> PromptBuilder::answerEnding(int key) const {
   const std::string answered = std::string(kQuestion) + " " + std::to_string(key);
-  const std::vector<int64_t> prefix = m_codec.encode(answered);
-  const std::vector<int64_t> joined = m_codec.encode(answered + ".");
-  if (startsWith(joined, prefix) && joined.size() > prefix.size()) {
-    return std::vector<int64_t>(joined.begin() + static_cast<std::ptrdiff_t>(prefix.size()),
+  return tokensAfter(answered, m_codec.encode(answered), ".");
+}
+
+std::vector<int64_t> PromptBuilder::tokensAfter(const std::string& head,
+                                                const std::vector<int64_t>& headIds,
+                                                const std::string& tail) const {
+  const std::vector<int64_t> joined = m_codec.encode(head + tail);
+  if (startsWith(joined, headIds) && joined.size() > headIds.size()) {
+    return std::vector<int64_t>(joined.begin() + static_cast<std::ptrdiff_t>(headIds.size()),
                                 joined.end());
   }
-  return encodeNonEmpty(m_codec, ".");
+  // A tokenizer that merges across the boundary: the tail alone (without a leading space).
+  const size_t start = tail.find_first_not_of(' ');
+  return encodeNonEmpty(m_codec, tail.substr(start == std::string::npos ? 0 : start));
 }
 
 int PromptBuilder::needleMinLength(int key) const {

@@ -97,6 +97,10 @@ class PromptBuilder {
 
  private:
   int fixedTokens(int key) const;
+  // The tokens that `tail` adds after `head` (whose tokens are headIds) when the two are
+  // encoded as one text; `tail` alone when the tokenizer merges across the boundary.
+  std::vector<int64_t> tokensAfter(const std::string& head, const std::vector<int64_t>& headIds,
+                                   const std::string& tail) const;
 
   Codec m_codec;
   std::vector<int64_t> m_instruction, m_filler, m_question;

@@ -436,10 +436,8 @@ Result Runner::run() {
   if (!readjusted) return m_result;
 
   if (m_p.refineSteps > 0) {
-    say(Stage::Refine, "stage 5/5: fine-tuning again at " + std::to_string(l1) +
-                           " tokens with the final factors (stage three's long, stage four's "
-                           "short; " +
-                           std::to_string(m_p.refineSteps) + " steps)");
+    say(Stage::Refine, "stage 5/5: fine-tuning again at " + std::to_string(l1) + " tokens with " +
+                           "the final factors (" + std::to_string(m_p.refineSteps) + " steps)");
     if (!fineTune(Stage::Refine, refineParams(m_p, tuned), *readjusted)) {
       return m_result;
     }

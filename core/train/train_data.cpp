@@ -72,7 +72,8 @@ WindowSampler::WindowSampler(std::vector<std::vector<int64_t>> docs, const Token
   }
   m_prompts = std::make_unique<passkey::PromptBuilder>(passkey::codecFor(m_tokenizer));
   if (m_passkeyShare > 0 && !passkeyFits()) {
-    const auto [fixed, answer] = snippetTokens(passkey::kMaxKey);
+    const auto [fixed, answer] =
+        snippetTokens(passkey::kMaxKey, m_prompts->answerEnding(passkey::kMaxKey));
     throw InputError("a passkey snippet needs at least " + std::to_string(fixed + answer) +
                      " tokens, the window has " + std::to_string(context + 1) +
                      "; use a larger --context or --passkey-share 0");
@@ -81,15 +82,15 @@ WindowSampler::WindowSampler(std::vector<std::vector<int64_t>> docs, const Token
 
 bool WindowSampler::passkeyFits() const {
   // Keys of five digits have the longest key sentences and answers.
-  const auto [fixed, answer] = snippetTokens(passkey::kMaxKey);
+  const auto [fixed, answer] =
+      snippetTokens(passkey::kMaxKey, m_prompts->answerEnding(passkey::kMaxKey));
   return fixed + answer <= m_context + 1;
 }
 
-std::pair<int, int> WindowSampler::snippetTokens(int key) const {
+std::pair<int, int> WindowSampler::snippetTokens(int key,
+                                                 const std::vector<int64_t>& ending) const {
   const int fixed = m_prompts->minLength({key});
-  const int answer =
-      static_cast<int>(m_prompts->answerTokens(key).size() + m_prompts->answerEnding(key).size());
-  return {fixed, answer};
+  return {fixed, static_cast<int>(m_prompts->answerTokens(key).size() + ending.size())};
 }
 
 WindowSampler::~WindowSampler() = default;
@@ -112,14 +113,16 @@ std::vector<int64_t> WindowSampler::sample(std::mt19937_64& rng) const {
 PasskeySnippet WindowSampler::passkeySnippet(std::mt19937_64& rng) const {
   const int window = m_context + 1;
   const int key = 1 + static_cast<int>(rng() % passkey::kMaxKey);
-  const auto [fixed, answer] = snippetTokens(key);
+  // The answer ends as the key sentence ends ("."), then corpus text follows.
+  const std::vector<int64_t> ending = m_prompts->answerEnding(key);
+  const auto [fixed, answer] = snippetTokens(key, ending);
   const int longest = window - answer;
   if (longest < fixed) {
     throw InputError("a passkey snippet needs " + std::to_string(fixed + answer) +
                      " tokens, the window has " + std::to_string(window));
   }
-  // The answer ends as the key sentence ends ("."), then corpus text follows.
-  const std::vector<int64_t> ending = m_prompts->answerEnding(key);
+  // Needles end with the answer; they may take what the ending leaves (at least their
+  // shortest: the instruction prompt that fits above is longer than a needle).
   const int room = window - static_cast<int>(ending.size());
   auto uniform = [&rng] { return (rng() >> 11) * (1.0 / 9007199254740992.0); };
   passkey::Prompt prompt;
@@ -131,8 +134,7 @@ PasskeySnippet WindowSampler::passkeySnippet(std::mt19937_64& rng) const {
     const double depth = uniform();
     const int shortest = m_prompts->needleMinLength(key);
     const int length =
-        shortest +
-        static_cast<int>(rng() % static_cast<uint64_t>(std::max(1, room - shortest + 1)));
+        shortest + static_cast<int>(rng() % static_cast<uint64_t>(room - shortest + 1));
     prompt = m_prompts->needle(corpusWindow(rng, window), length, depth, key);
   } else {
     // The test's own prompt: instruction and filler, of a random length that fits.

@@ -56,8 +56,9 @@ class WindowSampler {
 
  private:
   std::vector<int64_t> corpusWindow(std::mt19937_64& rng, int length) const;
-  // Tokens of a key's shortest passkey prompt, and of its answer.
-  std::pair<int, int> snippetTokens(int key) const;
+  // Tokens of a key's shortest passkey prompt, and of its answer with the ending
+  // (PromptBuilder::answerEnding(key), given).
+  std::pair<int, int> snippetTokens(int key, const std::vector<int64_t>& ending) const;
 
   std::vector<std::vector<int64_t>> m_docs;
   std::vector<int64_t> m_cumulative;  // window starts available up to each document
