@@ -28,7 +28,10 @@ text at depth D (0: right after the instruction, 1: right before the question) a
 "What is the pass key? The pass key is". A trial is correct when the first integer of the
 greedy continuation (up to --max-new-tokens, default 10) equals K; the teacher-forced
 log-probability of K's tokens is reported too. Keys are random in 1..50000 from --seed
-(default 1); trial t of every cell uses the same key.
+(default 1); trial t of every cell uses the same key. The model runs as transformers'
+generate() runs it with a key/value cache: one pass over the prompt, one per new token, the
+RoPE decided per pass (a LongRoPE model reads a prompt within its original window with the
+short factors and tokens beyond it with the long ones).
 
   --model      a Hugging Face model folder with tokenizer.json or tokenizer.model; default: the
                demo model

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <random>
 
 #include "data/tokenizer.h"
@@ -208,7 +209,26 @@ bool cannotBecome(const std::string& text, const std::string& key) {
   return digits.size() > key.size() || key.compare(0, digits.size(), digits) != 0;
 }
 
-TrialScore scoreTrial(const LogitsFn& logits, const Codec& codec, const Prompt& prompt,
+Decoder cachedDecoder(Transformer& model) {
+  return {[&model](const std::vector<int64_t>& ids, int firstRow) {
+            return model.append(ids, firstRow);
+          },
+          [&model](int64_t keep) { model.truncateCache(keep); }};
+}
+
+Decoder recomputingDecoder(LogitsFn logits) {
+  auto sequence = std::make_shared<std::vector<int64_t>>();
+  return {[logits, sequence](const std::vector<int64_t>& ids, int firstRow) {
+            const int before = static_cast<int>(sequence->size());
+            sequence->insert(sequence->end(), ids.begin(), ids.end());
+            return logits(*sequence, before + firstRow);
+          },
+          [sequence](int64_t keep) {
+            if (keep < static_cast<int64_t>(sequence->size())) sequence->resize(keep);
+          }};
+}
+
+TrialScore scoreTrial(const Decoder& model, const Codec& codec, const Prompt& prompt,
                       int maxNewTokens, const std::function<bool()>& keepGoing) {
   if (prompt.ids.empty() || prompt.answer.empty()) throw InputError("empty passkey prompt");
   const int L = static_cast<int>(prompt.ids.size());
@@ -216,17 +236,26 @@ TrialScore scoreTrial(const LogitsFn& logits, const Codec& codec, const Prompt& 
   TrialScore s;
   s.key = prompt.key;
   s.answerTokens = A;
+  auto pass = [&](const std::vector<int64_t>& ids, int firstRow) {
+    if (s.forwardPasses > 0 && keepGoing && !keepGoing()) throw CancelledError();
+    ++s.forwardPasses;
+    return model.append(ids, firstRow);
+  };
 
-  // Teacher forcing: rows L-1 .. L+A-1 of prompt + answer; row j sees answer[0..j).
-  std::vector<int64_t> seq = prompt.ids;
-  seq.insert(seq.end(), prompt.answer.begin(), prompt.answer.end());
-  const std::vector<float> forced = logits(seq, L - 1);
-  ++s.forwardPasses;
-  if (forced.empty() || forced.size() % static_cast<size_t>(A + 1) != 0) {
-    throw InputError("logits of " + std::to_string(forced.size()) + " values for " +
-                     std::to_string(A + 1) + " rows");
+  // Teacher forcing, as generate() would feed the key: the prompt's last row, then one pass per
+  // key token; forced row j sees answer[0..j).
+  model.truncate(0);
+  std::vector<float> forced = pass(prompt.ids, L - 1);
+  const int64_t width = static_cast<int64_t>(forced.size());
+  if (width == 0) throw InputError("no logits for the prompt's last row");
+  for (int j = 0; j < A; ++j) {
+    const std::vector<float> row = pass({prompt.answer[j]}, 0);
+    if (static_cast<int64_t>(row.size()) != width) {
+      throw InputError("logits of " + std::to_string(row.size()) + " values for one row of " +
+                       std::to_string(width));
+    }
+    forced.insert(forced.end(), row.begin(), row.end());
   }
-  const int64_t width = static_cast<int64_t>(forced.size()) / (A + 1);
   for (int j = 0; j < A; ++j) {
     if (prompt.answer[j] < 0 || prompt.answer[j] >= width) {
       throw InputError("answer token " + std::to_string(prompt.answer[j]) + " outside the " +
@@ -236,11 +265,12 @@ TrialScore scoreTrial(const LogitsFn& logits, const Codec& codec, const Prompt& 
   }
   s.logprobPerToken = s.logprob / A;
 
-  // Greedy decoding; while it follows the answer, the forced rows are its logits.
+  // Greedy decoding; while it follows the answer, the forced rows are its logits. Once it
+  // leaves the answer, the sequence goes back to the prompt and the agreeing tokens, and each
+  // new token gets its pass.
   const int64_t argmaxWidth = codec.vocab > 0 ? std::min<int64_t>(width, codec.vocab) : width;
-  bool onAnswer = true;
+  bool onAnswer = true, rewound = false;
   std::vector<float> fresh;
-  std::vector<int64_t> context = prompt.ids;
   const std::string keyText = std::to_string(prompt.key);
   while (static_cast<int>(s.generated.size()) < maxNewTokens) {
     const int j = static_cast<int>(s.generated.size());
@@ -248,9 +278,10 @@ TrialScore scoreTrial(const LogitsFn& logits, const Codec& codec, const Prompt& 
     if (onAnswer && j <= A) {
       row = forced.data() + j * width;
     } else {
-      if (keepGoing && !keepGoing()) throw CancelledError();
-      fresh = logits(context, static_cast<int>(context.size()) - 1);
-      ++s.forwardPasses;
+      // j >= 1 here, and generated[0..j-1) agree with the answer.
+      if (!rewound) model.truncate(L + j - 1);
+      rewound = true;
+      fresh = pass({s.generated.back()}, 0);
       if (static_cast<int64_t>(fresh.size()) != width) {
         throw InputError("logits of " + std::to_string(fresh.size()) + " values for one row of " +
                          std::to_string(width));
@@ -261,7 +292,6 @@ TrialScore scoreTrial(const LogitsFn& logits, const Codec& codec, const Prompt& 
     onAnswer = onAnswer && j < A && token == prompt.answer[j];
     if (token == codec.eos && codec.eos >= 0) break;
     s.generated.push_back(token);
-    context.push_back(token);
     s.output = codec.decode(s.generated);
     // Stop once the outcome is settled: the first integer is complete, or already not the key.
     if (answerComplete(s.output) || cannotBecome(s.output, keyText)) break;
@@ -328,9 +358,7 @@ Result evaluate(Transformer& model, const Tokenizer& tokenizer, const Params& p,
   m.ropeMethod = methodName(model.rope().method);
   m.ropeSource = p.ropeSource;
 
-  const LogitsFn logits = [&model](const std::vector<int64_t>& ids, int firstRow) {
-    return model.logits(ids, firstRow);
-  };
+  const Decoder decoder = cachedDecoder(model);
   // Trial i: length i / (depths x trials), depth (i / trials) % depths, key i % trials; each
   // comes back as bytes (its TrialScore and the prompt's achieved depth).
   const int trials = p.trials;
@@ -344,7 +372,7 @@ Result evaluate(Transformer& model, const Tokenizer& tokenizer, const Params& p,
     const int cell = i / trials;
     const Prompt prompt = builder.build(p.lengths[cell / p.depths.size()],
                                         p.depths[cell % p.depths.size()], m.keys[i % trials]);
-    const TrialScore s = scoreTrial(logits, builder.codec(), prompt, p.maxNewTokens,
+    const TrialScore s = scoreTrial(decoder, builder.codec(), prompt, p.maxNewTokens,
                                     [&] { return !progress || progress(done.load(), total); });
     return ByteWriter()
         .put(prompt.depth)

@@ -12,14 +12,18 @@
 // Keys are drawn in 1..50000 (the paper's range); trial t of every cell uses the same key,
 // so cells and RoPE methods are compared on the same keys.
 //
-// Scoring of one trial:
+// Scoring of one trial, with the forward passes Hugging Face's generate() runs with a key/value
+// cache: one pass over the prompt, then one per new token. The RoPE is decided per pass, as
+// there (Transformer::append): with LongRoPE's sequence-length switch a prompt within the
+// original window is read with the short factors and the answer beyond it with the long ones.
 //  - exact match: greedy decoding of up to maxNewTokens tokens (stopping early at EOS, once
 //    a complete integer is in the output, or once the integer begun can no longer be the key);
 //    correct when the first integer of the decoded output equals the key (the paper's rule);
 //  - teacher-forced log-probability of the key's tokens after the prompt (nats), total and
 //    per token: a finer signal than 0/1 accuracy.
-// Greedy decoding reuses the teacher-forced pass while it agrees with the key (position t's
-// logits only see tokens < t), so a correct answer costs one forward pass.
+// Greedy decoding reuses the teacher-forced passes while it agrees with the key (position t's
+// logits only see tokens < t), so a correct answer costs the prompt's pass and one pass per key
+// token.
 //
 // Shape of long work (STYLE.md): run(Params, Progress) never throws; progress is called with
 // (trials done, trials total) after every forward pass (several per trial while decoding), and
@@ -117,9 +121,23 @@ bool answerComplete(const std::string& text);
 // key's, since later tokens only append digits to it. Decoding may stop then too.
 bool cannotBecome(const std::string& text, const std::string& key);
 
-// What scoring needs from a model: float32 logits rows firstRow..T-1 ([rows x vocab],
-// row-major) for one sequence of ids (Transformer::logits).
+// Float32 logits rows firstRow..T-1 ([rows x vocab], row-major) of one forward pass over the
+// whole sequence ids (Transformer::logits).
 using LogitsFn = std::function<std::vector<float>(const std::vector<int64_t>& ids, int firstRow)>;
+
+// What scoring needs from a model: a sequence that grows by forward passes. append(ids,
+// firstRow) runs one pass over ids after the tokens appended so far and returns float32 logits
+// rows firstRow..n-1 of it ([rows x vocab], row-major); truncate(n) keeps the first n tokens.
+struct Decoder {
+  std::function<std::vector<float>(const std::vector<int64_t>& ids, int firstRow)> append;
+  std::function<void(int64_t keep)> truncate;
+};
+// The model with its key/value cache (Transformer::append and truncateCache): the passes and
+// per-pass RoPE of generate(). The model must outlive the decoder.
+Decoder cachedDecoder(Transformer& model);
+// Each append runs logits over the whole sequence so far (a model without a cache; stand-in
+// models in tests). Its RoPE is then that of a pass over the whole sequence.
+Decoder recomputingDecoder(LogitsFn logits);
 
 struct TrialScore {
   int key = 0;
@@ -132,9 +150,10 @@ struct TrialScore {
   int forwardPasses = 0;
 };
 
-// Scores one prompt. keepGoing (may be empty) is asked after every forward pass but the last;
-// false throws CancelledError. Throws InputError when the logits have the wrong size.
-TrialScore scoreTrial(const LogitsFn& logits, const Codec& codec, const Prompt& prompt,
+// Scores one prompt, starting from an empty sequence (the decoder is truncated to 0 first).
+// keepGoing (may be empty) is asked after every forward pass but the last; false throws
+// CancelledError. Throws InputError when the logits have the wrong size.
+TrialScore scoreTrial(const Decoder& model, const Codec& codec, const Prompt& prompt,
                       int maxNewTokens = 10, const std::function<bool()>& keepGoing = {});
 
 // count keys in 1..kMaxKey from a seed (mt19937_64; the same on every platform).
@@ -183,8 +202,9 @@ struct Methodology {
       "LongRoPE passkey: instruction, filler x n, key sentence, filler x m, "
       "question; exact token length";
   std::string scoring =
-      "greedy decoding, first integer of the output == key; teacher-forced "
-      "log-probability of the key tokens";
+      "greedy decoding with a key/value cache (one pass over the prompt, one per new token, "
+      "RoPE per pass), first integer of the output == key; teacher-forced log-probability of "
+      "the key tokens";
   std::string model, architecture, dtype, device;
   int originalMaxPosition = 0;  // the model's pretrained window
   std::string ropeMethod, ropeSource;

@@ -64,6 +64,7 @@ at::Tensor tiledAttention(const at::Tensor& q, const at::Tensor& k, const at::Te
                           const AttentionTiles& tiles) {
   const int64_t nH = q.size(0), T = q.size(1), hd = q.size(2), nKV = k.size(0);
   const int64_t rep = nH / nKV;
+  const int64_t offset = k.size(1) - T;  // query row t is position offset + t
   const int64_t rowsPerBlock = std::max<int64_t>(1, tiles.queryRows);
   const int64_t colsPerTile = std::max<int64_t>(1, tiles.keyColumns);
   const int64_t blocks = (T + rowsPerBlock - 1) / rowsPerBlock;
@@ -78,8 +79,9 @@ at::Tensor tiledAttention(const at::Tensor& q, const at::Tensor& k, const at::Te
   // One work item: the rep query heads of kv head g over the rows of query block b.
   auto work = [&](int64_t g, int64_t b) {
     const int64_t t0 = b * rowsPerBlock, n = std::min(rowsPerBlock, T - t0);
-    const int64_t kEnd = t0 + n;  // causal: no key beyond the block's last row
-    const int64_t kStart = window > 0 ? std::max<int64_t>(0, t0 - window + 1) : 0;
+    const int64_t p0 = offset + t0;  // the block's first position
+    const int64_t kEnd = p0 + n;     // causal: no key beyond the block's last row
+    const int64_t kStart = window > 0 ? std::max<int64_t>(0, p0 - window + 1) : 0;
     // Float32 queries are scaled once here rather than every score; lower precisions scale
     // their float32 scores (hd^-0.5 rounded into bfloat16 queries costs accuracy).
     const bool scaleQueries = q.scalar_type() == at::kFloat;
@@ -94,10 +96,10 @@ at::Tensor tiledAttention(const at::Tensor& q, const at::Tensor& k, const at::Te
       const int64_t cols = std::min(colsPerTile, kEnd - j0);
       at::Tensor s = at::mm(qb, kg.narrow(0, j0, cols).t());
       if (!scaleQueries) s = s.mul_(scale).to(at::kFloat);  // HF's order: scaled in dtype
-      const bool crossesDiagonal = j0 + cols - 1 > t0;
+      const bool crossesDiagonal = j0 + cols - 1 > p0;
       const bool crossesWindow = window > 0 && kEnd - 1 - j0 >= window;
       if (crossesDiagonal || crossesWindow) {
-        s.view({rep, n, cols}).masked_fill_(maskFor(t0, n, j0, cols, window, q.options()), -kInf);
+        s.view({rep, n, cols}).masked_fill_(maskFor(p0, n, j0, cols, window, q.options()), -kInf);
       }
       const at::Tensor mNew = at::maximum(m, s.amax(-1, true));
       // A row with every key so far masked keeps m = -inf; shifting by 0 there makes its
@@ -121,10 +123,13 @@ at::Tensor tiledAttention(const at::Tensor& q, const at::Tensor& k, const at::Te
 
 at::Tensor causalAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                            int slidingWindow) {
-  const int64_t T = q.size(1);
-  const int window = (slidingWindow > 0 && slidingWindow < T) ? slidingWindow : 0;
+  const int64_t S = k.size(1);
+  const int window = (slidingWindow > 0 && slidingWindow < S) ? slidingWindow : 0;
 #if TORCH_VERSION_MAJOR >= 2
-  if (window == 0) {
+  // (Its causal mask is aligned to the first key, not the last: queries after cached keys
+  // take the tiled path.)
+  const int64_t T = q.size(1);
+  if (window == 0 && S == T) {
     const int64_t nH = q.size(0), hd = q.size(2), nKV = k.size(0);
     auto expand = [&](const at::Tensor& x) {
       return x.unsqueeze(1).expand({nKV, nH / nKV, T, hd}).reshape({1, nH, T, hd});

@@ -3,16 +3,17 @@
 // Not a public header of core.
 //
 // Shapes and semantics shared by the functions below: q is [nH, T, hd], k and v are
-// [nKV, T, hd] with nH a multiple of nKV (HF repeat_kv: query head h reads kv head
-// h / (nH / nKV)). Scores are scaled by hd^-0.5, causal, and with window > 0 a query at i sees
-// keys j with i - j < window. Softmax statistics in float32 as HF's eager attention does. The
-// result is [T, nH * hd] in q's dtype.
+// [nKV, S, hd] with nH a multiple of nKV (HF repeat_kv: query head h reads kv head
+// h / (nH / nKV)) and S >= T: the queries are the last T of the S positions (S > T when earlier
+// keys come from a key/value cache; explicitAttention needs S = T). Scores are scaled by
+// hd^-0.5, causal, and with window > 0 a query at i sees keys j with i - j < window. Softmax
+// statistics in float32 as HF's eager attention does. The result is [T, nH * hd] in q's dtype.
 
 #include <ATen/ATen.h>
 
 namespace rope {
 
-// The engine's attention. With LibTorch 2.x and no effective window,
+// The engine's attention. With LibTorch 2.x, no effective window and no cached keys (S = T),
 // scaled_dot_product_attention; otherwise tiledAttention. Memory beyond q, k, v and the
 // output does not grow with T.
 at::Tensor causalAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <thread>
 
 #include "model/attention.h"
@@ -158,17 +159,27 @@ struct Transformer::Impl {
   // cos/sin for the last length: one pair, or one per layer with per-layer factors.
   int cachedLength = -1;
   std::vector<at::Tensor> cos, sin;
+  // Keys (after RoPE) and values of the positions appended so far, per layer
+  // [nKV, capacity, hd]; positions [0, kvLength) are valid.
+  std::vector<at::Tensor> kvKeys, kvValues;
+  int64_t kvLength = 0;
   // When set, hidden() hands each layer's rotated q/k to it and stops when it returns false.
   std::function<bool(size_t layer, const at::Tensor& q, const at::Tensor& k)> qkProbe;
 
   void load(const std::string& folder, const LoadProgress& progress);
   void checkRope(const RopeParams& params) const;
-  // cos/sin [length, rotaryDim] in the compute dtype: one pair, or one per layer.
+  // cos/sin [length - start, rotaryDim] in the compute dtype for positions start..length-1 of
+  // a pass of `length` tokens: one pair, or one per layer.
   void ropeTables(const RopeParams& params, int length, std::vector<at::Tensor>& cosOut,
-                  std::vector<at::Tensor>& sinOut) const;
+                  std::vector<at::Tensor>& sinOut, int start = 0) const;
   void prepareRope(int length);
   at::Tensor idsTensor(const std::vector<int64_t>& ids) const;
-  at::Tensor hidden(const at::Tensor& ids);
+  // Room in the key/value cache for `length` positions.
+  void reserveCache(int64_t length);
+  // With cached = true, ids follow the cached positions and their keys and values are cached.
+  at::Tensor hidden(const at::Tensor& ids, bool cached = false);
+  // Float32 logits rows firstRow.. of final-normed hidden states h, on the CPU.
+  std::vector<float> logitRows(const at::Tensor& h, int64_t firstRow) const;
   at::Tensor hiddenBatch(const at::Tensor& ids, const std::vector<RopeParams>& ropes) const;
   template <typename Fn>
   void forEachLogitChunk(const at::Tensor& h, int64_t first, int64_t count, Fn&& fn) const;
@@ -227,8 +238,8 @@ void Transformer::Impl::load(const std::string& folder, const LoadProgress& prog
 }
 
 void Transformer::Impl::ropeTables(const RopeParams& params, int length,
-                                   std::vector<at::Tensor>& cosOut,
-                                   std::vector<at::Tensor>& sinOut) const {
+                                   std::vector<at::Tensor>& cosOut, std::vector<at::Tensor>& sinOut,
+                                   int start) const {
   cosOut.clear();
   sinOut.clear();
   const bool perLayer = params.method == RopeMethod::LongRope && !params.layerFactors.empty();
@@ -247,11 +258,11 @@ void Transformer::Impl::ropeTables(const RopeParams& params, int length,
     std::vector<float> lambda(fr.factors.begin(), fr.factors.end());
     const at::Tensor scaled = 1.0 / (at::from_blob(lambda.data(), {half}, f32) * power);
     const at::Tensor original = 1.0 / (at::ones({half}, f32) * power);
-    const at::Tensor pos = at::arange(length, at::kLong).to(at::kFloat).unsqueeze(1);
+    const at::Tensor pos = at::arange(start, length, at::kLong).to(at::kFloat).unsqueeze(1);
     at::Tensor freqs = pos * scaled.unsqueeze(0);  // [T, d/2]
-    at::Tensor mag = at::full({length, 1}, fr.attentionFactor, f32);
-    if (params.nHat > 0) {
-      const int64_t n = std::min(params.nHat, length);
+    at::Tensor mag = at::full({length - start, 1}, fr.attentionFactor, f32);
+    if (params.nHat > start) {
+      const int64_t n = std::min(params.nHat, length) - start;
       freqs.narrow(0, 0, n).copy_(pos.narrow(0, 0, n) * original.unsqueeze(0));
       mag.narrow(0, 0, n).fill_(1.0);
     }
@@ -288,17 +299,46 @@ at::Tensor Transformer::Impl::idsTensor(const std::vector<int64_t>& ids) const {
       .clone();
 }
 
-// The final-normed hidden states [T, H] of one sequence.
-at::Tensor Transformer::Impl::hidden(const at::Tensor& ids) {
+void Transformer::Impl::reserveCache(int64_t length) {
+  const int64_t capacity = kvKeys.empty() ? 0 : kvKeys[0].size(1);
+  if (length <= capacity) return;
+  const ModelConfig& m = spec.config;
+  const int64_t grown = std::max<int64_t>({length, 2 * capacity, 256});
+  const auto opts = at::TensorOptions().dtype(dtype).device(device);
+  kvKeys.resize(layers.size());
+  kvValues.resize(layers.size());
+  for (size_t l = 0; l < layers.size(); ++l) {
+    for (at::Tensor* t : {&kvKeys[l], &kvValues[l]}) {
+      at::Tensor bigger = at::empty({m.numKvHeads, grown, m.headDim}, opts);
+      if (kvLength > 0) bigger.narrow(1, 0, kvLength).copy_(t->narrow(1, 0, kvLength));
+      *t = bigger;
+    }
+  }
+}
+
+// The final-normed hidden states [T, H] of one sequence: ids at positions 0..T-1, or with
+// cached = true at kvLength..kvLength+T-1 after the cached ones (HF's per-pass RoPE: the
+// tables of a pass of kvLength + T tokens).
+at::Tensor Transformer::Impl::hidden(const at::Tensor& ids, bool cached) {
   const ModelConfig& m = spec.config;
   const int64_t T = ids.size(0), hd = m.headDim;
   const int64_t nq = m.numHeads * hd, nkv = m.numKvHeads * hd, inter = m.intermediateSize;
-  prepareRope(static_cast<int>(T));
+  const int64_t start = cached ? kvLength : 0;
+  std::vector<at::Tensor> passCos, passSin;
+  if (cached) {
+    if (start + T > std::numeric_limits<int>::max()) throw InputError("input too long");
+    ropeTables(rope, static_cast<int>(start + T), passCos, passSin, static_cast<int>(start));
+    reserveCache(start + T);
+  } else {
+    prepareRope(static_cast<int>(T));
+  }
+  const std::vector<at::Tensor>& cosT = cached ? passCos : cos;
+  const std::vector<at::Tensor>& sinT = cached ? passSin : sin;
   at::Tensor x = at::embedding(embed, ids);
   for (size_t l = 0; l < layers.size(); ++l) {
     const Layer& L = layers[l];
-    const at::Tensor& c = cos[cos.size() == 1 ? 0 : l];
-    const at::Tensor& s = sin[sin.size() == 1 ? 0 : l];
+    const at::Tensor& c = cosT[cosT.size() == 1 ? 0 : l];
+    const at::Tensor& s = sinT[sinT.size() == 1 ? 0 : l];
     {  // attention; its [T, ...] temporaries end with this scope, before the MLP's begin
       const at::Tensor qkv = linear(rmsNorm(x, L.inputNorm, m.rmsNormEps), L.qkv, L.qkvBias);
       // [T, n hd] -> [n, T, hd]
@@ -308,7 +348,14 @@ at::Tensor Transformer::Impl::hidden(const at::Tensor& ids) {
       q = applyRope(q, c, s);
       k = applyRope(k, c, s);
       if (qkProbe && !qkProbe(l, q, k)) return at::Tensor();
-      const at::Tensor attn = causalAttention(q, k, v, L.slidingWindow);  // [T, nH hd]
+      at::Tensor keys = k, values = v;
+      if (cached) {
+        kvKeys[l].narrow(1, start, T).copy_(k);
+        kvValues[l].narrow(1, start, T).copy_(v);
+        keys = kvKeys[l].narrow(1, 0, start + T);
+        values = kvValues[l].narrow(1, 0, start + T);
+      }
+      const at::Tensor attn = causalAttention(q, keys, values, L.slidingWindow);  // [T, nH hd]
       x = x + linear(attn, L.o, L.oBias);
     }
     // The MLP over blocks of rows: its [rows, 2 I] activations are the layer's largest, and
@@ -320,6 +367,7 @@ at::Tensor Transformer::Impl::hidden(const at::Tensor& ids) {
       xr.add_(linear(act, L.down, L.downBias));
     }
   }
+  if (cached) kvLength = start + T;
   return rmsNorm(x, finalNorm, m.rmsNormEps);
 }
 
@@ -444,23 +492,54 @@ void Transformer::setFactorSet(const FactorSet& set) {
 
 void Transformer::resetRope() { setRope(m_impl->spec.config.rope); }
 
-std::vector<float> Transformer::logits(const std::vector<int64_t>& ids, int firstRow) {
-  c10::InferenceMode guard;
-  Impl& d = *m_impl;
-  if (firstRow < 0 || firstRow >= std::max<int64_t>(1, static_cast<int64_t>(ids.size()))) {
-    throw InputError("first logits row " + std::to_string(firstRow) + " outside [0, " +
-                     std::to_string(ids.size()) + ")");
-  }
-  const at::Tensor h = d.hidden(d.idsTensor(ids));
-  const int64_t T = h.size(0), vocab = d.spec.config.vocabSize;
+std::vector<float> Transformer::Impl::logitRows(const at::Tensor& h, int64_t firstRow) const {
+  const int64_t T = h.size(0), vocab = spec.config.vocabSize;
   std::vector<float> out(static_cast<size_t>((T - firstRow) * vocab));
-  d.forEachLogitChunk(h, firstRow, T - firstRow, [&](int64_t start, const at::Tensor& chunk) {
+  forEachLogitChunk(h, firstRow, T - firstRow, [&](int64_t start, const at::Tensor& chunk) {
     const at::Tensor cpu = chunk.to(at::kCPU).contiguous();
     std::memcpy(out.data() + (start - firstRow) * vocab, cpu.data_ptr<float>(),
                 cpu.numel() * sizeof(float));
   });
   return out;
 }
+
+namespace {
+void checkFirstRow(int firstRow, size_t tokens) {
+  if (firstRow < 0 || firstRow >= std::max<int64_t>(1, static_cast<int64_t>(tokens))) {
+    throw InputError("first logits row " + std::to_string(firstRow) + " outside [0, " +
+                     std::to_string(tokens) + ")");
+  }
+}
+}  // namespace
+
+std::vector<float> Transformer::logits(const std::vector<int64_t>& ids, int firstRow) {
+  c10::InferenceMode guard;
+  checkFirstRow(firstRow, ids.size());
+  Impl& d = *m_impl;
+  return d.logitRows(d.hidden(d.idsTensor(ids)), firstRow);
+}
+
+std::vector<float> Transformer::append(const std::vector<int64_t>& ids, int firstRow) {
+  c10::InferenceMode guard;
+  checkFirstRow(firstRow, ids.size());
+  Impl& d = *m_impl;
+  return d.logitRows(d.hidden(d.idsTensor(ids), true), firstRow);
+}
+
+void Transformer::truncateCache(int64_t n) {
+  Impl& d = *m_impl;
+  if (n < 0 || n > d.kvLength) {
+    throw InputError("cannot keep " + std::to_string(n) + " of " + std::to_string(d.kvLength) +
+                     " cached positions");
+  }
+  d.kvLength = n;
+  if (n == 0) {  // an empty cache holds no memory
+    d.kvKeys.clear();
+    d.kvValues.clear();
+  }
+}
+
+int64_t Transformer::cachedTokens() const { return m_impl->kvLength; }
 
 Transformer::Nll Transformer::nll(const std::vector<int64_t>& ids, int firstScored) {
   c10::InferenceMode guard;

@@ -89,6 +89,22 @@ class Transformer {
   // an empty input, an id outside [0, vocab) or firstRow outside [0, T).
   std::vector<float> logits(const std::vector<int64_t>& ids, int firstRow = 0);
 
+  // Incremental decoding, as Hugging Face's generate() runs with a key/value cache. append()
+  // runs one forward pass over ids at positions cachedTokens() .. cachedTokens() + n - 1, whose
+  // attention reads the cached keys and values of the positions before them, caches this
+  // pass's and returns its logits rows firstRow..n-1 as logits() does. Each pass gets the RoPE
+  // a pass of its length gets in HF (computeFrequencies with seqLen = cachedTokens() + n, the
+  // max position + 1), and cached keys keep the rotation of the pass that made them: with
+  // LongRoPE's sequence-length switch a prompt within the original window is read with the
+  // short factors and tokens decoded beyond it with the long ones, where one pass over the
+  // whole sequence (logits()) uses the long ones everywhere. setRope() leaves the cache as it
+  // is; logits(), nll() and the other passes neither read nor change it. InputError as logits().
+  std::vector<float> append(const std::vector<int64_t>& ids, int firstRow = 0);
+  // Keeps the first n cached positions (0 <= n <= cachedTokens(), else InputError); 0 also
+  // frees the cache's memory.
+  void truncateCache(int64_t n);
+  int64_t cachedTokens() const;
+
   struct Nll {
     double sum = 0;      // sum of -log p(ids[t] | ids[<t]) over the scored tokens, nats
     int64_t tokens = 0;  // number of scored tokens

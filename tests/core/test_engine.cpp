@@ -9,6 +9,7 @@
 #include "model/safetensors.h"
 #include "model/transformer.h"
 #include "rope/factor_set.h"
+#include "rope/rope_math.h"
 #include "util/error.h"
 
 using namespace rope;
@@ -116,6 +117,90 @@ class TestEngine : public QObject {
     QVERIFY(tail.sum > 0 && tail.sum < all.sum);
   }
 
+  // The key/value cache: passes of any size after cached positions give the rows one pass
+  // over the whole sequence gives, wherever the RoPE does not depend on the pass length
+  // (Llama, Mistral, Qwen2's biases, Phi-3 within its window); truncating goes back.
+  void cacheMatchesWholePasses_data() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<QString>("input");
+    QTest::newRow("llama") << "llama_default" << "reference_long";
+    QTest::newRow("mistral") << "mistral_default" << "reference_long";
+    QTest::newRow("qwen2") << "qwen2_default" << "reference_long";
+    QTest::newRow("phi3 in window") << "phi3_longrope" << "reference_short";
+  }
+
+  void cacheMatchesWholePasses() {
+    QFETCH(QString, model);
+    QFETCH(QString, input);
+    const std::string dir = kFixtures + "/" + model.toStdString();
+    const SafetensorsFile ref(dir + "/" + input.toStdString() + ".safetensors");
+    const std::vector<int64_t> ids = ref.tensor("input_ids").toInt64s();
+    Transformer engine(dir, {});
+    const std::vector<float> whole = engine.logits(ids);
+    const size_t vocab = engine.config().vocabSize, T = ids.size();
+    QVERIFY(T >= 8);
+    // Chunks: a prompt, single tokens, the rest.
+    const std::vector<size_t> cuts = {T / 2, T / 2 + 1, T / 2 + 2, T};
+    std::vector<float> got;
+    size_t from = 0;
+    for (size_t to : cuts) {
+      const std::vector<float> rows = engine.append({ids.begin() + from, ids.begin() + to});
+      got.insert(got.end(), rows.begin(), rows.end());
+      from = to;
+      QCOMPARE(engine.cachedTokens(), static_cast<int64_t>(to));
+    }
+    QVERIFY2(relativeError(got, whole) <= 1e-5, qPrintable(QString::number(relativeError(got, whole))));
+    // Back to T/2 tokens and on again with the last row only.
+    engine.truncateCache(T / 2);
+    const std::vector<float> last = engine.append({ids.begin() + T / 2, ids.end()},
+                                                  static_cast<int>(T - T / 2 - 1));
+    QCOMPARE(last.size(), vocab);
+    QVERIFY(relativeError(last, {whole.end() - vocab, whole.end()}) <= 1e-5);
+  }
+
+  // Phi-3's LongRoPE switch per pass, as HF's generate() with a cache: a prompt within the
+  // original window (64) is read with the short factors, each token beyond it with the long
+  // ones, while the cached keys keep their rotation. The same passes with the rule pinned by
+  // hand before each pass (short, then long) give the same rows; one pass over the whole
+  // sequence (long factors everywhere) does not.
+  void cacheSwitchesLongRopePerPass() {
+    const std::string dir = kFixtures + "/phi3_longrope";
+    const SafetensorsFile ref(dir + "/reference_long.safetensors");
+    std::vector<int64_t> ids = ref.tensor("input_ids").toInt64s();
+    ids.resize(72);
+    const int prompt = 60;
+    Transformer engine(dir, {});
+    const RopeParams sequence = engine.rope();
+    QCOMPARE(originalWindow(sequence), 64);
+    auto passes = [&](bool pinned) {
+      engine.truncateCache(0);
+      std::vector<float> rows;
+      for (int from = 0; from < static_cast<int>(ids.size()); from = from ? from + 1 : prompt) {
+        const int to = from ? from + 1 : prompt;
+        if (pinned) {
+          RopeParams r = sequence;
+          r.switchRule = to > 64 ? LongRopeSwitch::AlwaysLong : LongRopeSwitch::AlwaysShort;
+          engine.setRope(r);
+        }
+        const std::vector<float> out = engine.append({ids.begin() + from, ids.begin() + to},
+                                                     to - from - 1);
+        rows.insert(rows.end(), out.begin(), out.end());
+      }
+      engine.setRope(sequence);
+      return rows;
+    };
+    const std::vector<float> perPass = passes(false), byHand = passes(true);
+    QCOMPARE(perPass.size(), byHand.size());
+    QVERIFY(relativeError(perPass, byHand) <= 1e-6);
+    const std::vector<float> whole = engine.logits(ids, prompt - 1);
+    QCOMPARE(whole.size(), perPass.size());
+    QVERIFY(relativeError(perPass, whole) > 1e-3);
+    // Within the window the two agree: the prompt's last row.
+    const size_t vocab = engine.config().vocabSize;
+    QVERIFY(relativeError({perPass.begin(), perPass.begin() + vocab},
+                          engine.logits({ids.begin(), ids.begin() + prompt}, prompt - 1)) <= 1e-5);
+  }
+
   void rejectsBadInput() {
     const std::string dir = kFixtures + "/llama_default";
     Transformer engine(dir, {});
@@ -124,6 +209,16 @@ class TestEngine : public QObject {
     QVERIFY_THROWS_EXCEPTION(InputError, engine.logits({}));
     QVERIFY_THROWS_EXCEPTION(InputError, engine.nll({5}, 1));
     QVERIFY_THROWS_EXCEPTION(InputError, Transformer(dir, {"tpu"}));
+    // The cache: bad ids leave it as it was; it keeps at most what it holds.
+    engine.append({1, 2, 3});
+    QVERIFY_THROWS_EXCEPTION(InputError, engine.append({4, 512}));
+    QVERIFY_THROWS_EXCEPTION(InputError, engine.append({}));
+    QVERIFY_THROWS_EXCEPTION(InputError, engine.append({4}, 1));
+    QCOMPARE(engine.cachedTokens(), int64_t(3));
+    QVERIFY_THROWS_EXCEPTION(InputError, engine.truncateCache(4));
+    QVERIFY_THROWS_EXCEPTION(InputError, engine.truncateCache(-1));
+    engine.truncateCache(0);
+    QCOMPARE(engine.cachedTokens(), int64_t(0));
   }
 };
 

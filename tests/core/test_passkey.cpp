@@ -243,13 +243,14 @@ void TestPasskey::oracleFindsKey() {
   for (double depth : {0.0, 0.5, 1.0}) {
     const Prompt p = builder.build(600, depth, 4501);
     Oracle oracle{p.ids, " 4501. What", 20.f};
-    const TrialScore s = scoreTrial(std::ref(oracle), codec, p, 10);
+    const TrialScore s = scoreTrial(recomputingDecoder(std::ref(oracle)), codec, p, 10);
     QVERIFY(s.correct);
     QCOMPARE(s.output, std::string(" 4501."));
     QCOMPARE(s.answerTokens, 5);
-    // The answer agrees with the teacher-forced pass, so that pass was the only one.
-    QCOMPARE(s.forwardPasses, 1);
-    QCOMPARE(oracle.calls, 1);
+    // The answer agrees with the teacher-forced passes (the prompt's and one per key byte), so
+    // those were the only ones.
+    QCOMPARE(s.forwardPasses, 6);
+    QCOMPARE(oracle.calls, 6);
     // Each key byte: margin 20 over 257 zero logits: log p = -log(1 + 257 e^-20).
     const double perToken = -std::log1p(257 * std::exp(-20.0));
     QVERIFY(std::fabs(s.logprobPerToken - perToken) < 1e-9);
@@ -270,7 +271,7 @@ void TestPasskey::wrongAnswers() {
   for (const Case& c : {Case{" 4511.", " 451"}, Case{" 45012.", " 45012"}, Case{"", ""},
                         Case{" the key is 4501.", " the key i"}}) {
     Oracle oracle{p.ids, c.truth};
-    const TrialScore s = scoreTrial(std::ref(oracle), codec, p, 10);
+    const TrialScore s = scoreTrial(recomputingDecoder(std::ref(oracle)), codec, p, 10);
     QVERIFY2(!s.correct, c.truth.c_str());
     QCOMPARE(s.output, c.output);
     QCOMPARE(s.forwardPasses, oracle.calls);
@@ -278,15 +279,16 @@ void TestPasskey::wrongAnswers() {
   // Cancelled between the forward passes of decoding.
   Oracle slow{p.ids, " the key is 4501."};
   QVERIFY_THROWS_EXCEPTION(CancelledError,
-                           scoreTrial(std::ref(slow), codec, p, 10, [] { return false; }));
+                           scoreTrial(recomputingDecoder(std::ref(slow)), codec, p, 10,
+                                      [] { return false; }));
   QCOMPARE(slow.calls, 1);
   // A wrong answer puts little probability on the key.
   Oracle other{p.ids, " 9999."};
-  QVERIFY(scoreTrial(std::ref(other), codec, p, 10).logprobPerToken < -10);
+  QVERIFY(scoreTrial(recomputingDecoder(std::ref(other)), codec, p, 10).logprobPerToken < -10);
   // Up to maxNewTokens: cut short, the key is not there yet.
   Oracle right{p.ids, " 4501."};
-  QVERIFY(!scoreTrial(std::ref(right), codec, p, 3).correct);
-  QVERIFY(scoreTrial(std::ref(right), codec, p, 5).correct);  // " 4501" then the limit
+  QVERIFY(!scoreTrial(recomputingDecoder(std::ref(right)), codec, p, 3).correct);
+  QVERIFY(scoreTrial(recomputingDecoder(std::ref(right)), codec, p, 5).correct);  // the limit
 }
 
 void TestPasskey::shortcutMatchesNaiveGreedy() {
@@ -310,7 +312,7 @@ void TestPasskey::shortcutMatchesNaiveGreedy() {
       }
       return out;
     };
-    const TrialScore s = scoreTrial(model, codec, p, 10);
+    const TrialScore s = scoreTrial(recomputingDecoder(model), codec, p, 10);
     QVERIFY(decodesAsNaive(s, naiveGreedy(model, codec, p.ids, 10), codec, "27182"));
   }
 }

@@ -76,8 +76,9 @@ void TestPasskeyDemo::tokenizerDecode() {
 }
 
 void TestPasskeyDemo::demoModelScoring() {
-  // On the real model: the teacher-forced key log-probability is the engine's NLL of the key
-  // tokens, and the shortcut decodes what re-running the model token by token decodes.
+  // On the real model, with its key/value cache: the teacher-forced key log-probability is the
+  // engine's NLL of the key tokens, and the shortcut decodes what re-running the model on the
+  // whole sequence token by token decodes (its RoPE does not depend on the pass length).
   const std::string dir = demoModel();
   if (dir.empty()) QSKIP("no demo model (resources/demo-model or $ROPE_DEMO_MODEL)");
   if (!Tokenizer::available()) QSKIP("built without SentencePiece");
@@ -94,7 +95,7 @@ void TestPasskeyDemo::demoModelScoring() {
   for (int length : {shortest, 128, 300}) {
     for (double depth : {0.0, 1.0}) {
       const Prompt p = builder.build(length, depth, 27182);
-      const TrialScore s = scoreTrial(logits, codec, p, 10);
+      const TrialScore s = scoreTrial(cachedDecoder(model), codec, p, 10);
       std::vector<int64_t> seq = p.ids;
       seq.insert(seq.end(), p.answer.begin(), p.answer.end());
       const Transformer::Nll nll = model.nll(seq, length);

@@ -74,6 +74,43 @@ class TestTiledAttention : public QObject {
     QVERIFY2(diff <= tolerance * scale, qPrintable(QString("%1 of %2").arg(diff).arg(scale)));
   }
 
+  // Queries after cached keys (the last T of S positions, as in incremental decoding): the
+  // last T rows of the attention over all S positions, through tiledAttention and the engine's
+  // entry point.
+  void queriesAfterCachedKeys_data() {
+    QTest::addColumn<int>("tokens");
+    QTest::addColumn<int>("cached");
+    QTest::addColumn<int>("heads");
+    QTest::addColumn<int>("kvHeads");
+    QTest::addColumn<int>("window");
+    QTest::newRow("one new token") << 1 << 700 << 4 << 4 << 0;
+    QTest::newRow("one token, gqa, window 64") << 1 << 300 << 8 << 2 << 64;
+    QTest::newRow("chunk across tiles") << 37 << 600 << 4 << 2 << 0;
+    QTest::newRow("chunk, window 100") << 150 << 450 << 4 << 4 << 100;
+    QTest::newRow("one cached key") << 20 << 1 << 6 << 1 << 0;
+  }
+
+  void queriesAfterCachedKeys() {
+    QFETCH(int, tokens);
+    QFETCH(int, cached);
+    QFETCH(int, heads);
+    QFETCH(int, kvHeads);
+    QFETCH(int, window);
+    at::manual_seed(static_cast<uint64_t>(tokens * 17 + cached));
+    const int64_t S = tokens + cached, hd = 32;
+    const at::Tensor q = (at::randn({S, heads, hd}) * 3).transpose(0, 1);
+    const at::Tensor k = at::randn({S, kvHeads, hd}).transpose(0, 1);
+    const at::Tensor v = at::randn({S, kvHeads, hd}).transpose(0, 1);
+    const at::Tensor want = explicitAttention(q, k, v, window).narrow(0, cached, tokens);
+    const at::Tensor last = q.narrow(1, cached, tokens);
+    for (const at::Tensor& got :
+         {tiledAttention(last, k, v, window, {16, 48}), causalAttention(last, k, v, window)}) {
+      QCOMPARE(got.sizes().vec(), (std::vector<int64_t>{tokens, heads * hd}));
+      const double diff = (got - want).abs().max().item<double>();
+      QVERIFY2(diff <= 1e-5 * want.abs().max().item<double>(), qPrintable(QString::number(diff)));
+    }
+  }
+
   // The engine's entry point gives the same as the explicit attention, with and without a
   // window wider than the input (no window then).
   void causalAttentionMatches() {
