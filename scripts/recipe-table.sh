@@ -10,8 +10,11 @@
 # Everything is made and measured by rope-cli; finished parts in WORK are reused.
 # Usage: scripts/recipe-table.sh [OUT.md]   (notes below the marker line of OUT.md are kept)
 # Environment: ROPE_CLI (build/bin/rope-cli), WORK (build-recipe), TARGET (4096),
-# LENGTHS (128,512,1024,2048,4096), DEPTHS (0,0.25,0.5,0.75,1), TRIALS (10), SAMPLES (8),
-# SEED (1), JOBS (2: rope-cli evaluations at once, one thread each), RECIPE_THREADS (2),
+# LENGTHS (128,512,1024,2048,4096), DEPTHS (0,0.25,0.5,0.75,1), TRIALS (20), SAMPLES (8),
+# SEED (1: the passkey keys), JOBS (2: rope-cli evaluations at once, one thread each),
+# RECIPE_THREADS (2), RECIPE_OPTIONS (more rope-cli extend options, e.g. "--seed 1": the
+# recipe's and, plus one, the baselines' training seed), SPREAD (other WORK folders, made by
+# this script with other RECIPE_OPTIONS seeds: a table of the fine-tuned rows in every run),
 # REPORT_ONLY (1: write the document from the results already in WORK/eval; cells not yet
 # measured show "—").
 set -euo pipefail
@@ -22,7 +25,7 @@ work=${WORK:-build-recipe}
 target=${TARGET:-4096}
 lengths=${LENGTHS:-128,512,1024,2048,4096}
 depths=${DEPTHS:-0,0.25,0.5,0.75,1}
-trials=${TRIALS:-10}
+trials=${TRIALS:-20}
 samples=${SAMPLES:-8}
 seed=${SEED:-1}
 jobs=${JOBS:-2}
@@ -37,8 +40,9 @@ mkdir -p "$work"
 # 1. The recipe (resumed if a run was stopped).
 if [ ! -f "$recipe/model/config.json" ]; then
   resume=; [ -f "$recipe/recipe.json" ] && resume=--resume
-  echo "recipe: $cli extend --out $recipe --target $target --threads $threads $resume" >&2
-  $cli extend --out "$recipe" --target "$target" --threads "$threads" $resume >&2
+  echo "recipe: $cli extend --out $recipe --target $target --threads $threads ${RECIPE_OPTIONS:-} $resume" >&2
+  # shellcheck disable=SC2086  # RECIPE_OPTIONS is a list of options
+  $cli extend --out "$recipe" --target "$target" --threads "$threads" ${RECIPE_OPTIONS:-} $resume >&2
 fi
 # The fine-tuning options the recipe used, for the baselines' equal budget.
 read -r ftlen steps batch lr warmup share short every windows ftseed < <(python3 - "$recipe/recipe.json" <<'EOF'
@@ -233,6 +237,28 @@ for r in names:
         row.append(f"{100 * c / t:.0f}%")
     p(f"| {names[r]} | " + " | ".join(row) + " |")
 p()
+spread = [work] + os.environ.get("SPREAD", "").split()
+if len(spread) > 1:
+    p("### The same recipe and baselines with other training seeds")
+    p()
+    p("Each run retrains the recipe (`RECIPE_OPTIONS=\"--seed N\"`) and the baselines (seed "
+      "N + 1) and measures them with the same prompts; the spread between runs is the noise the "
+      "comparisons above carry.")
+    p()
+    p("| method | training seed | " + " | ".join(f"{l} ({l // window}x)" for l in lengths) + " |")
+    p("| --- | --- |" + " --- |" * len(lengths))
+    for r in ("pi-ft", "yarn-ft", "lr-ft", "lr-paper", "lr-final"):
+        for w in spread:
+            seed_ = json.load(open(os.path.join(w, f"demo-{opts['target']}", "recipe.json")))["options"]["seed"]
+            row = []
+            for l in lengths:
+                f = os.path.join(w, "eval", f"passkey-{r}-{l}.json")
+                if not os.path.exists(f): row.append("—"); continue
+                d = json.load(open(f))
+                c = sum(x["correct"] for x in d["cells"]); t = sum(x["trials"] for x in d["cells"])
+                row.append(f"{100 * c / t:.0f}%")
+            p(f"| {names[r]} | {int(seed_) + (1 if r.endswith('-ft') and r != 'lr-ft' else 0)} | " + " | ".join(row) + " |")
+    p()
 if missing:
     p(f"—: not measured when this page was written ({len(missing)} cells; the script was run "
       "with `REPORT_ONLY=1` before its evaluations had finished). Rerunning the script fills "
