@@ -164,7 +164,7 @@ p("Each number above comes from one of these (`rope-cli passkey --help`):")
 p()
 p("```sh")
 p("export OPENBLAS_NUM_THREADS=1")
-for _, cmd in lines: p(" ".join(cmd.split()))
+for _, cmd in lines: p(" ".join(["rope-cli"] + cmd.split()[1:]))
 p("```")
 EOF
 # Hand-written notes below the marker in the previous output survive regeneration.
