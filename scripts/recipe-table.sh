@@ -303,7 +303,8 @@ p()
 p("```sh")
 p("export OPENBLAS_NUM_THREADS=1")
 # The demo model's folder is machine-specific: the commands say --model demo / --init demo.
-demo = lambda line: line.split("|", 1)[1].strip().replace(f" {model} ", " demo ")
+# The program is named as installed, not by its path here.
+demo = lambda line: " ".join(["rope-cli"] + line.split("|", 1)[1].replace(f" {model} ", " demo ").split()[1:])
 for line in open(os.path.join(ev, "baselines.txt")): p(demo(line))
 for line in open(os.path.join(ev, "commands.txt")): p(demo(line))
 p("```")
