@@ -31,7 +31,8 @@ log-probability of K's tokens is reported too. Keys are random in 1..50000 from 
 (default 1); trial t of every cell uses the same key. The model runs as transformers'
 generate() runs it with a key/value cache: one pass over the prompt, one per new token, the
 RoPE decided per pass (a LongRoPE model reads a prompt within its original window with the
-short factors and tokens beyond it with the long ones).
+short factors; from the first token beyond it, the whole sequence runs with the long ones, as
+transformers' Phi-3 generate() recomputes its cache there).
 
   --model      a Hugging Face model folder with tokenizer.json or tokenizer.model; default: the
                demo model

@@ -15,7 +15,8 @@
 // Scoring of one trial, with the forward passes Hugging Face's generate() runs with a key/value
 // cache: one pass over the prompt, then one per new token. The RoPE is decided per pass, as
 // there (Transformer::append): with LongRoPE's sequence-length switch a prompt within the
-// original window is read with the short factors and the answer beyond it with the long ones.
+// original window is read with the short factors, and the first token beyond it runs the whole
+// sequence again with the long ones (transformers' Phi-3 generate() drops its cache there).
 //  - exact match: greedy decoding of up to maxNewTokens tokens (stopping early at EOS, once
 //    a complete integer is in the output, or once the integer begun can no longer be the key);
 //    correct when the first integer of the decoded output equals the key (the paper's rule);

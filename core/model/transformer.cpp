@@ -163,6 +163,8 @@ struct Transformer::Impl {
   // [nKV, capacity, hd]; positions [0, kvLength) are valid.
   std::vector<at::Tensor> kvKeys, kvValues;
   int64_t kvLength = 0;
+  std::vector<int64_t> kvIds;  // the cached positions' tokens
+  bool kvLong = false;         // LongRoPE: the cached keys were rotated with the long factors
   // When set, hidden() hands each layer's rotated q/k to it and stops when it returns false.
   std::function<bool(size_t layer, const at::Tensor& q, const at::Tensor& k)> qkProbe;
 
@@ -523,7 +525,29 @@ std::vector<float> Transformer::append(const std::vector<int64_t>& ids, int firs
   c10::InferenceMode guard;
   checkFirstRow(firstRow, ids.size());
   Impl& d = *m_impl;
-  return d.logitRows(d.hidden(d.idsTensor(ids), true), firstRow);
+  const at::Tensor idt = d.idsTensor(ids);
+  const int64_t total = d.kvLength + static_cast<int64_t>(ids.size());
+  if (total > std::numeric_limits<int>::max()) throw InputError("input too long");
+  const bool passLong = d.rope.method == RopeMethod::LongRope &&
+                        computeFrequencies(d.rope, static_cast<int>(total)).longFactorsUsed;
+  std::vector<float> rows;
+  if (d.kvLength > 0 && passLong != d.kvLong) {
+    // The switch flipped: the cached keys were rotated with the other factor set. As
+    // transformers' Phi-3 generate() does, the cache is dropped and the whole sequence runs
+    // again in this pass.
+    std::vector<int64_t> all = std::move(d.kvIds);
+    all.insert(all.end(), ids.begin(), ids.end());
+    const int64_t before = d.kvLength;
+    d.kvLength = 0;
+    d.kvIds.clear();
+    rows = d.logitRows(d.hidden(d.idsTensor(all), true), before + firstRow);
+    d.kvIds = std::move(all);
+  } else {
+    rows = d.logitRows(d.hidden(idt, true), firstRow);
+    d.kvIds.insert(d.kvIds.end(), ids.begin(), ids.end());
+  }
+  d.kvLong = passLong;
+  return rows;
 }
 
 void Transformer::truncateCache(int64_t n) {
@@ -533,6 +557,7 @@ void Transformer::truncateCache(int64_t n) {
                      " cached positions");
   }
   d.kvLength = n;
+  d.kvIds.resize(n);
   if (n == 0) {  // an empty cache holds no memory
     d.kvKeys.clear();
     d.kvValues.clear();

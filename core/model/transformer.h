@@ -94,11 +94,13 @@ class Transformer {
   // attention reads the cached keys and values of the positions before them, caches this
   // pass's and returns its logits rows firstRow..n-1 as logits() does. Each pass gets the RoPE
   // a pass of its length gets in HF (computeFrequencies with seqLen = cachedTokens() + n, the
-  // max position + 1), and cached keys keep the rotation of the pass that made them: with
-  // LongRoPE's sequence-length switch a prompt within the original window is read with the
-  // short factors and tokens decoded beyond it with the long ones, where one pass over the
-  // whole sequence (logits()) uses the long ones everywhere. setRope() leaves the cache as it
-  // is; logits(), nll() and the other passes neither read nor change it. InputError as logits().
+  // max position + 1), and cached keys keep the rotation of the pass that made them (dynamic
+  // NTK's base, for one). A LongRoPE pass whose factor set (short or long) differs from the
+  // cached keys' drops the cache and runs over the whole sequence, as transformers' Phi-3
+  // generate() does when the sequence first grows past the original window: a prompt within
+  // the window is read with the short factors, and from the first token beyond it everything
+  // with the long ones. setRope() leaves the cache as it is; logits(), nll() and the other
+  // passes neither read nor change it. InputError as logits(), the cache then unchanged.
   std::vector<float> append(const std::vector<int64_t>& ids, int firstRow = 0);
   // Keeps the first n cached positions (0 <= n <= cachedTokens(), else InputError); 0 also
   // frees the cache's memory.

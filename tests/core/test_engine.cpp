@@ -158,47 +158,37 @@ class TestEngine : public QObject {
     QVERIFY(relativeError(last, {whole.end() - vocab, whole.end()}) <= 1e-5);
   }
 
-  // Phi-3's LongRoPE switch per pass, as HF's generate() with a cache: a prompt within the
-  // original window (64) is read with the short factors, each token beyond it with the long
-  // ones, while the cached keys keep their rotation. The same passes with the rule pinned by
-  // hand before each pass (short, then long) give the same rows; one pass over the whole
-  // sequence (long factors everywhere) does not.
-  void cacheSwitchesLongRopePerPass() {
+  // Phi-3's LongRoPE switch with a cache, as transformers' generate() runs it: a prompt
+  // within the original window (64) is read with the short factors; the first pass beyond the
+  // window runs over the whole sequence with the long ones (the cache dropped), and later
+  // passes read those keys. Each pass's last row is then the last row of one pass over the
+  // sequence so far, and the rows beyond the window differ from the short factors' rows.
+  void cacheSwitchesLongRopeAsGenerate() {
     const std::string dir = kFixtures + "/phi3_longrope";
     const SafetensorsFile ref(dir + "/reference_long.safetensors");
     std::vector<int64_t> ids = ref.tensor("input_ids").toInt64s();
     ids.resize(72);
     const int prompt = 60;
     Transformer engine(dir, {});
-    const RopeParams sequence = engine.rope();
-    QCOMPARE(originalWindow(sequence), 64);
-    auto passes = [&](bool pinned) {
-      engine.truncateCache(0);
-      std::vector<float> rows;
-      for (int from = 0; from < static_cast<int>(ids.size()); from = from ? from + 1 : prompt) {
-        const int to = from ? from + 1 : prompt;
-        if (pinned) {
-          RopeParams r = sequence;
-          r.switchRule = to > 64 ? LongRopeSwitch::AlwaysLong : LongRopeSwitch::AlwaysShort;
-          engine.setRope(r);
-        }
-        const std::vector<float> out = engine.append({ids.begin() + from, ids.begin() + to},
-                                                     to - from - 1);
-        rows.insert(rows.end(), out.begin(), out.end());
-      }
-      engine.setRope(sequence);
-      return rows;
-    };
-    const std::vector<float> perPass = passes(false), byHand = passes(true);
-    QCOMPARE(perPass.size(), byHand.size());
-    QVERIFY(relativeError(perPass, byHand) <= 1e-6);
-    const std::vector<float> whole = engine.logits(ids, prompt - 1);
-    QCOMPARE(whole.size(), perPass.size());
-    QVERIFY(relativeError(perPass, whole) > 1e-3);
-    // Within the window the two agree: the prompt's last row.
+    QCOMPARE(originalWindow(engine.rope()), 64);
     const size_t vocab = engine.config().vocabSize;
-    QVERIFY(relativeError({perPass.begin(), perPass.begin() + vocab},
-                          engine.logits({ids.begin(), ids.begin() + prompt}, prompt - 1)) <= 1e-5);
+    std::vector<float> got, want;
+    for (int to = prompt, from = 0; to <= static_cast<int>(ids.size()); from = to++) {
+      const std::vector<int64_t> seq(ids.begin(), ids.begin() + to);
+      const std::vector<float> rows = engine.append({seq.begin() + from, seq.end()}, to - from - 1);
+      QCOMPARE(rows.size(), vocab);
+      QCOMPARE(engine.cachedTokens(), static_cast<int64_t>(to));
+      got.insert(got.end(), rows.begin(), rows.end());
+      const std::vector<float> whole = engine.logits(seq, to - 1);
+      want.insert(want.end(), whole.begin(), whole.end());
+    }
+    QVERIFY2(relativeError(got, want) <= 1e-5, qPrintable(QString::number(relativeError(got, want))));
+    // Beyond the window the long factors made a difference: the short ones give other rows.
+    RopeParams shortOnly = engine.rope();
+    shortOnly.switchRule = LongRopeSwitch::AlwaysShort;
+    engine.setRope(shortOnly);
+    const std::vector<float> shortRows = engine.logits(ids, static_cast<int>(ids.size()) - 1);
+    QVERIFY(relativeError({got.end() - vocab, got.end()}, shortRows) > 1e-3);
   }
 
   void rejectsBadInput() {
