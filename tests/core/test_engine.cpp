@@ -149,7 +149,8 @@ class TestEngine : public QObject {
       from = to;
       QCOMPARE(engine.cachedTokens(), static_cast<int64_t>(to));
     }
-    QVERIFY2(relativeError(got, whole) <= 1e-5, qPrintable(QString::number(relativeError(got, whole))));
+    const double error = relativeError(got, whole);
+    QVERIFY2(error <= 1e-5, qPrintable(QString::number(error)));
     // Back to T/2 tokens and on again with the last row only.
     engine.truncateCache(T / 2);
     const std::vector<float> last = engine.append({ids.begin() + T / 2, ids.end()},
@@ -182,7 +183,8 @@ class TestEngine : public QObject {
       const std::vector<float> whole = engine.logits(seq, to - 1);
       want.insert(want.end(), whole.begin(), whole.end());
     }
-    QVERIFY2(relativeError(got, want) <= 1e-5, qPrintable(QString::number(relativeError(got, want))));
+    const double error = relativeError(got, want);
+    QVERIFY2(error <= 1e-5, qPrintable(QString::number(error)));
     // Beyond the window the long factors made a difference: the short ones give other rows.
     RopeParams shortOnly = engine.rope();
     shortOnly.switchRule = LongRopeSwitch::AlwaysShort;
