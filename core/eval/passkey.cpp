@@ -359,6 +359,11 @@ Result evaluate(Transformer& model, const Tokenizer& tokenizer, const Params& p,
   m.ropeSource = p.ropeSource;
 
   const Decoder decoder = cachedDecoder(model);
+  // The cache's memory goes when the trials end, however they end.
+  struct CacheRelease {
+    Transformer& model;
+    ~CacheRelease() { model.truncateCache(0); }
+  } release{model};
   // Trial i: length i / (depths x trials), depth (i / trials) % depths, key i % trials; each
   // comes back as bytes (its TrialScore and the prompt's achieved depth).
   const int trials = p.trials;
