@@ -327,8 +327,7 @@ at::Tensor Transformer::Impl::hidden(const at::Tensor& ids, bool cached) {
   const int64_t nq = m.numHeads * hd, nkv = m.numKvHeads * hd, inter = m.intermediateSize;
   const int64_t start = cached ? kvLength : 0;
   std::vector<at::Tensor> passCos, passSin;
-  if (cached) {
-    if (start + T > std::numeric_limits<int>::max()) throw InputError("input too long");
+  if (cached) {  // (append() checked that start + T fits an int)
     ropeTables(rope, static_cast<int>(start + T), passCos, passSin, static_cast<int>(start));
     reserveCache(start + T);
   } else {
