@@ -83,12 +83,11 @@ struct Transformer::Impl {
   // cos/sin for the last length: one pair, or one per layer with per-layer factors.
   int cachedLength = -1;
   std::vector<at::Tensor> cos, sin;
-  // Keys (after RoPE) and values of the positions appended so far, per layer
-  // [nKV, capacity, hd]; positions [0, kvLength) are valid.
+  // The tokens appended so far, and their keys (after RoPE) and values per layer
+  // [nKV, capacity, hd], of which positions [0, kvIds.size()) are valid.
+  std::vector<int64_t> kvIds;
   std::vector<at::Tensor> kvKeys, kvValues;
-  int64_t kvLength = 0;
-  std::vector<int64_t> kvIds;  // the cached positions' tokens
-  bool kvLong = false;         // LongRoPE: the cached keys were rotated with the long factors
+  bool kvLong = false;  // LongRoPE: the cached keys were rotated with the long factors
   // When set, hidden() hands each layer's rotated q/k to it and stops when it returns false.
   std::function<bool(size_t layer, const at::Tensor& q, const at::Tensor& k)> qkProbe;
 
@@ -236,20 +235,21 @@ void Transformer::Impl::reserveCache(int64_t length) {
   for (size_t l = 0; l < layers.size(); ++l) {
     for (at::Tensor* t : {&kvKeys[l], &kvValues[l]}) {
       at::Tensor bigger = at::empty({m.numKvHeads, grown, m.headDim}, opts);
-      if (kvLength > 0) bigger.narrow(1, 0, kvLength).copy_(t->narrow(1, 0, kvLength));
+      const int64_t n = static_cast<int64_t>(kvIds.size());
+      if (n > 0) bigger.narrow(1, 0, n).copy_(t->narrow(1, 0, n));
       *t = bigger;
     }
   }
 }
 
 // The final-normed hidden states [T, H] of one sequence: ids at positions 0..T-1, or with
-// cached = true at kvLength..kvLength+T-1 after the cached ones (HF's per-pass RoPE: the
-// tables of a pass of kvLength + T tokens).
+// cached = true at C..C+T-1 after the C cached ones (HF's per-pass RoPE: the tables of a pass
+// of C + T tokens), whose keys and values it caches; the caller appends ids to kvIds.
 at::Tensor Transformer::Impl::hidden(const at::Tensor& ids, bool cached) {
   const ModelConfig& m = spec.config;
   const int64_t T = ids.size(0), hd = m.headDim;
   const int64_t nq = m.numHeads * hd, nkv = m.numKvHeads * hd, inter = m.intermediateSize;
-  const int64_t start = cached ? kvLength : 0;
+  const int64_t start = cached ? static_cast<int64_t>(kvIds.size()) : 0;
   std::vector<at::Tensor> passCos, passSin;
   if (cached) {  // (append() checked that start + T fits an int)
     ropeTables(rope, static_cast<int>(start + T), passCos, passSin, static_cast<int>(start));
@@ -292,7 +292,6 @@ at::Tensor Transformer::Impl::hidden(const at::Tensor& ids, bool cached) {
       xr.add_(linear(act, L.down, L.downBias));
     }
   }
-  if (cached) kvLength = start + T;
   return rmsNorm(x, finalNorm, m.rmsNormEps);
 }
 
@@ -449,21 +448,20 @@ std::vector<float> Transformer::append(const std::vector<int64_t>& ids, int firs
   checkFirstRow(firstRow, ids.size());
   Impl& d = *m_impl;
   const at::Tensor idt = d.idsTensor(ids);
-  const int64_t total = d.kvLength + static_cast<int64_t>(ids.size());
+  const int64_t cached = static_cast<int64_t>(d.kvIds.size());
+  const int64_t total = cached + static_cast<int64_t>(ids.size());
   if (total > std::numeric_limits<int>::max()) throw InputError("input too long");
   const bool passLong = d.rope.method == RopeMethod::LongRope &&
                         computeFrequencies(d.rope, static_cast<int>(total)).longFactorsUsed;
   std::vector<float> rows;
-  if (d.kvLength > 0 && passLong != d.kvLong) {
+  if (cached > 0 && passLong != d.kvLong) {
     // The switch flipped: the cached keys were rotated with the other factor set. As
     // transformers' Phi-3 generate() does, the cache is dropped and the whole sequence runs
     // again in this pass.
     std::vector<int64_t> all = std::move(d.kvIds);
     all.insert(all.end(), ids.begin(), ids.end());
-    const int64_t before = d.kvLength;
-    d.kvLength = 0;
     d.kvIds.clear();
-    rows = d.logitRows(d.hidden(d.idsTensor(all), true), before + firstRow);
+    rows = d.logitRows(d.hidden(d.idsTensor(all), true), cached + firstRow);
     d.kvIds = std::move(all);
   } else {
     rows = d.logitRows(d.hidden(idt, true), firstRow);
@@ -475,11 +473,11 @@ std::vector<float> Transformer::append(const std::vector<int64_t>& ids, int firs
 
 void Transformer::truncateCache(int64_t n) {
   Impl& d = *m_impl;
-  if (n < 0 || n > d.kvLength) {
-    throw InputError("cannot keep " + std::to_string(n) + " of " + std::to_string(d.kvLength) +
+  const int64_t cached = static_cast<int64_t>(d.kvIds.size());
+  if (n < 0 || n > cached) {
+    throw InputError("cannot keep " + std::to_string(n) + " of " + std::to_string(cached) +
                      " cached positions");
   }
-  d.kvLength = n;
   d.kvIds.resize(n);
   if (n == 0) {  // an empty cache holds no memory
     d.kvKeys.clear();
@@ -487,7 +485,7 @@ void Transformer::truncateCache(int64_t n) {
   }
 }
 
-int64_t Transformer::cachedTokens() const { return m_impl->kvLength; }
+int64_t Transformer::cachedTokens() const { return static_cast<int64_t>(m_impl->kvIds.size()); }
 
 Transformer::Nll Transformer::nll(const std::vector<int64_t>& ids, int firstScored) {
   c10::InferenceMode guard;

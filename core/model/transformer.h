@@ -10,8 +10,8 @@
 // setFactorSet swap the RoPE without touching the weights.
 //
 // The LibTorch code lives behind a pimpl: this header is torch-free. A Transformer is not
-// thread-safe (it caches cos/sin tables and keys/values); use one per thread. On the CPU the constructor applies
-// applyCpuThreadPolicy(Options::threads), which is process-wide.
+// thread-safe (it caches cos/sin tables and keys/values); use one per thread. On the CPU the
+// constructor applies applyCpuThreadPolicy(Options::threads), which is process-wide.
 
 #include <cstdint>
 #include <functional>
