@@ -148,6 +148,9 @@ names = {
     "lr-ft": "LongRoPE: search + fine-tuning", "lr-search2": "LongRoPE: + second search",
     "lr-paper": "LongRoPE: + short readjust (the paper's final)",
     "lr-final": "LongRoPE: + fine-tuning again with the final factors (final)"}
+def accuracy(d):  # a passkey result's share of correct trials, as "NN%"
+    c = sum(x["correct"] for x in d["cells"]); t = sum(x["trials"] for x in d["cells"])
+    return f"{100 * c / t:.0f}%"
 def load(kind, r, l):
     f = os.path.join(ev, f"{kind}-{r}-{l}.json")
     if os.path.exists(f): return json.load(open(f))
@@ -233,8 +236,7 @@ for r in names:
     for l in lengths:
         d = load("passkey", r, l)
         if d is None: row.append("—"); missing.append(f"{kind_} {r} {l}"); continue
-        c = sum(x["correct"] for x in d["cells"]); t = sum(x["trials"] for x in d["cells"])
-        row.append(f"{100 * c / t:.0f}%")
+        row.append(accuracy(d))
     p(f"| {names[r]} | " + " | ".join(row) + " |")
 p()
 spread = [work] + os.environ.get("SPREAD", "").split()
@@ -253,11 +255,9 @@ if len(spread) > 1:
             row = []
             for l in lengths:
                 f = os.path.join(w, "eval", f"passkey-{r}-{l}.json")
-                if not os.path.exists(f): row.append("—"); continue
-                d = json.load(open(f))
-                c = sum(x["correct"] for x in d["cells"]); t = sum(x["trials"] for x in d["cells"])
-                row.append(f"{100 * c / t:.0f}%")
-            p(f"| {names[r]} | {int(seed_) + (1 if r.endswith('-ft') and r != 'lr-ft' else 0)} | " + " | ".join(row) + " |")
+                row.append(accuracy(json.load(open(f))) if os.path.exists(f) else "—")
+            baseline = r in ("pi-ft", "yarn-ft")  # trained with the recipe's seed + 1
+            p(f"| {names[r]} | {int(seed_) + baseline} | " + " | ".join(row) + " |")
     p()
 if missing:
     p(f"—: not measured when this page was written ({len(missing)} cells; the script was run "
