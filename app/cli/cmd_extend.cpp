@@ -18,7 +18,7 @@ const char* kUsage =
     R"(usage: rope-cli extend --out DIR --target L'' [--model DIR|demo] [--fine-tune-length L']
                        [--data FILE[,FILE...]|demo] [--samples 4] [--population 16]
                        [--generations 8] [--short-generations G] [--seed 0]
-                       [--passkey-scores]
+                       [--passkey-scores] [--critical-floor]
                        [--corpus DIR|kjv] [--steps 400] [--batch 4] [--lr 0.001] [--warmup 20]
                        [--passkey-share 0.5] [--short-share 0.25] [--eval-every 100]
                        [--eval-windows 32] [--refine-steps 150] [--refine-lr 0.0005]
@@ -34,6 +34,8 @@ LongRoPE's recipe (ICML 2024) in five stages in DIR:
                with stage one's factors as they are and stretched by L'' / L'; scored by
                perplexity at L'' and L' (geometric mean), with --passkey-scores also by the
                key tokens of passkey prompts at both                       -> DIR/3-search2
+               (with --critical-floor stages 1 and 3 hold the pairs whose wavelength exceeds
+               the original window at s or more, as rope-cli search --critical-floor)
   4. short     readjust the short factors at the original window on the fine-tuned model,
                the long factors fixed (the paper's last stage)               -> DIR/4-short
   5. refine    fine-tune again at L', --refine-steps steps at --refine-lr (warm-up a tenth),
@@ -54,7 +56,7 @@ baselines of docs/recipe.md get the same number of steps (--steps plus --refine-
 )";
 
 int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  const Args a(argv, {"resume", "passkey-scores"},
+  const Args a(argv, {"resume", "passkey-scores", "critical-floor"},
                {"out", "target", "model", "fine-tune-length", "data", "samples", "population",
                 "generations", "short-generations", "seed", "corpus", "steps", "batch", "lr",
                 "warmup", "passkey-share", "short-share", "eval-every", "eval-windows", "threads",
@@ -98,6 +100,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   p.generations = a.intValue("generations").value_or(p.generations);
   p.shortGenerations = a.intValue("short-generations").value_or(0);
   p.passkeyScores = a.has("passkey-scores");
+  p.criticalFloor = a.has("critical-floor");
   p.seed = static_cast<std::uint64_t>(a.intValue("seed").value_or(0));
   const std::string corpus = a.value("corpus").value_or("kjv");
   p.corpusDir = corpus == "kjv" ? prepareKjvCorpus(defaultCorpusDir()) : corpus;

@@ -26,7 +26,7 @@ const char* kUsage =
                       [--generations G] [--mutation-prob P] [--samples N] [--seed S]
                       [--fitness perplexity|needle|passkey]
                       [--lambda-min X] [--lambda-max X | --lambda-max-scale X] [--step X]
-                      [--original-window L] [--no-n-hat] [--search-attention]
+                      [--original-window L] [--no-n-hat] [--critical-floor] [--search-attention]
                       [--attention-min A] [--attention-max A] [--attention-factor A]
                       [--also-score-at L[,L...]]
                       [--screen] [--screen-samples N] [--screen-length L] [--screen-keep F]
@@ -64,6 +64,11 @@ project JSON.
   --seed S           random seed (default 0): equal seeds give equal searches
   --lambda-min/--lambda-max/--lambda-max-scale/--step   the factor grid (1, 1.25 s, 0.01)
   --original-window  the model's pretrained window L (default: from its config)
+  --critical-floor   hold the pairs whose wavelength exceeds the original window (from the
+                     critical pair on, as rope-cli rope prints it) at s or more (LongRoPE2's
+                     critical dimension): they never completed a rotation in pretraining, and
+                     a factor below s takes them past the angles the model has seen; seeds
+                     below are raised to s (stage two: s2; the short factors: no floor)
   --no-n-hat         keep n_hat = 0; --search-attention also searches the attention factor
                      (default: LongRoPE's sqrt(1 + ln s / ln L)) in [--attention-min 1,
                      --attention-max 1.5]; --attention-factor A holds it at A instead
@@ -185,6 +190,7 @@ longrope::Params readParams(const Args& a) {
   p.lambdaMaxScale = a.doubleValue("lambda-max-scale").value_or(p.lambdaMaxScale);
   p.step = a.doubleValue("step").value_or(p.step);
   p.searchNHat = !a.has("no-n-hat");
+  p.criticalFloor = a.has("critical-floor");
   p.searchAttention = a.has("search-attention");
   p.attentionMin = a.doubleValue("attention-min").value_or(p.attentionMin);
   p.attentionMax = a.doubleValue("attention-max").value_or(p.attentionMax);
@@ -237,7 +243,9 @@ void writeOutputs(const Args& a, const longrope::Params& p, const FactorSet& bes
 
 int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   const Args a(
-      argv, {"json", "no-bos", "resume", "no-n-hat", "search-attention", "screen", "short-factors"},
+      argv,
+      {"json", "no-bos", "resume", "no-n-hat", "critical-floor", "search-attention", "screen",
+       "short-factors"},
       {"model",
        "data",
        "target-length",

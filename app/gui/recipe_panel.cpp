@@ -110,6 +110,11 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   m_passkeyScores->setToolTip(
       "The second search also scores the key tokens of passkey prompts "
       "at L' and L'' (else perplexity at both only)");
+  m_criticalFloor = new QCheckBox("Critical floor in stages 1 and 3");
+  m_criticalFloor->setChecked(defaults.criticalFloor);
+  m_criticalFloor->setToolTip(
+      "Hold the pairs whose wavelength exceeds the original window at s or more "
+      "(LongRoPE2's critical dimension): they never completed a rotation in pretraining");
   m_steps = spin(1, 1000000, defaults.steps, "Optimizer steps of the fine-tuning");
   m_batch = spin(1, 4096, defaults.batch, "Sequences of L' tokens per step");
   m_learningRate = real(1e-6, 1, 1e-4, 6, defaults.learningRate, "Peak learning rate");
@@ -147,6 +152,7 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   searches->addRow("Samples", m_samples);
   searches->addRow("Seed", m_seed);
   searches->addRow(m_passkeyScores);
+  searches->addRow(m_criticalFloor);
   auto* searchBox = new QGroupBox("Searches (stages 1, 3, 4)");
   searchBox->setLayout(searches);
   auto* tuning = new QFormLayout;
@@ -262,6 +268,7 @@ std::optional<recipe::Params> RecipePanel::params(bool resume) {
   p.generations = m_generations->value();
   p.seed = static_cast<std::uint64_t>(m_seed->value());
   p.passkeyScores = m_passkeyScores->isChecked();
+  p.criticalFloor = m_criticalFloor->isChecked();
   p.steps = m_steps->value();
   p.batch = m_batch->value();
   p.learningRate = m_learningRate->value();

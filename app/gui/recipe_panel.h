@@ -149,6 +149,7 @@ class RecipePanel : public QWidget {
   QSpinBox* m_samples = nullptr;
   QSpinBox* m_seed = nullptr;
   QCheckBox* m_passkeyScores = nullptr;
+  QCheckBox* m_criticalFloor = nullptr;
   QSpinBox* m_threads = nullptr;
   QLineEdit* m_corpus = nullptr;
   QLineEdit* m_folder = nullptr;

@@ -62,6 +62,11 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   m_threads = spin(0, 256, 1, "Torch CPU threads; 0: one per hardware thread");
   m_nHat = new QCheckBox("Search n_hat");
   m_nHat->setChecked(true);
+  m_criticalFloor = new QCheckBox("Critical floor");
+  m_criticalFloor->setToolTip(
+      "Hold the pairs whose wavelength exceeds the original window (the spectrum's critical "
+      "pair onwards) at s or more: they never completed a rotation in pretraining "
+      "(LongRoPE2's critical dimension)");
   m_attention = new QCheckBox("Search the attention factor");
   m_screening = new QCheckBox("Cheap-first screening");
   m_screening->setToolTip(
@@ -101,6 +106,7 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   form->addRow("Seed", m_seed);
   form->addRow("Threads", m_threads);
   form->addRow(m_nHat);
+  form->addRow(m_criticalFloor);
   form->addRow(m_attention);
   form->addRow(m_screening);
   form->addRow(m_checkpoint);
@@ -245,6 +251,7 @@ std::optional<longrope::Params> SearchPanel::params() {
   p.generations = m_generationCount->value();
   p.seed = static_cast<std::uint64_t>(m_seed->value());
   p.searchNHat = m_nHat->isChecked();
+  p.criticalFloor = m_criticalFloor->isChecked();
   p.searchAttention = m_attention->isChecked();
   p.screening = m_screening->isChecked();
   p.checkpointPath = m_checkpoint->text().trimmed().toStdString();

@@ -82,6 +82,7 @@ class SearchPanel : public QWidget {
   QComboBox* fitnessBox() const { return m_fitness; }
   QSpinBox* seedBox() const { return m_seed; }
   QCheckBox* nHatBox() const { return m_nHat; }
+  QCheckBox* criticalFloorBox() const { return m_criticalFloor; }
   QCheckBox* attentionBox() const { return m_attention; }
   QCheckBox* screeningBox() const { return m_screening; }
   QLineEdit* checkpointEdit() const { return m_checkpoint; }
@@ -139,6 +140,7 @@ class SearchPanel : public QWidget {
   QSpinBox* m_seed = nullptr;
   QSpinBox* m_threads = nullptr;
   QCheckBox* m_nHat = nullptr;
+  QCheckBox* m_criticalFloor = nullptr;
   QCheckBox* m_attention = nullptr;
   QCheckBox* m_screening = nullptr;
   QLineEdit* m_checkpoint = nullptr;

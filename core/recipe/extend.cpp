@@ -87,6 +87,7 @@ Json optionsJson(const Params& p) {
   j["generations"] = p.generations;
   j["short_generations"] = p.shortGenerations;
   j["passkey_scores"] = p.passkeyScores;
+  if (p.criticalFloor) j["critical_floor"] = true;  // absent from older recipes: off
   j["seed"] = std::to_string(p.seed);
   j["corpus"] = p.corpusDir;
   j["steps"] = p.steps;
@@ -111,6 +112,9 @@ std::string firstDifference(const Json& then, const Json& now) {
              " then, " + it.value().dump() + " now";
     }
   }
+  for (auto it = then.begin(); it != then.end(); ++it) {
+    if (!now.contains(it.key())) return it.key() + " " + it.value().dump() + " then, absent now";
+  }
   return "the recorded options differ";
 }
 
@@ -124,6 +128,7 @@ longrope::Params searchParams(const Params& p, const std::string& model, int tar
   s.targetLength = target;
   s.samples = p.samples;
   s.searchNHat = false;  // a Hugging Face config cannot hold n_hat
+  s.criticalFloor = p.criticalFloor;
   s.population = p.population;
   const GenerationSchedule schedule = scheduleForPopulation(p.population);
   s.parents = schedule.parents;

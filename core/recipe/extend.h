@@ -66,6 +66,9 @@ struct Params {
   // that keep the retrieval fine-tuning taught. Off by default: on the demo model it traded
   // short-context retrieval for reach (docs/recipe.md).
   bool passkeyScores = false;
+  // Stages one and three hold the pairs whose wavelength exceeds the original window at s or
+  // more (longrope::Params::criticalFloor, LongRoPE2's critical dimension).
+  bool criticalFloor = false;
   std::uint64_t seed = 0;
 
   // Stage two: the trainer's options (TrainParams) for the fine-tuning.

@@ -47,6 +47,23 @@ class Random {
   std::mt19937_64& m_engine;
 };
 
+// The pairs (as "11-31" or "11, 14") whose factor lies below its floor by more than half a
+// step; empty when none does.
+std::string raisedPairs(const SearchSpace& s, const std::vector<double>& factors) {
+  std::vector<int> below;
+  for (size_t i = 0; i < s.floors.size() && i < factors.size(); ++i) {
+    if (factors[i] < s.floors[i] - s.step / 2) below.push_back(static_cast<int>(i));
+  }
+  if (below.empty()) return {};
+  const bool contiguous = below.back() - below.front() + 1 == static_cast<int>(below.size());
+  if (contiguous && below.size() > 1) {
+    return std::to_string(below.front()) + "-" + std::to_string(below.back());
+  }
+  std::string out;
+  for (int i : below) out += (out.empty() ? "" : ", ") + std::to_string(i);
+  return out;
+}
+
 class Evolution {
  public:
   Evolution(const EvolutionParams& p, const FitnessFn& fitness, const FitnessFn& cheap,
@@ -56,6 +73,7 @@ class Evolution {
         m_cheap(cheap),
         m_progress(progress),
         m_k(gridSize(p.space.lambdaMin, p.space.lambdaMax, p.space.step)),
+        m_floor(search_detail::floorIndices(p.space)),
         m_a(gridSize(p.space.attentionMin, p.space.attentionMax, p.space.attentionStep)) {}
 
   EvolutionResult run();
@@ -82,6 +100,7 @@ class Evolution {
   const FitnessFn& m_cheap;
   const SearchProgress& m_progress;
   const int m_k;
+  const std::vector<int> m_floor;  // each pair's lowest grid index
   const int m_a;
   State m_state;
   std::set<std::string> m_seenNow;  // seen, including this generation's children
@@ -133,7 +152,7 @@ Genome Evolution::fromSeed(const FactorSet& set) const {
 }
 
 // LongRoPE mutation: sweep the pairs; with probability p redraw lambda_i on the grid between
-// its neighbours, which keeps the curve monotone by construction.
+// its neighbours (and at or above its floor), which keeps the curve monotone by construction.
 std::optional<Genome> Evolution::mutate(const Genome& parent, Random& rnd) {
   const int pairs = static_cast<int>(parent.k.size());
   const double p = m_p.mutationProbability;
@@ -141,7 +160,7 @@ std::optional<Genome> Evolution::mutate(const Genome& parent, Random& rnd) {
     Genome child = parent;
     for (int i = 0; i < pairs; ++i) {
       if (rnd.uniform01() >= p) continue;
-      const int lo = i == 0 ? 0 : child.k[i - 1];
+      const int lo = std::max(m_floor[i], i == 0 ? 0 : child.k[i - 1]);
       const int hi = i == pairs - 1 ? m_k : child.k[i + 1];
       child.k[i] = rnd.uniformInt(lo, hi);
     }
@@ -326,6 +345,9 @@ EvolutionResult Evolution::run() {
     for (const auto& s : m_p.seeds) {
       try {
         Genome g = fromSeed(s);
+        if (const std::string raised = raisedPairs(m_p.space, s.factors); !raised.empty()) {
+          m_warnings.push_back("seed '" + s.name + "' raised to the floor at pairs " + raised);
+        }
         if (m_seenNow.insert(key(g)).second) pop.push_back(std::move(g));
       } catch (const InputError& e) {
         m_warnings.push_back("seed '" + s.name + "' dropped: " + e.what());
@@ -435,12 +457,27 @@ bool Evolution::sweepNHat() {
 
 }  // namespace
 
+namespace search_detail {
+
+std::vector<int> floorIndices(const SearchSpace& s) {
+  std::vector<int> out(static_cast<size_t>(std::max(0, s.pairs)), 0);
+  for (size_t i = 0; i < s.floors.size() && i < out.size(); ++i) {
+    // Up onto the grid, forgiving rounding noise in the floor itself.
+    const int k = static_cast<int>(std::ceil((s.floors[i] - s.lambdaMin) / s.step - 1e-6));
+    out[i] = std::clamp(k, 0, gridSize(s.lambdaMin, s.lambdaMax, s.step));
+  }
+  return out;
+}
+
+}  // namespace search_detail
+
 std::vector<double> snapToSpace(const SearchSpace& s, const std::vector<double>& factors) {
   if (static_cast<int>(factors.size()) != s.pairs) {
     throw InputError(std::to_string(factors.size()) + " factors, the search needs " +
                      std::to_string(s.pairs));
   }
   const int k = gridSize(s.lambdaMin, s.lambdaMax, s.step);
+  const std::vector<int> floor = search_detail::floorIndices(s);
   std::vector<double> out(factors.size());
   int prev = 0;
   for (size_t i = 0; i < factors.size(); ++i) {
@@ -452,7 +489,7 @@ std::vector<double> snapToSpace(const SearchSpace& s, const std::vector<double>&
       throw InputError(m.str());
     }
     int idx = std::clamp(static_cast<int>(std::llround((f - s.lambdaMin) / s.step)), 0, k);
-    idx = std::max(idx, prev);
+    idx = std::max({idx, prev, floor[i]});
     prev = idx;
     out[i] = s.lambdaMin + idx * s.step;
   }
@@ -471,6 +508,24 @@ void validateEvolutionParams(const EvolutionParams& p) {
   }
   if (gridSize(s.lambdaMin, s.lambdaMax, s.step) > 1'000'000) {
     throw InputError("the factor grid has more than a million steps; use a larger step");
+  }
+  if (!s.floors.empty()) {
+    if (static_cast<int>(s.floors.size()) != s.pairs) {
+      throw InputError(std::to_string(s.floors.size()) + " factor floors for " +
+                       std::to_string(s.pairs) + " pairs");
+    }
+    for (size_t i = 0; i < s.floors.size(); ++i) {
+      const double f = s.floors[i];
+      if (!std::isfinite(f) || f > s.lambdaMax + s.step / 2) {
+        std::ostringstream m;
+        m << "the floor of pair " << i << " (" << f << ") lies above the largest factor ("
+          << s.lambdaMax << ")";
+        throw InputError(m.str());
+      }
+      if (i > 0 && f < s.floors[i - 1]) {
+        throw InputError("factor floors must not decrease (pair " + std::to_string(i) + ")");
+      }
+    }
   }
   if (s.searchNHat && s.nHatChoices.empty()) throw InputError("n_hat search needs choices");
   for (int n : s.nHatChoices) {

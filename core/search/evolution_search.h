@@ -24,6 +24,11 @@ struct SearchSpace {
   double lambdaMin = 1.0;
   double lambdaMax = 1.25;  // LongRoPE: 1.25 * s
   double step = 0.01;
+  // Per-pair lower bounds within [lambdaMin, lambdaMax], monotone non-decreasing; empty:
+  // lambdaMin for every pair. LongRoPE2's critical dimension: the pairs whose wavelength
+  // exceeds the original window held at s or more (longrope::Params::criticalFloor). A seed
+  // below a floor is raised to it (with a warning), not dropped.
+  std::vector<double> floors;
   bool searchNHat = true;
   std::vector<int> nHatChoices = {0, 1, 2, 4, 8, 12, 16, 20, 24, 28, 32, 64, 128, 256};
   // Beyond the reference code (a TODO there): search the attention factor too.
@@ -127,8 +132,9 @@ GenerationSchedule scheduleForPopulation(int population);
 // seed, ...) and throws InputError before any work starts.
 void validateEvolutionParams(const EvolutionParams& params);
 
-// Snaps a curve onto the space: grid, bounds, monotone. Throws InputError when it lies
-// outside the bounds by more than half a step (it would not be the seed the user asked for).
+// Snaps a curve onto the space: grid, bounds, monotone, floors (a factor below its pair's
+// floor is raised to it). Throws InputError when it lies outside [lambdaMin, lambdaMax] by
+// more than half a step (it would not be the seed the user asked for).
 std::vector<double> snapToSpace(const SearchSpace& space, const std::vector<double>& factors);
 
 // Runs the search. fitness gives full evaluations; cheapFitness (optional) the screening.

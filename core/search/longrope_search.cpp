@@ -128,7 +128,9 @@ class Runner {
   Result run();
 
  private:
-  EvolutionParams evolution(const std::string& checkpoint, double lambdaMax, int generations) const;
+  // floorScale > 0: the critical pairs' floor (Params::criticalFloor), else none.
+  EvolutionParams evolution(const std::string& checkpoint, double lambdaMax, int generations,
+                            double floorScale) const;
   std::string fingerprint(const Stage& st) const;
   // The stage's documents and what the fitness scores (before any work: bad lengths throw).
   void select(Stage& st, const TokenDataset& data);
@@ -175,12 +177,19 @@ Samples Runner::samples(const Documents& docs, int length, Fitness fitness) cons
 }
 
 EvolutionParams Runner::evolution(const std::string& checkpoint, double lambdaMax,
-                                  int generations) const {
+                                  int generations, double floorScale) const {
   EvolutionParams e;
   e.space.pairs = rotaryDim(m_config.rope) / 2;
   e.space.lambdaMin = m_p.lambdaMin;
   e.space.lambdaMax = lambdaMax;
   e.space.step = m_p.step;
+  if (floorScale > 0) {
+    const int critical = criticalPair(m_config.rope.base, rotaryDim(m_config.rope), m_window);
+    e.space.floors.assign(e.space.pairs, m_p.lambdaMin);
+    for (int i = critical; i < e.space.pairs; ++i) {
+      e.space.floors[i] = std::max(m_p.lambdaMin, floorScale);
+    }
+  }
   e.space.searchNHat = m_p.searchNHat;
   e.space.nHatChoices = m_p.nHatChoices;
   e.space.searchAttention = m_p.searchAttention;
@@ -398,7 +407,7 @@ Result Runner::run() {
   longStage.length = m_targetLength;
   longStage.context = context;
   select(longStage, data);
-  longStage.evo = evolution(ck, lambdaMax, m_p.generations);
+  longStage.evo = evolution(ck, lambdaMax, m_p.generations, m_p.criticalFloor ? s : 0);
   prepare(longStage, seeds);
 
   std::optional<Stage> stage2, shortStage;
@@ -425,7 +434,7 @@ Result Runner::run() {
   if (stage2) {
     stage2->evo =
         evolution(stagePath(".stage2"), m_p.lambdaMax > 0 ? m_p.lambdaMax : m_p.lambdaMaxScale * s2,
-                  m_p.generations);
+                  m_p.generations, m_p.criticalFloor ? s2 : 0);
     stage2->evo.seeds = {identity};
     for (auto& m : methodSeeds(mr, m_targetLength, stage2->length))
       stage2->evo.seeds.push_back(m);
@@ -433,7 +442,8 @@ Result Runner::run() {
   }
   if (shortStage) {
     shortStage->evo = evolution(stagePath(".short"), lambdaMax,
-                                m_p.shortGenerations > 0 ? m_p.shortGenerations : m_p.generations);
+                                m_p.shortGenerations > 0 ? m_p.shortGenerations : m_p.generations,
+                                0);  // the original window: no pair needs interpolating
     shortStage->evo.space.searchNHat = false;  // one n_hat for short and long factors
     shortStage->evo.space.searchAttention = false;
   }

@@ -70,6 +70,12 @@ struct Params {
   double lambdaMax = 0;
   double lambdaMaxScale = 1.25;  // LongRoPE: 1.25 s
   double step = 0.01;
+  // LongRoPE2's critical dimension (arXiv 2502.20082), in its theoretical form: the pairs
+  // whose wavelength exceeds the original window (rope/rope_math.h criticalPair) never
+  // completed a rotation in pretraining, so a factor below s would take their angles past
+  // any the model has seen; with this on, those pairs search within [s, lambdaMax] (a seed
+  // below is raised to s). Stage two: s2 on its own factors; the short stage: none.
+  bool criticalFloor = false;
   bool searchNHat = true;
   std::vector<int> nHatChoices = {0, 1, 2, 4, 8, 12, 16, 20, 24, 28, 32, 64, 128, 256};
   bool searchAttention = false;  // else `attentionFactor`, or LongRoPE's sqrt(1 + ln s / ln L)

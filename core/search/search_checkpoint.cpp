@@ -38,6 +38,7 @@ Json spaceJson(const EvolutionParams& p) {
   j["lambda_min"] = p.space.lambdaMin;
   j["lambda_max"] = p.space.lambdaMax;
   j["step"] = p.space.step;
+  if (!p.space.floors.empty()) j["floors"] = p.space.floors;  // older checkpoints have none
   j["search_n_hat"] = p.space.searchNHat;
   j["n_hat_choices"] = p.space.nHatChoices;
   j["search_attention"] = p.space.searchAttention;
@@ -76,8 +77,11 @@ Genome genomeFrom(const Json& j, const EvolutionParams& p, const std::string& so
   auto k = j.find("k");
   if (k == j.end() || !k->is_array()) throw InputError(source + ": population entry without 'k'");
   const long long maxK = gridSize(p.space.lambdaMin, p.space.lambdaMax, p.space.step);
+  const std::vector<int> floor = floorIndices(p.space);
   for (const auto& v : *k) {
-    const long long lo = g.k.empty() ? 0 : g.k.back();  // monotone non-decreasing
+    // Monotone non-decreasing and at or above the pair's floor.
+    long long lo = g.k.empty() ? 0 : g.k.back();
+    if (g.k.size() < floor.size()) lo = std::max<long long>(lo, floor[g.k.size()]);
     g.k.push_back(static_cast<int>(ju::intIn(v, "a grid index in 'k'", source, lo, maxK)));
   }
   if (static_cast<int>(g.k.size()) != p.space.pairs) {
@@ -149,6 +153,10 @@ State parseCheckpointJson(const EvolutionParams& params, const Json& j, const st
                        (got.contains(it.key()) ? got[it.key()].dump() : "missing") + ", now " +
                        it.value().dump() + ")");
     }
+  }
+  if (got.contains("floors") && !expected.contains("floors")) {
+    throw InputError(source + ": the checkpoint was made with factor floors (" +
+                     got["floors"].dump() + "), now none");
   }
   State st;
   st.generation = static_cast<int>(ju::requireIntIn(j, "generation", source, 0, kIntMax));

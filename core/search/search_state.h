@@ -40,6 +40,9 @@ struct State {
   int screenings = 0;
 };
 
+// Each pair's lowest grid index: its floor rounded up onto the grid (0 without floors).
+std::vector<int> floorIndices(const SearchSpace& space);
+
 // Serialises state together with the params that must match on resume.
 std::string formatCheckpoint(const EvolutionParams& params, const State& state);
 // Parses and checks a checkpoint against params; throws InputError naming what is wrong

@@ -98,6 +98,7 @@ class TestEvolutionSearch : public QObject {
   void nHatSweep();
   void screeningAndEarlyStop();
   void attentionSearch();
+  void floorsHoldEveryCandidate();
   void badInput_data();
   void badInput();
   void corruptCheckpointIsKept();
@@ -293,6 +294,68 @@ void TestEvolutionSearch::attentionSearch() {
   QVERIFY(std::fabs(*r.best.attentionFactor - 1.2) < 0.15);
 }
 
+// Per-pair floors (LongRoPE2's critical pairs at s): every candidate respects them, a seed
+// below is raised with a warning rather than dropped, and a checkpoint made with floors is not
+// resumed without them (nor the reverse).
+void TestEvolutionSearch::floorsHoldEveryCandidate() {
+  EvolutionParams p = smallParams();
+  constexpr int kCritical = 10;
+  p.space.floors.assign(kPairs, p.space.lambdaMin);
+  for (int i = kCritical; i < kPairs; ++i) p.space.floors[i] = kScale;
+  QTemporaryDir dir;
+  p.checkpointPath = dir.filePath("floors.json").toStdString();
+  Counter c;
+  const auto r = runEvolution(p, c.fn(), {}, {});
+  QVERIFY(r.valid);
+  QVERIFY(c.calls > 16);
+  bool sawBelowOptimum = false;
+  for (const auto& cand : c.seen) {
+    for (int i = 0; i < kPairs; ++i) {
+      QVERIFY2(cand.factors[i] >= p.space.floors[i] - 1e-9, "a candidate below its floor");
+      if (i) QVERIFY(cand.factors[i] >= cand.factors[i - 1]);
+    }
+    // The synthetic optimum lies below the floor at pair 10 (about 2.33): the search is held.
+    sawBelowOptimum = sawBelowOptimum || cand.factors[kCritical] < optimum()[kCritical];
+  }
+  QVERIFY(!sawBelowOptimum);
+  QCOMPARE(r.best.factors[kCritical], kScale);
+  // The NTK seed lies below the floor from pair 10 on: raised, not dropped.
+  bool warned = false;
+  for (const auto& w : r.warnings) {
+    warned = warned || QString::fromStdString(w).contains("seed 'NTK' raised to the floor at "
+                                                          "pairs 10-14");
+  }
+  QVERIFY2(warned, r.warnings.empty() ? "no warning" : r.warnings.front().c_str());
+  const std::vector<double> snapped = snapToSpace(p.space, p.seeds[1].factors);
+  QCOMPARE(snapped[kCritical - 1], std::round(p.seeds[1].factors[kCritical - 1] * 100) / 100);
+  QCOMPARE(snapped[kCritical], kScale);
+
+  // Resume with other floors, or none, is refused before any work.
+  p.resume = true;
+  EvolutionParams none = p;
+  none.space.floors.clear();
+  EvolutionParams other = p;
+  other.space.floors[kCritical - 1] = kScale;
+  for (const EvolutionParams* q : {&none, &other}) {
+    const int before = c.calls;
+    try {
+      runEvolution(*q, c.fn(), {}, {});
+      QFAIL("no error");
+    } catch (const InputError& e) {
+      QVERIFY2(QString(e.what()).contains("floors"), e.what());
+    }
+    QCOMPARE(c.calls, before);
+  }
+  // A checkpoint without floors is not resumed with them either.
+  EvolutionParams plain = smallParams();
+  plain.generations = 1;
+  plain.checkpointPath = dir.filePath("plain.json").toStdString();
+  runEvolution(plain, c.fn(), {}, {});
+  plain.resume = true;
+  plain.space.floors = p.space.floors;
+  QVERIFY_THROWS_EXCEPTION(InputError, runEvolution(plain, c.fn(), {}, {}));
+}
+
 void TestEvolutionSearch::badInput_data() {
   QTest::addColumn<int>("which");
   QTest::addColumn<QString>("mentions");
@@ -303,6 +366,9 @@ void TestEvolutionSearch::badInput_data() {
   QTest::newRow("bad probability") << 4 << "probability";
   QTest::newRow("inverted bounds") << 5 << "bounds";
   QTest::newRow("wrong seed length") << 6 << "exclude every seed";
+  QTest::newRow("floor above the bounds") << 7 << "above the largest factor";
+  QTest::newRow("decreasing floors") << 8 << "must not decrease";
+  QTest::newRow("floors for other pairs") << 9 << "floors for 16 pairs";
 }
 
 void TestEvolutionSearch::badInput() {
@@ -332,6 +398,17 @@ void TestEvolutionSearch::badInput() {
       break;
     case 6:
       for (auto& s : p.seeds) s.factors.pop_back();
+      break;
+    case 7:
+      p.space.floors.assign(kPairs, 1.0);
+      p.space.floors.back() = 2 * kScale;
+      break;
+    case 8:
+      p.space.floors.assign(kPairs, 1.0);
+      p.space.floors.front() = 2.0;
+      break;
+    case 9:
+      p.space.floors.assign(kPairs - 1, 1.0);
       break;
   }
   Counter c;

@@ -15,6 +15,7 @@
 #include "model/safetensors.h"
 #include "model/transformer.h"
 #include "rope/factor_set.h"
+#include "rope/rope_math.h"
 #include "search/longrope_search.h"
 #include "train/demo_assets.h"
 #include "util/error.h"
@@ -126,6 +127,7 @@ class TestLongRopeSearch : public QObject {
   void badInput_data();
   void badInput();
   void progressiveAndShortFactors();
+  void criticalFloorHoldsTheLongPairs();
   void heldAttentionAndMoreLengths();
   void needleFitnessScoresTheKeyTokens();
   void passkeyScoresTheTestPromptsKey();
@@ -413,6 +415,42 @@ void TestLongRopeSearch::progressiveAndShortFactors() {
   QCOMPARE(r.best.shortFactors.size(), sf.size());
   for (size_t i = 0; i < sf.size(); ++i) QVERIFY(std::abs(r.best.shortFactors[i] - sf[i]) < 1e-9);
   QVERIFY(r.stages[2].search.best.fitness <= r.stages[2].seedPerplexities.front().second);
+}
+
+// With the critical floor, the pairs whose wavelength exceeds the original window are held at
+// s in stage one and at s2 in stage two (so at s * s2 in the final long factors); the seeds
+// below it are raised, not dropped; the short factors have no floor.
+void TestLongRopeSearch::criticalFloorHoldsTheLongPairs() {
+  QTemporaryDir dir;
+  longrope::Params p = tinyParams(writeData(dir));
+  p.targetLength = 128;  // s = 2
+  p.stage2Target = 256;  // s2 = 2
+  p.searchShortFactors = true;
+  p.generations = 1;
+  p.criticalFloor = true;
+  const RopeParams rope = Transformer(p.modelDir, p.engine).config().rope;
+  const int pairs = rotaryDim(rope) / 2;
+  const int critical = criticalPair(rope.base, rotaryDim(rope), 64);
+  QVERIFY2(critical > 0 && critical < pairs, "the fixture needs pairs on both sides");
+  const auto r = longrope::run(p);
+  QVERIFY2(r.valid, r.error.c_str());
+  QCOMPARE(r.stages.size(), size_t{3});
+  for (int i = 0; i < pairs; ++i) {
+    const double first = r.stages[0].search.best.factors[i];
+    const double second = r.stages[1].search.best.factors[i];
+    if (i >= critical) {
+      QVERIFY2(first >= 2 - 1e-9 && second >= 2 - 1e-9 && r.best.factors[i] >= 4 - 1e-9,
+               qPrintable(QString("pair %1: %2, %3").arg(i).arg(first).arg(second)));
+    }
+  }
+  QVERIFY(std::any_of(r.warnings.begin(), r.warnings.end(), [](const std::string& w) {
+    return w.find("seed 'ntk' raised to the floor") != std::string::npos;
+  }));
+  // The seed the warning names lies below the floor (the floor had something to hold).
+  const auto seeds = longrope::methodSeeds(rope, 64, 128);
+  const auto ntk = std::find_if(seeds.begin(), seeds.end(),
+                                [](const FactorSet& f) { return f.name == "ntk"; });
+  QVERIFY(ntk != seeds.end() && ntk->factors[critical] < 2 - 0.01);
 }
 
 // A held attention factor is every candidate's; with more lengths the fitness is the geometric

@@ -276,6 +276,14 @@ void TestRecipe::refusesBeforeAnyWork() {
       "refine_steps 4 then, 5 now"));
   QVERIFY(refused(
       [&] {
+        auto p = params(done);
+        p.resume = true;
+        p.criticalFloor = true;  // an option older recipe.json files do not record
+        return p;
+      }(),
+      "critical_floor (absent) then, true now"));
+  QVERIFY(refused(
+      [&] {
         auto p = params(fresh);
         p.resume = true;
         return p;

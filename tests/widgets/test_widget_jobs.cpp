@@ -153,6 +153,24 @@ class TestWidgetJobs : public QObject {
     QVERIFY(!panel.exportCsv(tmp.filePath("no/such/dir/x.csv"), &error));
   }
 
+  // The search tab's checkboxes reach the params the job runs with.
+  void searchOptionsReachTheParams() {
+    if (!Tokenizer::available()) QSKIP("built without SentencePiece");  // the demo corpus
+    WorkbenchDocument doc;
+    doc.resetToModel(loadModelInfo(m_dir));
+    SearchPanel panel(&doc);
+    panel.targetBox()->setValue(256);
+    auto p = panel.params();
+    QVERIFY(p.has_value());
+    QVERIFY(!p->criticalFloor && p->searchNHat);
+    panel.criticalFloorBox()->setChecked(true);
+    panel.nHatBox()->setChecked(false);
+    p = panel.params();
+    QVERIFY(p.has_value());
+    QVERIFY(p->criticalFloor && !p->searchNHat);
+    QCOMPARE(p->targetLength, 256);
+  }
+
   void searchRunsLivePausesAndAdopts() {
     if (!Tokenizer::available()) QSKIP("built without SentencePiece");  // the demo corpus
     WorkbenchDocument doc;
