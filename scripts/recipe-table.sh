@@ -15,8 +15,9 @@
 # RECIPE_THREADS (2), RECIPE_OPTIONS (more rope-cli extend options, e.g. "--seed 1": the
 # recipe's and, plus one, the baselines' training seed), SPREAD (other WORK folders, made by
 # this script with other RECIPE_OPTIONS seeds: a table of the fine-tuned rows in every run),
-# REPORT_ONLY (1: write the document from the results already in WORK/eval; cells not yet
-# measured show "—").
+# CHECK_SEED (2: the fine-tuned rows again up to the fine-tuning length with the keys of
+# another passkey seed, in every run; empty: none), REPORT_ONLY (1: write the document from the
+# results already in WORK/eval; cells not yet measured show "—").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cli=${ROPE_CLI:-build/bin/rope-cli}
@@ -28,6 +29,7 @@ depths=${DEPTHS:-0,0.25,0.5,0.75,1}
 trials=${TRIALS:-20}
 samples=${SAMPLES:-8}
 seed=${SEED:-1}
+check_seed=${CHECK_SEED-2}
 jobs=${JOBS:-2}
 threads=${RECIPE_THREADS:-2}
 export OPENBLAS_NUM_THREADS=1
@@ -117,6 +119,10 @@ for r in "${rows[@]}"; do
     m=${args%% *}; rest=${args#"$m"}
     commands+=("ppl-$r-$len|$cli ppl --model $m --lengths $len --samples $samples --threads 1$rest --json")
     commands+=("passkey-$r-$len|$cli passkey --model $m --lengths $len --depths $depths --trials $trials --seed $seed --threads 1$rest --json")
+    # The check with other keys: the fine-tuned rows within the fine-tuning length.
+    case $r in pi-ft|yarn-ft|lr-ft|lr-final) ;; *) continue ;; esac
+    [ -n "$check_seed" ] && [ "$len" -le "$ftlen" ] || continue
+    commands+=("keys$check_seed-$r-$len|$cli passkey --model $m --lengths $len --depths $depths --trials $trials --seed $check_seed --threads 1$rest --trials-detail --json")
   done
 done
 running=0
@@ -258,6 +264,36 @@ if len(spread) > 1:
                 row.append(accuracy(json.load(open(f))) if os.path.exists(f) else "—")
             baseline = r in ("pi-ft", "yarn-ft")  # trained with the recipe's seed + 1
             p(f"| {names[r]} | {int(seed_) + baseline} | " + " | ".join(row) + " |")
+    p()
+check = os.environ.get("CHECK_SEED", "2")
+if check:
+    short = [l for l in lengths if l <= opts["fine_tune_length"]]
+    p(f"### The fine-tuned models with other keys (passkey seed {check})")
+    p()
+    p(f"The same test at the lengths up to the fine-tuning length with the {trials} keys of "
+      f"`--seed {check}` instead of {seed} ({n} prompts per cell; each key is asked at every depth, "
+      "so a model that cannot read one key back loses "
+      f"{100 // int(trials)} points of a cell). Missed keys: those the model read back wrong at "
+      "some depth, over the cells of the row, with how often.")
+    p()
+    p("| method | training seed | " + " | ".join(f"{l} ({l // window}x)" for l in short) +
+      " | missed keys |")
+    p("| --- | --- |" + " --- |" * len(short) + " --- |")
+    for r in ("pi-ft", "yarn-ft", "lr-ft", "lr-final"):
+        for w in spread:
+            seed_ = json.load(open(os.path.join(w, f"demo-{opts['target']}", "recipe.json")))["options"]["seed"]
+            row, misses = [], {}
+            for l in short:
+                f = os.path.join(w, "eval", f"keys{check}-{r}-{l}.json")
+                if not os.path.exists(f): row.append("—"); missing.append(f"keys {r} {l}"); continue
+                d = json.load(open(f)); row.append(accuracy(d))
+                for c in d["cells"]:
+                    for t in c.get("trial_scores", []):
+                        if not t["correct"]: misses[t["key"]] = misses.get(t["key"], 0) + 1
+            top = sorted(misses.items(), key=lambda kv: (-kv[1], kv[0]))[:4]
+            keys = ", ".join(f"{k} ({v})" for k, v in top) + (", ..." if len(misses) > 4 else "")
+            baseline = r in ("pi-ft", "yarn-ft")
+            p(f"| {names[r]} | {int(seed_) + baseline} | " + " | ".join(row) + f" | {keys or 'none'} |")
     p()
 if missing:
     p(f"—: not measured when this page was written ({len(missing)} cells; the script was run "

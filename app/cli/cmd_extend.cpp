@@ -21,7 +21,7 @@ const char* kUsage =
                        [--passkey-scores] [--critical-floor]
                        [--corpus DIR|kjv] [--steps 400] [--batch 4] [--lr 0.001] [--warmup 20]
                        [--passkey-share 0.5] [--short-share 0.25] [--eval-every 100]
-                       [--eval-windows 32] [--refine-steps 150] [--refine-lr 0.0005]
+                       [--eval-windows 32] [--refine-steps 150] [--refine-lr 0.001]
                        [--threads N] [--device cpu|cuda] [--resume]
 
 LongRoPE's recipe (ICML 2024) in five stages in DIR:

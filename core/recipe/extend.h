@@ -84,7 +84,7 @@ struct Params {
   // Stage five: its steps (0: no stage five) and peak learning rate; the other options are
   // stage two's (warm-up: a tenth of the steps, at least one).
   int refineSteps = 150;
-  double refineLearningRate = 5e-4;
+  double refineLearningRate = 1e-3;  // stage two's; 5e-4 retrieved less (docs/recipe.md)
 
   int threads = 0;             // CPU threads; 0: all
   std::string device = "cpu";  // "cpu" or "cuda" (one device: the trainer's)
