@@ -63,10 +63,7 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   m_nHat = new QCheckBox("Search n_hat");
   m_nHat->setChecked(true);
   m_criticalFloor = new QCheckBox("Critical floor");
-  m_criticalFloor->setToolTip(
-      "Hold the pairs whose wavelength exceeds the original window (the spectrum's critical "
-      "pair onwards) at s or more: they never completed a rotation in pretraining "
-      "(LongRoPE2's critical dimension)");
+  m_criticalFloor->setToolTip("Pairs from the critical pair on at s or more (LongRoPE2)");
   m_attention = new QCheckBox("Search the attention factor");
   m_screening = new QCheckBox("Cheap-first screening");
   m_screening->setToolTip(
