@@ -17,7 +17,8 @@
 # this script with other RECIPE_OPTIONS seeds: a table of the fine-tuned rows in every run),
 # CHECK_SEED (2: the fine-tuned rows again up to the fine-tuning length with the keys of
 # another passkey seed, in every run; empty: none), REPORT_ONLY (1: write the document from the
-# results already in WORK/eval; cells not yet measured show "—").
+# results already in WORK/eval; cells not yet measured show "—"), ROWS (the rows to measure,
+# of: none pi ntk yarn pi-ft yarn-ft lr-ft lr-search2 lr-paper lr-final; default all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cli=${ROPE_CLI:-build/bin/rope-cli}
@@ -47,12 +48,13 @@ if [ ! -f "$recipe/model/config.json" ]; then
   $cli extend --out "$recipe" --target "$target" --threads "$threads" ${RECIPE_OPTIONS:-} $resume >&2
 fi
 # The fine-tuning options the recipe used, for the baselines' equal budget.
-read -r ftlen steps batch lr warmup share short every windows ftseed < <(python3 - "$recipe/recipe.json" <<'EOF'
+read -r ftlen steps batch lr warmup share short keys every windows ftseed < <(python3 - "$recipe/recipe.json" <<'EOF'
 import json, sys
 o = json.load(open(sys.argv[1]))["options"]
 # The baselines' steps: both fine-tunings' (stages two and five).
 print(o["fine_tune_length"], o["steps"] + o.get("refine_steps", 0), o["batch"], o["learning_rate"],
-      o["warmup_steps"], o["passkey_share"], o.get("short_share", 0), o["eval_every"],
+      o["warmup_steps"], o["passkey_share"], o.get("short_share", 0),
+      o.get("passkey_keys", "uniform"), o["eval_every"],
       o["eval_windows"], int(o["seed"]) + 1)
 EOF
 )
@@ -61,7 +63,7 @@ s_ft=$((ftlen / window))
 # 2. The baselines: PI and YaRN at the fine-tuning length, fine-tuned on the same budget.
 train_cmd() {  # train_cmd NAME METHOD-ARGS...
   local name=$1; shift
-  echo "$cli train --init $model --context $ftlen $* --out $work/ft-$name --steps $steps --batch $batch --lr $lr --warmup $warmup --passkey-share $share --short-share $short --eval-every $every --eval-windows $windows --seed $ftseed --threads 1"
+  echo "$cli train --init $model --context $ftlen $* --out $work/ft-$name --steps $steps --batch $batch --lr $lr --warmup $warmup --passkey-share $share --short-share $short --passkey-keys $keys --eval-every $every --eval-windows $windows --seed $ftseed --threads 1"
 }
 baselines=("pi|$(train_cmd pi --method linear --factor $s_ft)"
            "yarn|$(train_cmd yarn --method yarn --factor $s_ft --original-max $window)")
@@ -91,7 +93,11 @@ json.dump(d, open(sys.argv[2], "w"), indent=1)
 EOF
 
 # 3. Evaluations: every row at every length, perplexity and passkey.
-rows=(none pi ntk yarn pi-ft yarn-ft lr-ft lr-search2 lr-paper lr-final)
+all_rows=(none pi ntk yarn pi-ft yarn-ft lr-ft lr-search2 lr-paper lr-final)
+read -r -a rows <<< "${ROWS:-${all_rows[*]}}"
+for r in "${rows[@]}"; do
+  [[ " ${all_rows[*]} " == *" $r "* ]] || { echo "error: unknown row '$r' in ROWS (${all_rows[*]})" >&2; exit 1; }
+done
 row_args() {  # row_args ROW LENGTH -> "MODEL ARGS..." or "skip"
   local r=$1 len=$2 s
   s=$(python3 -c 'import sys; r=int(sys.argv[1])/int(sys.argv[2]); print(int(r) if r==int(r) else r)' "$len" "$window")
@@ -175,15 +181,17 @@ p(f"Made and measured by `scripts/recipe-table.sh` ({datetime.date.today()}, {co
   "float32, rope-cli only). The recipe is one command:")
 p()
 p("```sh")
-p(f"rope-cli extend --out {recipe} --target {opts['target']} --threads 2")
+p(json.load(open(os.path.join(recipe, "recipe.json")))["command"])  # as it was run
 p("```")
 p()
-p(f"with its defaults: stage 1 searches the long factors at {opts['fine_tune_length']} tokens "
+p(f"that is: stage 1 searches the long factors at {opts['fine_tune_length']} tokens "
   f"({opts['fine_tune_length'] // window}x the window of {window}; population {opts['population']}, "
   f"{opts['generations']} generations, {opts['samples']} validation documents per evaluation, no "
   f"n_hat); stage 2 fine-tunes the demo model there with them ({opts['steps']} steps of "
   f"{opts['batch']} windows, AdamW, learning rate {opts['learning_rate']}, "
-  f"{100 * opts['passkey_share']:.0f}% passkey snippets, "
+  f"{100 * opts['passkey_share']:.0f}% passkey snippets"
+  + (", their keys' digit counts uniform in 1..5" if opts.get('passkey_keys') == 'by-length'
+     else "") + ", "
   f"{100 * opts.get('short_share', 0):.0f}% of each step's rows as windows of {window} tokens read "
   f"with the short factors); stage 3 searches again on the fine-tuned model at {opts['target']} "
   f"({opts['target'] // window}x), scoring each candidate at "

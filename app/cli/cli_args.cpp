@@ -1,5 +1,6 @@
 #include "cli/cli_args.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -75,6 +76,17 @@ std::optional<double> Args::doubleValue(const std::string& name) const {
     throw UsageError("--" + name + " must be a finite number, got '" + *v + "'");
   }
   return x;
+}
+
+std::optional<std::string> Args::choice(const std::string& name,
+                                        const std::vector<std::string>& allowed) const {
+  auto v = value(name);
+  if (!v || std::find(allowed.begin(), allowed.end(), *v) != allowed.end()) return v;
+  std::string names;
+  for (size_t i = 0; i < allowed.size(); ++i) {
+    names += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + allowed[i];
+  }
+  throw UsageError("--" + name + " must be " + names + ", got '" + *v + "'");
 }
 
 std::optional<std::vector<int>> Args::intList(const std::string& name) const {

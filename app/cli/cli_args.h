@@ -27,6 +27,9 @@ class Args {
   std::string require(const std::string& name) const;
   std::optional<int> intValue(const std::string& name) const;
   std::optional<double> doubleValue(const std::string& name) const;
+  // One of allowed (a usage error naming them otherwise).
+  std::optional<std::string> choice(const std::string& name,
+                                    const std::vector<std::string>& allowed) const;
   // Comma-separated positive integers ("128,512,1024").
   std::optional<std::vector<int>> intList(const std::string& name) const;
   const std::vector<std::string>& positional() const { return m_positional; }

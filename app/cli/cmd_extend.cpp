@@ -20,7 +20,8 @@ const char* kUsage =
                        [--generations 8] [--short-generations G] [--seed 0]
                        [--passkey-scores] [--critical-floor]
                        [--corpus DIR|kjv] [--steps 400] [--batch 4] [--lr 0.001] [--warmup 20]
-                       [--passkey-share 0.5] [--short-share 0.25] [--eval-every 100]
+                       [--passkey-share 0.5] [--short-share 0.25]
+                       [--passkey-keys uniform|by-length] [--eval-every 100]
                        [--eval-windows 32] [--refine-steps 150] [--refine-lr 0.001]
                        [--threads N] [--device cpu|cuda] [--resume]
 
@@ -50,7 +51,8 @@ transformers. Every stage's output is kept; DIR/log.txt has the log, DIR/report.
 stage's cost. A run stopped at any moment continues with --resume (the same options; others
 are refused). The search options apply to all three searches (the schedule follows the
 population as in rope-cli search); the fine-tuning options are rope-cli train's. The
-baselines of docs/recipe.md get the same number of steps (--steps plus --refine-steps).
+baselines of docs/recipe.md get the same number of steps (--steps plus --refine-steps) and
+the same data (--passkey-keys included).
   --data FILES   the search documents, as for rope-cli search ("demo": the demo corpus's
                  validation split); at least one must hold L'' tokens
 )";
@@ -59,10 +61,11 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
   const Args a(argv, {"resume", "passkey-scores", "critical-floor"},
                {"out", "target", "model", "fine-tune-length", "data", "samples", "population",
                 "generations", "short-generations", "seed", "corpus", "steps", "batch", "lr",
-                "warmup", "passkey-share", "short-share", "eval-every", "eval-windows", "threads",
-                "device", "rank-timeout", "refine-steps", "refine-lr"});
+                "warmup", "passkey-share", "short-share", "passkey-keys", "eval-every",
+                "eval-windows", "threads", "device", "rank-timeout", "refine-steps", "refine-lr"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   recipe::Params p;
+  p.passkeyKeysByLength = a.choice("passkey-keys", {"uniform", "by-length"}) == "by-length";
   // Under mpirun the searches' candidates are scored by every rank; the rest is rank 0's.
   cluster::Session& session = cluster::Session::current();
   Transformer::Options engine;

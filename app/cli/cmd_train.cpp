@@ -27,7 +27,7 @@ const char* kTrainUsage =
                       [--hidden 256] [--heads 4] [--kv-heads 4] [--intermediate 688]
                       [--vocab 4096] [--steps 3000] [--batch 32] [--lr 0.002] [--warmup 100]
                       [--weight-decay 0.1] [--passkey-share 0.25]
-                      [--passkey-needles 0] [--eval-every 250]
+                      [--passkey-needles 0] [--passkey-keys uniform|by-length] [--eval-every 250]
                       [--eval-windows 64] [--seed 1] [--threads N] [--device cpu|cuda] [--resume]
        rope-cli train --out DIR --init MODEL --context L' [--rope FILE | --method M --factor S]
                       [--short-share F] [--steps ...] [--batch ...] [--lr ...]
@@ -36,10 +36,13 @@ const char* kTrainUsage =
 Trains a Llama-architecture model with plain RoPE (base 10000) at a short window on the corpus
 (default: the KJV corpus, prepared on first use), with a share of passkey snippets inside the
 window (--passkey-share; the passkey test's prompt, or for a --passkey-needles share of them a
-key hidden in corpus text without the instruction). AdamW, warm-up then cosine decay; every --eval-every steps a checkpoint and a validation:
-perplexity, and passkey copying (key loss, share of keys retrieved greedily) on validation text.
-The result is a Hugging Face folder (config.json, model.safetensors in float16,
-tokenizer.model, training_log.txt, training.json). Work happens in DIR.partial; DIR appears
+key hidden in corpus text without the instruction; --passkey-keys by-length draws a digit count
+uniform in 1..5 before the key, so that short keys are as common as long ones, where uniform
+keys in 1..50000 have five digits 80% of the time). AdamW, warm-up then cosine decay; every
+--eval-every steps a checkpoint and a validation: perplexity, and passkey copying (key loss,
+share of keys retrieved greedily, keys drawn as the passkey test does) on validation text. The
+result is a Hugging Face folder (config.json, model.safetensors in float16, tokenizer.model,
+training_log.txt, training.json). Work happens in DIR.partial; DIR appears
 only when training has finished. --resume continues an interrupted run from its last
 checkpoint.
 
@@ -84,10 +87,12 @@ int runTrain(const std::vector<std::string>& argv, std::ostream& out, std::ostre
        "kv-heads", "intermediate", "vocab",         "steps",           "batch",      "lr",
        "warmup",   "weight-decay", "passkey-share", "passkey-needles", "eval-every", "eval-windows",
        "seed",     "threads",      "device",        "init",            "rope",       "method",
-       "factor",   "alpha",        "original-max",  "attention-factor", "short-share"});
+       "factor",   "alpha",        "original-max",  "attention-factor", "short-share",
+       "passkey-keys"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   TrainParams p;
   p.outDir = a.require("out");
+  p.passkeyKeysByLength = a.choice("passkey-keys", {"uniform", "by-length"}) == "by-length";
   if (auto init = a.value("init")) {
     for (const char* shape : {"layers", "hidden", "heads", "kv-heads", "intermediate", "vocab"}) {
       if (a.has(shape)) {

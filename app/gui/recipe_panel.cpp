@@ -125,6 +125,11 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
                       "Share of each step's sequences replaced by windows at the model's "
                       "original window, read with the short factors (mixed-length "
                       "fine-tuning); 0: every sequence at L'");
+  m_keysByLength = new QCheckBox("Passkeys of every length alike");
+  m_keysByLength->setChecked(defaults.passkeyKeysByLength);
+  m_keysByLength->setToolTip(
+      "Training keys get a digit count uniform in 1..5 first (else keys uniform in 1..50000, "
+      "80% of five digits, as the passkey test draws them)");
   m_refineSteps = spin(0, 1000000, defaults.refineSteps,
                        "Steps of stage 5, the second fine-tuning at L' with the final factors "
                        "(stage 3's long, stage 4's short); 0: no stage 5 (the paper's recipe)");
@@ -162,6 +167,7 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   tuning->addRow("Warmup", m_warmup);
   tuning->addRow("Passkey share", m_passkeyShare);
   tuning->addRow("Short share", m_shortShare);
+  tuning->addRow(m_keysByLength);
   tuning->addRow("Validate every", m_evalEvery);
   tuning->addRow("Stage 5 steps", m_refineSteps);
   tuning->addRow("Stage 5 learning rate", m_refineLearningRate);
@@ -275,6 +281,7 @@ std::optional<recipe::Params> RecipePanel::params(bool resume) {
   p.warmupSteps = m_warmup->value();
   p.passkeyShare = m_passkeyShare->value();
   p.shortShare = m_shortShare->value();
+  p.passkeyKeysByLength = m_keysByLength->isChecked();
   p.evalEvery = m_evalEvery->value();
   p.refineSteps = m_refineSteps->value();
   p.refineLearningRate = m_refineLearningRate->value();

@@ -81,6 +81,8 @@ class RecipePanel : public QWidget {
   QSpinBox* samplesBox() const { return m_samples; }
   QSpinBox* seedBox() const { return m_seed; }
   QSpinBox* threadsBox() const { return m_threads; }
+  QCheckBox* criticalFloorBox() const { return m_criticalFloor; }
+  QCheckBox* keysByLengthBox() const { return m_keysByLength; }
   QLineEdit* corpusEdit() const { return m_corpus; }
   QLineEdit* folderEdit() const { return m_folder; }
   QPushButton* resumeButton() const { return m_resume; }
@@ -150,6 +152,7 @@ class RecipePanel : public QWidget {
   QSpinBox* m_seed = nullptr;
   QCheckBox* m_passkeyScores = nullptr;
   QCheckBox* m_criticalFloor = nullptr;
+  QCheckBox* m_keysByLength = nullptr;
   QSpinBox* m_threads = nullptr;
   QLineEdit* m_corpus = nullptr;
   QLineEdit* m_folder = nullptr;

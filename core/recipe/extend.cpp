@@ -96,6 +96,7 @@ Json optionsJson(const Params& p) {
   j["warmup_steps"] = p.warmupSteps;
   j["passkey_share"] = p.passkeyShare;
   j["short_share"] = p.shortShare;
+  if (p.passkeyKeysByLength) j["passkey_keys"] = "by-length";  // absent: uniform
   j["eval_every"] = p.evalEvery;
   j["eval_windows"] = p.evalWindows;
   j["refine_steps"] = p.refineSteps;
@@ -153,6 +154,7 @@ TrainParams fineTuneParams(const Params& p) {
   t.warmupSteps = p.warmupSteps;
   t.passkeyShare = p.passkeyShare;
   t.shortShare = p.shortShare;
+  t.passkeyKeysByLength = p.passkeyKeysByLength;
   t.evalEvery = p.evalEvery;
   t.evalWindows = p.evalWindows;
   t.seed = p.seed + 1;

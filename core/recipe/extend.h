@@ -79,6 +79,7 @@ struct Params {
   int warmupSteps = 20;
   double passkeyShare = 0.5;
   double shortShare = 0.25;  // of each step's rows, at the original window (0: none)
+  bool passkeyKeysByLength = false;  // TrainParams::passkeyKeysByLength (stages two and five)
   int evalEvery = 100;
   int evalWindows = 32;
   // Stage five: its steps (0: no stage five) and peak learning rate; the other options are

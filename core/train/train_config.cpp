@@ -66,6 +66,7 @@ Json paramsJson(const TrainParams& p) {
   j["grad_clip"] = p.gradClip;
   j["passkey_share"] = p.passkeyShare;
   if (p.passkeyNeedles > 0) j["passkey_needles"] = p.passkeyNeedles;
+  if (p.passkeyKeysByLength) j["passkey_keys"] = "by-length";
   if (p.shortShare > 0) j["short_share"] = p.shortShare;
   j["seed"] = std::to_string(p.seed);
   if (!p.initDir.empty()) j["init"] = p.initDir;

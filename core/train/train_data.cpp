@@ -14,6 +14,20 @@
 extern char** environ;
 
 namespace rope {
+namespace {
+
+// A key in 1..kMaxKey whose digit count is uniform first (1 to kMaxKey's), then the key
+// uniform among the keys of that many digits.
+int keyOfRandomLength(std::mt19937_64& rng) {
+  const int maxDigits = static_cast<int>(std::to_string(passkey::kMaxKey).size());
+  const int digits = 1 + static_cast<int>(rng() % static_cast<uint64_t>(maxDigits));
+  int lo = 1;
+  for (int d = 1; d < digits; ++d) lo *= 10;
+  const int hi = std::min(lo * 10 - 1, passkey::kMaxKey);
+  return lo + static_cast<int>(rng() % static_cast<uint64_t>(hi - lo + 1));
+}
+
+}  // namespace
 
 std::string trainTokenizer(const std::vector<std::string>& files, const std::string& prefix,
                            int vocabSize) {
@@ -56,12 +70,14 @@ std::string trainTokenizer(const std::vector<std::string>& files, const std::str
 }
 
 WindowSampler::WindowSampler(std::vector<std::vector<int64_t>> docs, const Tokenizer& tokenizer,
-                             int context, double passkeyShare, double needleShare)
+                             int context, double passkeyShare, double needleShare,
+                             bool keysByLength)
     : m_docs(std::move(docs)),
       m_tokenizer(tokenizer),
       m_context(context),
       m_passkeyShare(passkeyShare),
-      m_needleShare(needleShare) {
+      m_needleShare(needleShare),
+      m_keysByLength(keysByLength) {
   for (const auto& d : m_docs) {
     m_total += std::max<int64_t>(0, static_cast<int64_t>(d.size()) - context);
     m_cumulative.push_back(m_total);
@@ -112,7 +128,8 @@ std::vector<int64_t> WindowSampler::sample(std::mt19937_64& rng) const {
 
 PasskeySnippet WindowSampler::passkeySnippet(std::mt19937_64& rng) const {
   const int window = m_context + 1;
-  const int key = 1 + static_cast<int>(rng() % passkey::kMaxKey);
+  const int key = m_keysByLength ? keyOfRandomLength(rng)
+                                 : 1 + static_cast<int>(rng() % passkey::kMaxKey);
   // The answer ends as the key sentence ends ("."), then corpus text follows.
   const std::vector<int64_t> ending = m_prompts->answerEnding(key);
   const auto [fixed, answer] = snippetTokens(key, ending);

@@ -35,13 +35,14 @@ class WindowSampler {
   // docs: token ids per document (each starts with BOS). Throws InputError when no document
   // is longer than the window (context + 1 tokens).
   WindowSampler(std::vector<std::vector<int64_t>> docs, const Tokenizer& tokenizer, int context,
-                double passkeyShare, double needleShare = 0.0);
+                double passkeyShare, double needleShare = 0.0, bool keysByLength = false);
   ~WindowSampler();
   // context + 1 token ids.
   std::vector<int64_t> sample(std::mt19937_64& rng) const;
   // Deterministic non-overlapping windows for validation (at most count).
   std::vector<std::vector<int64_t>> fixedWindows(int count) const;
-  // A passkey snippet, key in 1..50000 at a random depth: the passkey test's own prompt
+  // A passkey snippet, key in 1..50000 (uniform, or with keysByLength a digit count uniform in
+  // 1..5 first) at a random depth: the passkey test's own prompt
   // (eval/passkey.h: BOS, instruction, filler, the key sentence, filler, the question) at a
   // random length between its fixed parts and what the window leaves, or, for a needleShare
   // of the snippets, a needle in corpus text (PromptBuilder::needle: no instruction, so the
@@ -67,6 +68,7 @@ class WindowSampler {
   int m_context;
   double m_passkeyShare;
   double m_needleShare;
+  bool m_keysByLength;
   std::unique_ptr<passkey::PromptBuilder> m_prompts;
 };
 

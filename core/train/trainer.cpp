@@ -201,7 +201,8 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
   }
   const auto trainDocs = tokenize(corpusFiles(p.corpusDir, "train"), tokenizerPath);
   const auto validDocs = tokenize(corpusFiles(p.corpusDir, "validation"), tokenizerPath);
-  const WindowSampler trainData(trainDocs, tokenizer, p.context, p.passkeyShare, p.passkeyNeedles);
+  const WindowSampler trainData(trainDocs, tokenizer, p.context, p.passkeyShare, p.passkeyNeedles,
+                                p.passkeyKeysByLength);
   const WindowSampler validData(validDocs, tokenizer, p.context, 0.0, p.passkeyNeedles);
   const auto validWindows = validData.fixedWindows(p.evalWindows);
   // Mixed-length fine-tuning: windows at the original window, read with the short RoPE.
@@ -212,7 +213,8 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
   std::optional<WindowSampler> shortTrain;
   std::vector<std::vector<int64_t>> shortValidWindows;
   if (window > 0) {
-    shortTrain.emplace(trainDocs, tokenizer, window, p.passkeyShare, p.passkeyNeedles);
+    shortTrain.emplace(trainDocs, tokenizer, window, p.passkeyShare, p.passkeyNeedles,
+                       p.passkeyKeysByLength);
     const WindowSampler shortValid(validDocs, tokenizer, window, 0.0, p.passkeyNeedles);
     shortValidWindows = shortValid.fixedWindows(p.evalWindows);
   }

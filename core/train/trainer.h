@@ -37,6 +37,11 @@ struct TrainParams {
   double gradClip = 1.0;
   double passkeyShare = 0.25;  // share of windows that are passkey snippets
   double passkeyNeedles = 0;   // share of those that are needles in corpus text
+  // Training snippets' keys: false, uniform in 1..50000 (the passkey test's draw: 80% have
+  // five digits, 2% three); true, balanced by length: a digit count uniform in 1..5, then a key
+  // uniform among those of that many digits, so that short keys are as common as long ones.
+  // Validation snippets keep the test's draw.
+  bool passkeyKeysByLength = false;
   std::uint64_t seed = 1;
   int evalEvery = 250;  // steps between validations (and checkpoints)
   int evalWindows = 64;

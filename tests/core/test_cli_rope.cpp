@@ -127,6 +127,10 @@ void TestCliRope::exitCodes_data() {
   QTest::newRow("nan factor") << QStringList{"rope", "--method", "linear", "--head-dim", "64",
                                              "--factor", "nan"} << 2;
   QTest::newRow("missing value") << QStringList{"rope", "--method"} << 2;
+  QTest::newRow("bad choice") << QStringList{"train", "--out", "x", "--passkey-keys", "short"}
+                              << 2;
+  QTest::newRow("bad choice (extend)")
+      << QStringList{"extend", "--out", "x", "--target", "512", "--passkey-keys", "5"} << 2;
   QTest::newRow("missing file") << QStringList{"rope", "--config", "/no/such/config.json"} << 1;
   QTest::newRow("bad method") << QStringList{"rope", "--method", "xpos", "--head-dim", "64"}
                               << 1;

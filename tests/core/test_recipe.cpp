@@ -284,6 +284,14 @@ void TestRecipe::refusesBeforeAnyWork() {
       "critical_floor (absent) then, true now"));
   QVERIFY(refused(
       [&] {
+        auto p = params(done);
+        p.resume = true;
+        p.passkeyKeysByLength = true;
+        return p;
+      }(),
+      "passkey_keys (absent) then, \"by-length\" now"));
+  QVERIFY(refused(
+      [&] {
         auto p = params(fresh);
         p.resume = true;
         return p;

@@ -2,6 +2,7 @@
 // training run whose exported folder the engine loads and scores like the trainer did;
 // interruption leaves no model folder and resume continues to the same result.
 #include <QtTest>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -185,6 +186,31 @@ void TestTrain::trainExportsWhatTheEngineScores() {
   }
   QVERIFY2(starts.size() > 10, "snippet lengths vary");
   QVERIFY2(instructed > 5 && instructed < 35, "both kinds of snippet occur");
+
+  // Keys as the passkey test draws them (mostly five digits), or balanced by digit count.
+  // counts[d]: keys of d digits in 500 snippets; counts[0]: keys outside 1..kMaxKey.
+  auto digitCounts = [&](bool byLength) -> std::array<int, 6> {
+    const WindowSampler sampler(docs, tok, context, 1.0, 0.0, byLength);
+    std::mt19937_64 keyRng(5);
+    std::array<int, 6> counts{};
+    for (int trial = 0; trial < 500; ++trial) {
+      const PasskeySnippet s = sampler.passkeySnippet(keyRng);
+      const std::string key = passkey::firstInteger(tok.decode(std::vector<int64_t>(
+          s.ids.begin() + s.answerStart, s.ids.begin() + s.answerStart + s.answerTokens)));
+      const bool valid = !key.empty() && key.size() <= 5 && std::stoi(key) <= passkey::kMaxKey;
+      ++counts[valid ? key.size() : 0];
+    }
+    return counts;
+  };
+  const auto uniform = digitCounts(false);
+  QCOMPARE(uniform[0], 0);
+  QVERIFY2(uniform[5] > 350 && uniform[3] < 30, "uniform keys: 80% of five digits");
+  const auto balanced = digitCounts(true);
+  QCOMPARE(balanced[0], 0);
+  for (int digits = 1; digits <= 5; ++digits) {
+    QVERIFY2(balanced[digits] > 60 && balanced[digits] < 140,
+             qPrintable(QString("%1 keys of %2 digits in 500").arg(balanced[digits]).arg(digits)));
+  }
 }
 
 void TestTrain::interruptedRunResumes() {

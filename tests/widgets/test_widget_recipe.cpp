@@ -45,6 +45,7 @@ class TestWidgetRecipe : public QObject {
   void runsEveryStageAndAddsTheResult();
   void cancelledInFineTuningResumesToTheEnd();
   void badOptionsStartNothing();
+  void optionsReachTheParams();
   void searchTabStagesReachTheParams();
   void searchTabRunsEveryStageToASetWithShortFactors();
 
@@ -228,6 +229,19 @@ void TestWidgetRecipe::badOptionsStartNothing() {
   QVERIFY(!panel()->run());
   QVERIFY(panel()->statusLabel()->text().contains("folder"));
   QVERIFY(!QFileInfo::exists(folder));
+}
+
+void TestWidgetRecipe::optionsReachTheParams() {
+  setTinyOptions(m_dir.filePath("options"));
+  auto p = panel()->params(false);
+  QVERIFY(p);
+  QVERIFY(!p->criticalFloor && !p->passkeyKeysByLength);  // off by default
+  panel()->criticalFloorBox()->setChecked(true);
+  panel()->keysByLengthBox()->setChecked(true);
+  p = panel()->params(false);
+  QVERIFY(p);
+  QVERIFY(p->criticalFloor && p->passkeyKeysByLength);
+  QVERIFY(!QFileInfo::exists(m_dir.filePath("options")));  // params alone start nothing
 }
 
 void TestWidgetRecipe::searchTabStagesReachTheParams() {
