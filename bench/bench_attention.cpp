@@ -24,6 +24,7 @@
 #include "analysis/attention_analysis.h"
 #include "data/token_data.h"
 #include "model/transformer.h"
+#include "util/blas_kernels.h"
 #include "train/demo_assets.h"
 
 namespace {
@@ -72,6 +73,7 @@ std::string arg(int argc, char** argv, const std::string& name, const std::strin
 }  // namespace
 
 int main(int argc, char** argv) {
+  rope::reexecWithBetterBlas(argv);  // before anything else: it may start the program again
   try {
     const std::string modelDir = resolveModel(arg(argc, argv, "model", "demo"));
     const int threads = std::stoi(arg(argc, argv, "threads", "2"));

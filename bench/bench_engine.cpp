@@ -24,6 +24,7 @@
 
 #include "model/safetensors.h"
 #include "model/transformer.h"
+#include "util/blas_kernels.h"
 #include "train/trainer.h"
 #include "util/files.h"
 
@@ -118,6 +119,7 @@ int benchmarkTraining(const std::vector<int>& s, int context, int batch, int ste
 }
 
 int main(int argc, char** argv) {
+  rope::reexecWithBetterBlas(argv);  // before anything else: it may start the program again
   try {
     std::string model, synthetic, device = "cpu", dtype = "float32";
     std::vector<int> lengths = {256, 1024};
@@ -148,8 +150,10 @@ int main(int argc, char** argv) {
     std::printf("model %s: %s, hidden %d, layers %d, heads %d/%d kv, head_dim %d, inter %d, vocab %d\n",
                 synth ? "synthetic" : model.c_str(), m.architecture.c_str(), m.hiddenSize,
                 m.numLayers, m.numHeads, m.numKvHeads, m.headDim, m.intermediateSize, m.vocabSize);
-    std::printf("device %s, dtype %s, hardware threads %u\n", device.c_str(), dtype.c_str(),
-                std::thread::hardware_concurrency());
+    const std::string blas = blasCoreName();
+    std::printf("device %s, dtype %s, hardware threads %u, BLAS kernels %s\n", device.c_str(),
+                dtype.c_str(), std::thread::hardware_concurrency(),
+                blas.empty() ? "(not OpenBLAS)" : blas.c_str());
     const double mm = matmulFlopsPerSecond(device, opts.dtype, 1024, 2.0);
     const double mm2 = matmulFlopsPerSecond(device, opts.dtype, 2048, 2.0);
     std::printf("matmul 1024^3: %.1f GFLOP/s, 2048^3: %.1f GFLOP/s\n", mm / 1e9, mm2 / 1e9);

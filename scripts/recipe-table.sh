@@ -33,7 +33,8 @@ seed=${SEED:-1}
 check_seed=${CHECK_SEED-2}
 jobs=${JOBS:-2}
 threads=${RECIPE_THREADS:-2}
-export OPENBLAS_NUM_THREADS=1
+# (No OPENBLAS_NUM_THREADS here: it would win over the recipe's --threads; every other command
+# gets --threads 1, which gives OpenBLAS's pool one thread.)
 model=$($cli paths | awk '$1 == "demo" && $2 == "model" { print $3 }')
 [ -f "$model/config.json" ] || { echo "error: no demo model ($cli paths)" >&2; exit 1; }
 window=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(c.get("original_max_position_embeddings") or c["max_position_embeddings"])' "$model/config.json")
@@ -345,7 +346,6 @@ p()
 p("## Commands")
 p()
 p("```sh")
-p("export OPENBLAS_NUM_THREADS=1")
 # The demo model's folder is machine-specific: the commands say --model demo / --init demo.
 # The program is named as installed, not by its path here.
 demo = lambda line: " ".join(["rope-cli"] + line.split("|", 1)[1].replace(f" {model} ", " demo ").split()[1:])

@@ -6,6 +6,7 @@
 #include "cli/cli_args.h"
 #include "data/tokenizer.h"
 #include "train/demo_assets.h"
+#include "util/blas_kernels.h"
 #include "util/error.h"
 #include "util/install_paths.h"
 
@@ -24,6 +25,9 @@ Prints where this copy of rope-cli finds its files:
                  the installed copy (<executable>/../lib/rope-workbench), else the build's own
   corpus         the cache of the demo corpus: $ROPE_CORPUS_DIR, else
                  ($XDG_CACHE_HOME or ~/.cache)/rope-workbench/kjv
+  blas kernels   the kernels OpenBLAS runs the matrix products with ("SkylakeX", ...; rope-cli
+                 starts again with OPENBLAS_CORETYPE set where OpenBLAS does not know the CPU
+                 and would run SSE3 ones); "none" when the BLAS is not OpenBLAS
 Exit code 1 when there is no demo model.
 )";
 
@@ -47,6 +51,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
     j["demo_factors"] = factors;
     j["sentencepiece_module"] = module;
     j["corpus_dir"] = defaultCorpusDir();
+    j["blas_kernels"] = blasCoreName();
     out << j.dump(2) << "\n";
   } else {
     auto orNone = [](const std::string& s) { return s.empty() ? std::string("none") : s; };
@@ -56,6 +61,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
     out << "demo factors   " << orNone(factors) << "\n";
     out << "sentencepiece  " << orNone(module) << "\n";
     out << "corpus         " << defaultCorpusDir() << "\n";
+    out << "blas kernels   " << orNone(blasCoreName()) << "\n";
   }
   if (demo.dir.empty()) {
     std::string tried;

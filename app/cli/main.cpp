@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "cluster/cluster.h"
+#include "util/blas_kernels.h"
 
 namespace {
 
@@ -53,6 +54,7 @@ class LineWriter : public std::streambuf {
 }  // namespace
 
 int main(int argc, char** argv) {
+  rope::reexecWithBetterBlas(argv);  // before anything else: it may start the program again
   rope::cluster::Session& session = rope::cluster::Session::start(&argc, &argv);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!session.distributed()) {

@@ -3,8 +3,10 @@
 
 #include "launch.h"
 #include "settings_keys.h"
+#include "util/blas_kernels.h"
 
 int main(int argc, char** argv) {
+  rope::reexecWithBetterBlas(argv);  // before anything else: it may start the program again
   // Before QApplication: --help needs no display, --screenshot may choose the offscreen one.
   if (const auto done = rope::prepareLaunch(rope::argumentsOf(argc, argv))) return *done;
   QApplication app(argc, argv);
