@@ -21,7 +21,7 @@ const char* kUsage =
                        [--passkey-scores] [--critical-floor]
                        [--corpus DIR|kjv] [--steps 400] [--batch 4] [--lr 0.001] [--warmup 20]
                        [--passkey-share 0.5] [--short-share 0.25]
-                       [--passkey-keys uniform|by-length] [--eval-every 100]
+                       [--passkey-keys by-length|uniform] [--eval-every 100]
                        [--eval-windows 32] [--refine-steps 150] [--refine-lr 0.001]
                        [--threads N] [--device cpu|cuda] [--resume]
 
@@ -52,7 +52,8 @@ stage's cost. A run stopped at any moment continues with --resume (the same opti
 are refused). The search options apply to all three searches (the schedule follows the
 population as in rope-cli search); the fine-tuning options are rope-cli train's. The
 baselines of docs/recipe.md get the same number of steps (--steps plus --refine-steps) and
-the same data (--passkey-keys included).
+the same data (--passkey-keys included). --passkey-keys: the training keys' draw, by-length
+(default: a digit count uniform in 1..5 first) or uniform in 1..50000 (as the passkey test).
   --data FILES   the search documents, as for rope-cli search ("demo": the demo corpus's
                  validation split); at least one must hold L'' tokens
 )";

@@ -79,7 +79,9 @@ struct Params {
   int warmupSteps = 20;
   double passkeyShare = 0.5;
   double shortShare = 0.25;  // of each step's rows, at the original window (0: none)
-  bool passkeyKeysByLength = false;  // TrainParams::passkeyKeysByLength (stages two and five)
+  // TrainParams::passkeyKeysByLength (stages two and five). On: with keys uniform in 1..50000
+  // the final model misread short keys (docs/recipe.md).
+  bool passkeyKeysByLength = true;
   int evalEvery = 100;
   int evalWindows = 32;
   // Stage five: its steps (0: no stage five) and peak learning rate; the other options are

@@ -286,10 +286,10 @@ void TestRecipe::refusesBeforeAnyWork() {
       [&] {
         auto p = params(done);
         p.resume = true;
-        p.passkeyKeysByLength = true;
+        p.passkeyKeysByLength = false;
         return p;
       }(),
-      "passkey_keys (absent) then, \"by-length\" now"));
+      "passkey_keys \"by-length\" then, absent now"));
   QVERIFY(refused(
       [&] {
         auto p = params(fresh);

@@ -235,12 +235,12 @@ void TestWidgetRecipe::optionsReachTheParams() {
   setTinyOptions(m_dir.filePath("options"));
   auto p = panel()->params(false);
   QVERIFY(p);
-  QVERIFY(!p->criticalFloor && !p->passkeyKeysByLength);  // off by default
+  QVERIFY(!p->criticalFloor && p->passkeyKeysByLength);  // the defaults
   panel()->criticalFloorBox()->setChecked(true);
-  panel()->keysByLengthBox()->setChecked(true);
+  panel()->keysByLengthBox()->setChecked(false);
   p = panel()->params(false);
   QVERIFY(p);
-  QVERIFY(p->criticalFloor && p->passkeyKeysByLength);
+  QVERIFY(p->criticalFloor && !p->passkeyKeysByLength);
   QVERIFY(!QFileInfo::exists(m_dir.filePath("options")));  // params alone start nothing
 }
 
