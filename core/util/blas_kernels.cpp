@@ -22,8 +22,8 @@ std::string betterBlasCore() {
   if (core.empty()) return "";
   // Kernels that use AVX2 or AVX-512 (OpenBLAS's names for x86-64 cores); any other choice
   // is an older CPU's, right only on a CPU without AVX2.
-  static const char* const kVector[] = {"Haswell",    "Zen",            "Excavator",
-                                        "SkylakeX",   "Cooperlake",     "SapphireRapids"};
+  static const char* const kVector[] = {"Haswell",  "Zen",        "Excavator",
+                                        "SkylakeX", "Cooperlake", "SapphireRapids"};
   if (std::any_of(std::begin(kVector), std::end(kVector),
                   [&](const char* k) { return core == k; })) {
     return "";

@@ -3,7 +3,8 @@
 // CPU: when it starts it picks its kernels from a table of the CPU models it knows. On a CPU
 // newer than that table it falls back to generic SSE3 kernels ("Prescott"): Debian 12's
 // OpenBLAS 0.3.21 does so on a Xeon of family 6 model 207 (AVX-512), where its SkylakeX
-// kernels train the demo model 2.5x faster (bench/RESULTS.md, "BLAS kernels").
+// kernels train the demo model 2.5-3.1x faster (bench/RESULTS.md, "OpenBLAS's kernels on a
+// CPU it does not know").
 // OPENBLAS_CORETYPE chooses the kernels, but the library reads it once, as the process starts,
 // before main; so the programs re-execute themselves with it set (reexecWithBetterBlas).
 
