@@ -66,7 +66,9 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
                 "eval-windows", "threads", "device", "rank-timeout", "refine-steps", "refine-lr"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   recipe::Params p;
-  p.passkeyKeysByLength = a.choice("passkey-keys", {"uniform", "by-length"}) == "by-length";
+  if (const auto keys = a.choice("passkey-keys", {"by-length", "uniform"})) {
+    p.passkeyKeysByLength = *keys == "by-length";
+  }
   // Under mpirun the searches' candidates are scored by every rank; the rest is rank 0's.
   cluster::Session& session = cluster::Session::current();
   Transformer::Options engine;

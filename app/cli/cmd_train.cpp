@@ -92,7 +92,9 @@ int runTrain(const std::vector<std::string>& argv, std::ostream& out, std::ostre
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   TrainParams p;
   p.outDir = a.require("out");
-  p.passkeyKeysByLength = a.choice("passkey-keys", {"uniform", "by-length"}) == "by-length";
+  if (const auto keys = a.choice("passkey-keys", {"uniform", "by-length"})) {
+    p.passkeyKeysByLength = *keys == "by-length";
+  }
   if (auto init = a.value("init")) {
     for (const char* shape : {"layers", "hidden", "heads", "kv-heads", "intermediate", "vocab"}) {
       if (a.has(shape)) {

@@ -412,6 +412,10 @@ class TestCluster : public QObject {
                                 "1"};
     const Proc one = run(0, QStringList{"extend", "--out", d + "/one"} << recipe);
     QVERIFY2(one.code == 0, qPrintable(one.err));
+    // An option left out is the recipe's default (training keys balanced by length).
+    const QJsonObject recorded = QJsonDocument::fromJson(readAll(d + "/one/recipe.json")).object();
+    const QJsonObject options = recorded.value("options").toObject();
+    QCOMPARE(options.value("passkey_keys").toString(), QString("by-length"));
     const Proc two = run(2, QStringList{"extend", "--out", d + "/two"} << recipe);
     QVERIFY2(two.code == 0, qPrintable(two.err));
     // The searches ran on both ranks (stages three and four on the fine-tuned model), the
