@@ -13,7 +13,7 @@ using namespace rope;
 class TestBlasKernels : public QObject {
   Q_OBJECT
 
-  // rope-cli paths --json's blas_kernels, run with env changed as given ("" value: removed).
+  // rope-cli paths --json's blas_kernels, run without both variables, then with env added.
   static QString kernelsOfCli(const QMap<QString, QString>& env) {
     QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
     e.remove("OPENBLAS_CORETYPE");
