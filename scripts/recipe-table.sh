@@ -18,7 +18,9 @@
 # CHECK_SEED (2: the fine-tuned rows again up to the fine-tuning length with the keys of
 # another passkey seed, in every run; empty: none), REPORT_ONLY (1: write the document from the
 # results already in WORK/eval; cells not yet measured show "—"), ROWS (the rows to measure,
-# of: none pi ntk yarn pi-ft yarn-ft lr-ft lr-search2 lr-paper lr-final; default all).
+# of: none pi ntk yarn pi-ft yarn-ft pi-ft-uniform yarn-ft-uniform lr-ft lr-search2 lr-paper
+# lr-final; default all; the two "uniform" rows, baselines fine-tuned with uniform passkey keys,
+# exist when the recipe draws its keys by length).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cli=${ROPE_CLI:-build/bin/rope-cli}
@@ -62,12 +64,20 @@ EOF
 s_ft=$((ftlen / window))
 
 # 2. The baselines: PI and YaRN at the fine-tuning length, fine-tuned on the same budget.
-train_cmd() {  # train_cmd NAME METHOD-ARGS...
-  local name=$1; shift
-  echo "$cli train --init $model --context $ftlen $* --out $work/ft-$name --steps $steps --batch $batch --lr $lr --warmup $warmup --passkey-share $share --short-share $short --passkey-keys $keys --eval-every $every --eval-windows $windows --seed $ftseed --threads 1"
+train_cmd() {  # train_cmd NAME KEYS METHOD-ARGS...
+  local name=$1 k=$2; shift 2
+  echo "$cli train --init $model --context $ftlen $* --out $work/ft-$name --steps $steps --batch $batch --lr $lr --warmup $warmup --passkey-share $share --short-share $short --passkey-keys $k --eval-every $every --eval-windows $windows --seed $ftseed --threads 1"
 }
-baselines=("pi|$(train_cmd pi --method linear --factor $s_ft)"
-           "yarn|$(train_cmd yarn --method yarn --factor $s_ft --original-max $window)")
+pi_args="--method linear --factor $s_ft"
+yarn_args="--method yarn --factor $s_ft --original-max $window"
+baselines=("pi|$(train_cmd pi "$keys" $pi_args)" "yarn|$(train_cmd yarn "$keys" $yarn_args)")
+# With keys drawn by length the baselines also run with uniform keys: the draw that serves a
+# model fine-tuned once better (docs/recipe.md's notes).
+if [ "$keys" = by-length ]; then
+  baselines+=("pi-uniform|$(train_cmd pi-uniform uniform $pi_args)"
+              "yarn-uniform|$(train_cmd yarn-uniform uniform $yarn_args)")
+fi
+running=0
 for b in "${baselines[@]}"; do
   name=${b%%|*}; cmd=${b#*|}
   [ -f "$work/ft-$name/config.json" ] && continue
@@ -76,9 +86,12 @@ for b in "${baselines[@]}"; do
   [ -z "$resume" ] && rm -rf "$work/ft-$name.partial"
   echo "baseline: $cmd $resume" >&2
   $cmd $resume > "$work/ft-$name.log" 2>&1 &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs" ]; then wait -n || true; running=$((running - 1)); fi
 done
 wait
-for name in pi yarn; do
+for b in "${baselines[@]}"; do
+  name=${b%%|*}
   [ -f "$work/ft-$name/config.json" ] || { echo "error: baseline $name failed; see $work/ft-$name.log" >&2; exit 1; }
 done
 
@@ -94,7 +107,7 @@ json.dump(d, open(sys.argv[2], "w"), indent=1)
 EOF
 
 # 3. Evaluations: every row at every length, perplexity and passkey.
-all_rows=(none pi ntk yarn pi-ft yarn-ft lr-ft lr-search2 lr-paper lr-final)
+all_rows=(none pi ntk yarn pi-ft yarn-ft pi-ft-uniform yarn-ft-uniform lr-ft lr-search2 lr-paper lr-final)
 read -r -a rows <<< "${ROWS:-${all_rows[*]}}"
 for r in "${rows[@]}"; do
   [[ " ${all_rows[*]} " == *" $r "* ]] || { echo "error: unknown row '$r' in ROWS (${all_rows[*]})" >&2; exit 1; }
@@ -109,6 +122,8 @@ row_args() {  # row_args ROW LENGTH -> "MODEL ARGS..." or "skip"
     yarn) [ "$len" -le "$window" ] && echo skip || echo "$model --method yarn --factor $s --original-max $window" ;;
     pi-ft) echo "$work/ft-pi" ;;
     yarn-ft) echo "$work/ft-yarn" ;;
+    pi-ft-uniform|yarn-ft-uniform)
+      [ "$keys" = by-length ] && echo "$work/ft-${r%-ft-uniform}-uniform" || echo skip ;;
     lr-ft) echo "$recipe/2-finetune/model" ;;
     lr-search2) echo "$recipe/2-finetune/model --rope $work/search2-with-short.json" ;;
     lr-paper) echo "$recipe/2-finetune/model --rope $recipe/4-short/factors.json" ;;
@@ -127,7 +142,7 @@ for r in "${rows[@]}"; do
     commands+=("ppl-$r-$len|$cli ppl --model $m --lengths $len --samples $samples --threads 1$rest --json")
     commands+=("passkey-$r-$len|$cli passkey --model $m --lengths $len --depths $depths --trials $trials --seed $seed --threads 1$rest --json")
     # The check with other keys: the fine-tuned rows within the fine-tuning length.
-    case $r in pi-ft|yarn-ft|lr-ft|lr-final) ;; *) continue ;; esac
+    case $r in pi-ft*|yarn-ft*|lr-ft|lr-final) ;; *) continue ;; esac
     [ -n "$check_seed" ] && [ "$len" -le "$ftlen" ] || continue
     commands+=("keys$check_seed-$r-$len|$cli passkey --model $m --lengths $len --depths $depths --trials $trials --seed $check_seed --threads 1$rest --trials-detail --json")
   done
@@ -158,6 +173,8 @@ names = {
     "none": "no scaling", "pi": "PI (s = L / window), no fine-tuning",
     "ntk": "NTK-aware (alpha = s), no fine-tuning", "yarn": "YaRN (s), no fine-tuning",
     "pi-ft": "PI + fine-tuning", "yarn-ft": "YaRN + fine-tuning",
+    "pi-ft-uniform": "PI + fine-tuning, uniform keys",
+    "yarn-ft-uniform": "YaRN + fine-tuning, uniform keys",
     "lr-ft": "LongRoPE: search + fine-tuning", "lr-search2": "LongRoPE: + second search",
     "lr-paper": "LongRoPE: + short readjust (the paper's final)",
     "lr-final": "LongRoPE: + fine-tuning again with the final factors (final)"}
@@ -172,6 +189,9 @@ def load(kind, r, l):
 report = json.load(open(os.path.join(recipe, "report.json")))
 missing = []
 opts = report["options"]
+by_length = opts.get("passkey_keys") == "by-length"
+# The rows with uniform keys exist when the recipe's keys were drawn by length.
+rows = [r for r in names if by_length or not r.endswith("-uniform")]
 def sets(path):
     return json.load(open(os.path.join(recipe, path)))["factor_sets"][0]
 s1, s2, s4 = sets("1-search/factors.json"), sets("3-search2/factors.json"), sets("4-short/factors.json")
@@ -204,7 +224,10 @@ p(f"that is: stage 1 searches the long factors at {opts['fine_tune_length']} tok
   "otherwise as stage 2). The baselines are fine-tuned with the same budget (as many steps as "
   "stages 2 and 5 together), data (short windows included) and seed "
   "(`rope-cli train --init ... --method linear|yarn --factor "
-  f"{opts['fine_tune_length'] // window}`). The paper's recipe has no stage 5: its row is the "
+  f"{opts['fine_tune_length'] // window}`). "
+  + ("They are also fine-tuned with uniform keys (the rows \"uniform keys\"): models "
+     "fine-tuned once read back more keys with them (see the notes). " if by_length else "") +
+  "The paper's recipe has no stage 5: its row is the "
   "first fine-tuned model with stage 4's factors. Every passkey snippet of the fine-tuning data "
   "ends its answer with the key sentence's period (the model learns where a key ends).")
 p()
@@ -219,7 +242,7 @@ p()
 p("| method | " + " | ".join(f"{l} ({l // window}x)" for l in lengths) + " |")
 p("| --- |" + " --- |" * len(lengths))
 kind_ = "ppl"
-for r in names:
+for r in rows:
     row = []
     for l in lengths:
         d = load("ppl", r, l)
@@ -245,7 +268,7 @@ p()
 p("| method | " + " | ".join(f"{l} ({l // window}x)" for l in lengths) + " |")
 p("| --- |" + " --- |" * len(lengths))
 kind_ = "passkey"
-for r in names:
+for r in rows:
     row = []
     for l in lengths:
         d = load("passkey", r, l)
@@ -263,14 +286,14 @@ if len(spread) > 1:
     p()
     p("| method | training seed | " + " | ".join(f"{l} ({l // window}x)" for l in lengths) + " |")
     p("| --- | --- |" + " --- |" * len(lengths))
-    for r in ("pi-ft", "yarn-ft", "lr-ft", "lr-paper", "lr-final"):
+    for r in [r for r in rows if r.startswith(("pi-ft", "yarn-ft"))] + ["lr-ft", "lr-paper", "lr-final"]:
         for w in spread:
             seed_ = json.load(open(os.path.join(w, f"demo-{opts['target']}", "recipe.json")))["options"]["seed"]
             row = []
             for l in lengths:
                 f = os.path.join(w, "eval", f"passkey-{r}-{l}.json")
                 row.append(accuracy(json.load(open(f))) if os.path.exists(f) else "—")
-            baseline = r in ("pi-ft", "yarn-ft")  # trained with the recipe's seed + 1
+            baseline = r.startswith(("pi-ft", "yarn-ft"))  # trained with the recipe's seed + 1
             p(f"| {names[r]} | {int(seed_) + baseline} | " + " | ".join(row) + " |")
     p()
 check = os.environ.get("CHECK_SEED", "2")
@@ -287,7 +310,7 @@ if check:
     p("| method | training seed | " + " | ".join(f"{l} ({l // window}x)" for l in short) +
       " | missed keys |")
     p("| --- | --- |" + " --- |" * len(short) + " --- |")
-    for r in ("pi-ft", "yarn-ft", "lr-ft", "lr-final"):
+    for r in [r for r in rows if r.startswith(("pi-ft", "yarn-ft"))] + ["lr-ft", "lr-final"]:
         for w in spread:
             seed_ = json.load(open(os.path.join(w, f"demo-{opts['target']}", "recipe.json")))["options"]["seed"]
             row, misses = [], {}
@@ -300,7 +323,7 @@ if check:
                         if not t["correct"]: misses[t["key"]] = misses.get(t["key"], 0) + 1
             top = sorted(misses.items(), key=lambda kv: (-kv[1], kv[0]))[:4]
             keys = ", ".join(f"{k} ({v})" for k, v in top) + (", ..." if len(misses) > 4 else "")
-            baseline = r in ("pi-ft", "yarn-ft")
+            baseline = r.startswith(("pi-ft", "yarn-ft"))
             p(f"| {names[r]} | {int(seed_) + baseline} | " + " | ".join(row) + f" | {keys or 'none'} |")
     p()
 if missing:
@@ -324,9 +347,11 @@ for st in report["stages"]:
              if st["stage"] == "search2" else ""))
     p(f"| {labels[st['stage']]} | {st['seconds']:.0f} | {st['evaluations']} | {st['steps']} | {what} |")
 p(f"| recipe total | {total:.0f} ({total / 60:.1f} min) | | | |")
-for name in ("pi", "yarn"):
-    info = json.load(open(os.path.join(work, f"ft-{name}", "training.json")))
-    p(f"| baseline: {name.upper() if name == 'pi' else 'YaRN'} + fine-tuning (one thread) | {info.get('seconds', float('nan')):.0f} | | {info['params']['steps']} | validation perplexity {info['validation_perplexity']:.2f} |")
+for r in ("pi-ft", "yarn-ft", "pi-ft-uniform", "yarn-ft-uniform"):
+    f = os.path.join(work, "ft-" + r.replace("-ft", ""), "training.json")  # ft-pi, ft-pi-uniform
+    if not os.path.exists(f): continue
+    info = json.load(open(f))
+    p(f"| baseline: {names[r]} (one thread) | {info.get('seconds', float('nan')):.0f} | | {info['params']['steps']} | validation perplexity {info['validation_perplexity']:.2f} |")
 p()
 p("## Factor curves")
 p()
