@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""The bundled demo model in Hugging Face transformers vs rope-cli logits (float32, eager
-attention): inside its window and at 4x it. Usage: check_demo_hf.py ROPE_CLI MODEL_DIR"""
+"""A model folder (the bundled demo model, or a LongRoPE export of it made by rope-cli train
+--init --rope) in Hugging Face transformers vs rope-cli logits (float32, eager attention):
+inside the window of 128, at it, one past it and at 4x it (where a LongRoPE config switches
+from its short to its long factors). Usage: check_demo_hf.py ROPE_CLI MODEL_DIR"""
 import subprocess
 import sys
 import tempfile
@@ -17,7 +19,7 @@ vocab = model.config.vocab_size
 g = torch.Generator().manual_seed(0)
 worst = 0.0
 with tempfile.TemporaryDirectory() as tmp:
-    for T in (100, 512):
+    for T in (100, 128, 129, 512):
         ids = torch.randint(3, vocab, (1, T), generator=g)
         ids[0, 0] = 1
         with torch.no_grad():
