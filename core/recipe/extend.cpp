@@ -11,6 +11,7 @@
 #include "io/factor_files.h"
 #include "io/hf_config.h"
 #include "io/json_util.h"
+#include "recipe/recipe_files.h"
 #include "rope/rope_math.h"
 #include "search/longrope_search.h"
 #include "train/kjv_corpus.h"
@@ -70,39 +71,6 @@ const char* stageFolder(Stage stage) {
 }
 
 namespace {
-
-int firstTarget(const Params& p) { return p.fineTuneLength > 0 ? p.fineTuneLength : p.target / 4; }
-
-// Everything the stages' results depend on: a resumed recipe must match it.
-Json optionsJson(const Params& p) {
-  std::error_code ec;
-  const fs::path model = fs::weakly_canonical(p.modelDir, ec);
-  Json j = Json::object();
-  j["model"] = ec ? p.modelDir : model.string();
-  j["target"] = p.target;
-  j["fine_tune_length"] = firstTarget(p);
-  j["search_data"] = p.searchData.paths;
-  j["samples"] = p.samples;
-  j["population"] = p.population;
-  j["generations"] = p.generations;
-  j["short_generations"] = p.shortGenerations;
-  j["passkey_scores"] = p.passkeyScores;
-  if (p.criticalFloor) j["critical_floor"] = true;  // absent from older recipes: off
-  j["seed"] = std::to_string(p.seed);
-  j["corpus"] = p.corpusDir;
-  j["steps"] = p.steps;
-  j["batch"] = p.batch;
-  j["learning_rate"] = p.learningRate;
-  j["warmup_steps"] = p.warmupSteps;
-  j["passkey_share"] = p.passkeyShare;
-  j["short_share"] = p.shortShare;
-  if (p.passkeyKeysByLength) j["passkey_keys"] = "by-length";  // absent: uniform
-  j["eval_every"] = p.evalEvery;
-  j["eval_windows"] = p.evalWindows;
-  j["refine_steps"] = p.refineSteps;
-  j["refine_learning_rate"] = p.refineLearningRate;
-  return j;
-}
 
 // "steps 400 (then) against 200 (now)" for the first option that differs.
 std::string firstDifference(const Json& then, const Json& now) {
@@ -176,31 +144,6 @@ TrainParams refineParams(const Params& p, const std::string& tuned) {
   return t;
 }
 
-Json costJson(const StageCost& c) {
-  Json j = Json::object();
-  j["stage"] = stageName(c.stage);
-  j["seconds"] = c.seconds;
-  j["evaluations"] = c.evaluations;
-  j["generations"] = c.generations;
-  j["steps"] = c.steps;
-  j["best_perplexity"] = c.bestPerplexity;
-  j["output"] = c.output;
-  return j;
-}
-
-StageCost costFrom(const Json& j, Stage stage) {
-  StageCost c;
-  c.stage = stage;
-  c.seconds = j.value("seconds", 0.0);
-  c.evaluations = j.value("evaluations", 0);
-  c.generations = j.value("generations", 0);
-  c.steps = j.value("steps", 0);
-  c.bestPerplexity = j.value("best_perplexity", 0.0);
-  c.output = j.value("output", std::string());
-  c.skipped = true;
-  return c;
-}
-
 class Runner {
  public:
   Runner(const Params& p, const Progress& progress)
@@ -261,7 +204,7 @@ void Runner::finish(const fs::path& dir, const StageCost& cost) {
 std::optional<FactorSet> Runner::search(Stage stage, const fs::path& dir, longrope::Params sp) {
   fs::create_directories(dir);
   if (fs::exists(dir / "stage.json")) {
-    m_result.stages.push_back(costFrom(json_util::parseFile((dir / "stage.json").string()), stage));
+    m_result.stages.push_back(readStageCost((dir / "stage.json").string(), stage));
     say(stage, "done in an earlier run: " + (dir / "factors.json").string());
     return readFactorFile((dir / "factors.json").string());
   }
@@ -320,7 +263,7 @@ bool Runner::fineTune(Stage stage, TrainParams tp, const FactorSet& set) {
   const fs::path model = dir / kModelDir;
   fs::create_directories(dir);
   if (fs::exists(dir / "stage.json")) {
-    m_result.stages.push_back(costFrom(json_util::parseFile((dir / "stage.json").string()), stage));
+    m_result.stages.push_back(readStageCost((dir / "stage.json").string(), stage));
     say(stage, "done in an earlier run: " + model.string());
     return true;
   }
@@ -516,7 +459,7 @@ void validateParams(const Params& p) {
   if (p.resume) {
     require(fs::exists(recipeFile, ec),
             "nothing to resume: " + recipeFile.string() + " does not exist");
-    const Json then = json_util::parseFile(recipeFile.string()).at("options");
+    const Json then = optionsOf(json_util::parseFile(recipeFile.string()), recipeFile.string());
     const Json now = optionsJson(p);
     require(then == now, recipeFile.string() + " was started with other options (" +
                              firstDifference(then, now) +

@@ -102,6 +102,11 @@ struct GenerationSummary {
   std::vector<double> bestFactors;
 };
 
+// The generations a search checkpoint holds (oldest first), without the search's params:
+// what a view draws of a search it does not run. Throws InputError naming path when the file
+// is not a search checkpoint or is corrupt.
+std::vector<GenerationSummary> readCheckpointHistory(const std::string& path);
+
 struct EvolutionResult {
   bool valid = false;
   bool cancelled = false;

@@ -124,7 +124,8 @@ const Json& listAt(const Json& j, const std::string& key, const std::string& sou
   return *it;
 }
 
-State parseCheckpointJson(const EvolutionParams& params, const Json& j, const std::string& source) {
+// The format tag and version every reader checks first.
+void checkFormat(const Json& j, const std::string& source) {
   if (!j.is_object() || ju::optString(j, "format", source) != std::string(kTag)) {
     throw InputError(source + ": not a search checkpoint");
   }
@@ -133,6 +134,24 @@ State parseCheckpointJson(const EvolutionParams& params, const Json& j, const st
     throw InputError(source + ": checkpoint version " + std::to_string(version) +
                      " is not supported");
   }
+}
+
+std::vector<GenerationSummary> historyFrom(const Json& j, const std::string& source) {
+  std::vector<GenerationSummary> history;
+  for (const auto& h : listAt(j, "history", source)) {
+    GenerationSummary s;
+    s.generation = static_cast<int>(ju::requireIntIn(h, "generation", source, 0, kIntMax));
+    s.best = readScore(h.at("best"), source);
+    s.mean = readScore(h.at("mean"), source);
+    s.evaluations = static_cast<int>(ju::requireIntIn(h, "evaluations", source, 0, kIntMax));
+    s.bestFactors = ju::numbers(h.at("best_factors"), "'best_factors'", source);
+    history.push_back(std::move(s));
+  }
+  return history;
+}
+
+State parseCheckpointJson(const EvolutionParams& params, const Json& j, const std::string& source) {
+  checkFormat(j, source);
   auto search = j.find("search");
   if (search == j.end()) {
     throw InputError(source + ": missing key 'search' (the parameters of the search)");
@@ -170,15 +189,7 @@ State parseCheckpointJson(const EvolutionParams& params, const Json& j, const st
   }
   st.scores.full = scoresFrom(j.at("scores"), source);
   st.scores.cheap = scoresFrom(j.at("screening_scores"), source);
-  for (const auto& h : listAt(j, "history", source)) {
-    GenerationSummary s;
-    s.generation = static_cast<int>(ju::requireIntIn(h, "generation", source, 0, kIntMax));
-    s.best = readScore(h.at("best"), source);
-    s.mean = readScore(h.at("mean"), source);
-    s.evaluations = static_cast<int>(ju::requireIntIn(h, "evaluations", source, 0, kIntMax));
-    s.bestFactors = ju::numbers(h.at("best_factors"), "'best_factors'", source);
-    st.history.push_back(std::move(s));
-  }
+  st.history = historyFrom(j, source);
   st.evaluations = static_cast<int>(ju::requireIntIn(j, "evaluations", source, 0, kIntMax));
   st.screenings = static_cast<int>(ju::requireIntIn(j, "screenings", source, 0, kIntMax));
   std::istringstream rngText(st.rng);
@@ -245,3 +256,18 @@ State parseCheckpoint(const EvolutionParams& params, const std::string& text,
 }
 
 }  // namespace rope::search_detail
+
+namespace rope {
+
+std::vector<GenerationSummary> readCheckpointHistory(const std::string& path) {
+  using namespace search_detail;
+  const Json j = ju::parseFile(path);
+  try {
+    checkFormat(j, path);
+    return historyFrom(j, path);
+  } catch (const Json::exception& e) {
+    throw InputError(path + ": corrupt checkpoint (" + std::string(e.what()) + ")");
+  }
+}
+
+}  // namespace rope

@@ -2,7 +2,8 @@
 // Hugging Face folder with the second fine-tuning's weights (trained with the final factors)
 // and a config holding the second search's long factors and the readjusted short factors
 // (without stage five: stage two's weights); a run stopped in any stage resumes to the
-// uninterrupted result; other options and bad lengths are refused before any work.
+// uninterrupted result; other options and bad lengths are refused before any work. A folder
+// reads back (recipe/record.h) as the run left it: options, costs, histories, losses.
 #include <QtTest>
 #include <filesystem>
 
@@ -12,6 +13,8 @@
 #include "io/json_util.h"
 #include "model/transformer.h"
 #include "recipe/extend.h"
+#include "recipe/recipe_files.h"
+#include "recipe/record.h"
 #include "rope/rope_math.h"
 #include "tiny_training.h"
 #include "train/kjv_corpus.h"
@@ -29,6 +32,8 @@ class TestRecipe : public QObject {
   void withoutRefineKeepsStageTwosWeights();
   void stoppedInEachStageResumesToTheSameResult();
   void refusesBeforeAnyWork();
+  void readsTheFolderBack();
+  void recordRefusesWhatTheRecipeDidNotWrite();
 
  private:
   recipe::Params params(const std::string& out) const;
@@ -177,6 +182,21 @@ void TestRecipe::stoppedInEachStageResumesToTheSameResult() {
     });
     QVERIFY2(cut.cancelled, (std::string(recipe::stageName(stopIn)) + ": " + cut.error).c_str());
     QVERIFY(!fs::exists(fs::path(out) / "model"));
+    // The record of the stopped folder: the stages before finished, this one started and
+    // unfinished, with what its checkpoint holds (the fine-tunings' last is at step 2).
+    const recipe::Record record = recipe::readRecord(out);
+    const int cutStage = static_cast<int>(stopIn);
+    for (int s = 0; s < recipe::kStageCount; ++s) {
+      QCOMPARE(record.stages[s].cost.has_value(), s < cutStage);
+      QCOMPARE(record.stages[s].started, s <= cutStage);
+    }
+    if (stopIn == recipe::Stage::FineTune || stopIn == recipe::Stage::Refine) {
+      QCOMPARE(int(record.stages[cutStage].losses.training.size()), 2);
+      QCOMPARE(record.stages[cutStage].losses.validation.back().step, 2);
+    } else {
+      QVERIFY(!record.stages[cutStage].generations.empty());
+    }
+    QVERIFY(record.modelDir.empty());
     p.resume = true;
     const recipe::Result resumed = recipe::run(p);
     QVERIFY2(resumed.valid, resumed.error.c_str());
@@ -297,6 +317,100 @@ void TestRecipe::refusesBeforeAnyWork() {
         return p;
       }(),
       "nothing to resume"));
+}
+
+void TestRecipe::readsTheFolderBack() {
+  const std::string out = m_dir.filePath("straight").toStdString();
+  const recipe::Record r = recipe::readRecord(out);
+  // The options it was started with, as run() compares them on resume.
+  QCOMPARE(recipe::optionsJson(r.options), recipe::optionsJson(params(out)));
+  QCOMPARE(r.options.outDir, out);
+  QCOMPARE(r.modelDir, (fs::path(out) / "model").string());
+  for (int s = 0; s < recipe::kStageCount; ++s) {
+    const recipe::StageCost& ran = m_straight.stages[s];
+    QVERIFY(r.stages[s].started && r.stages[s].cost);
+    const recipe::StageCost& c = *r.stages[s].cost;
+    QCOMPARE(int(c.stage), int(ran.stage));
+    QCOMPARE(c.seconds, ran.seconds);
+    QCOMPARE(c.evaluations, ran.evaluations);
+    QCOMPARE(c.steps, ran.steps);
+    QCOMPARE(c.bestPerplexity, ran.bestPerplexity);
+    QCOMPARE(c.output, ran.output);
+  }
+  // The searches: every generation, the last one's best the stage's result.
+  for (recipe::Stage stage :
+       {recipe::Stage::Search, recipe::Stage::Search2, recipe::Stage::Short}) {
+    const recipe::StageRecord& st = r.stages[int(stage)];
+    QCOMPARE(int(st.generations.size()), 3);  // the initial population and two generations
+    for (int g = 0; g < 3; ++g) QCOMPARE(st.generations[g].generation, g);
+    QCOMPARE(st.generations.back().best, st.cost->bestPerplexity);
+    QVERIFY(st.losses.training.empty());
+  }
+  // The fine-tunings: every step's loss, validations at 2 and 4, the last one the stage's
+  // validation perplexity (the log keeps four decimals of the loss).
+  for (recipe::Stage stage : {recipe::Stage::FineTune, recipe::Stage::Refine}) {
+    const recipe::StageRecord& st = r.stages[int(stage)];
+    QCOMPARE(int(st.losses.training.size()), 4);
+    for (int i = 0; i < 4; ++i) {
+      QCOMPARE(st.losses.training[i].step, i + 1);
+      QVERIFY(std::isfinite(st.losses.training[i].loss) && st.losses.training[i].loss > 0);
+    }
+    QCOMPARE(int(st.losses.validation.size()), 2);
+    QCOMPARE(st.losses.validation[1].step, 4);
+    QVERIFY(std::fabs(std::exp(st.losses.validation[1].loss) / st.cost->bestPerplexity - 1) <
+            1e-3);
+    QCOMPARE(int(st.losses.shortValidation.size()), 2);  // the default short share
+    QVERIFY(st.generations.empty());
+  }
+}
+
+void TestRecipe::recordRefusesWhatTheRecipeDidNotWrite() {
+  // Each a copy of the finished folder with one file spoilt: an error naming the file, and
+  // the folder as it was (reading writes nothing).
+  auto refused = [&](const std::string& name, const std::string& file, const std::string& text,
+                     const std::string& expected) {
+    const fs::path dir = m_dir.filePath(QString::fromStdString("spoilt-" + name)).toStdString();
+    fs::copy(m_dir.filePath("straight").toStdString(), dir, fs::copy_options::recursive);
+    if (!file.empty()) writeFileAtomic((dir / file).string(), text);
+    const auto before = fs::last_write_time(dir / "recipe.json");
+    try {
+      recipe::readRecord(dir.string());
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      const bool names = what.find(expected) != std::string::npos &&
+                         (file.empty() || what.find(file) != std::string::npos);
+      if (!names) qWarning("error '%s' lacks '%s' or the file", e.what(), expected.c_str());
+      return names && fs::last_write_time(dir / "recipe.json") == before;
+    }
+    qWarning("%s: read without an error", name.c_str());
+    return false;
+  };
+  QVERIFY(refused("json", "recipe.json", "{\"options\": ", "not valid JSON"));
+  QVERIFY(refused("options", "recipe.json", "{\"command\": \"x\"}", "no \"options\""));
+  QVERIFY(refused("seed", "recipe.json",
+                  "{\"options\": " +
+                      [&] {
+                        auto o = recipe::optionsJson(params("x"));
+                        o["seed"] = "-1";
+                        return json_util::dump(o);
+                      }() +
+                      "}",
+                  "'seed' must be a decimal number"));
+  QVERIFY(refused("stage", "2-finetune/stage.json", "{\"stage\": \"search\"}",
+                  "stage 'finetune'"));
+  QVERIFY(refused("log", "5-refine/model/training_log.txt", "step 1 loss 2.5 lr 1e-3\nstep two\n",
+                  "line 2"));
+  QVERIFY(refused("checkpoint", "3-search2/checkpoint.json", "{\"format\": \"other\"}",
+                  "not a search checkpoint"));
+  // No recipe at all.
+  try {
+    recipe::readRecord(m_corpus);
+    QFAIL("a corpus folder read as a recipe");
+  } catch (const InputError& e) {
+    QVERIFY(std::string(e.what()).find("holds no recipe") != std::string::npos);
+  }
+  QVERIFY(!recipe::isRecipeFolder(m_corpus));
+  QVERIFY(recipe::isRecipeFolder(m_dir.filePath("straight").toStdString()));
 }
 
 QTEST_APPLESS_MAIN(TestRecipe)

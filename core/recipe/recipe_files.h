@@ -1,0 +1,28 @@
+#pragma once
+// The files recipe::run keeps in a recipe's folder, written and read in one place:
+// recipe.json's "options" (everything the results depend on: run() writes them when it starts
+// a folder and refuses to resume it with others) and each stage's stage.json (its cost).
+
+#include <string>
+
+#include "io/json_util.h"
+#include "recipe/extend.h"
+
+namespace rope::recipe {
+
+// L': the fine-tuning length, Params::fineTuneLength or, when 0, the target / 4.
+int firstTarget(const Params& p);
+
+json_util::Json optionsJson(const Params& p);
+// optionsJson's inverse (the search data as its recorded paths; outDir, threads, device and
+// the command are not options). Throws InputError naming source and the option that is
+// missing or of the wrong type.
+Params paramsFromOptions(const json_util::Json& options, const std::string& source);
+// The options of a parsed recipe.json (InputError naming source when it holds none).
+json_util::Json optionsOf(const json_util::Json& recipe, const std::string& source);
+
+json_util::Json costJson(const StageCost& c);
+// A finished stage's stage.json (skipped = true); InputError naming path when it is not one.
+StageCost readStageCost(const std::string& path, Stage stage);
+
+}  // namespace rope::recipe
