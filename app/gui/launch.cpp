@@ -12,6 +12,8 @@
 
 #include "job_frame.h"
 #include "main_window.h"
+#include "recipe/record.h"
+#include "recipe_panel.h"
 #include "session_guard.h"
 #include "train/demo_assets.h"
 #include "util/error.h"
@@ -52,11 +54,17 @@ std::optional<LaunchOptions> parseLaunchOptions(const QStringList& arguments, QS
   const QCommandLineOption screenshot("screenshot", "Render the window to a PNG and exit.", "FILE");
   const QCommandLineOption tab(
       "tab", "Tab for --screenshot: " + MainWindow::tabNames().join(", ") + ".", "NAME", "factors");
+  const QCommandLineOption recipe(
+      "recipe",
+      "Open a recipe's folder (rope-cli extend --out DIR) in the Recipe tab: its options, "
+      "stages, costs and curves, and the model it ran on unless --model or --session names "
+      "one.",
+      "DIR");
   const QCommandLineOption run("run",
                                "With --screenshot and a job tab (attention, passkey, perplexity, "
                                "search, recipe): run its job with the tab's settings and take the "
                                "screenshot when it ends.");
-  parser.addOptions({model, session, screenshot, tab, run});
+  parser.addOptions({model, session, recipe, screenshot, tab, run});
   auto usage = [&] { return parser.helpText().replace("<executable_name>", program); };
   if (!parser.parse(arguments)) {
     *error = parser.errorText() + "\n" + usage();
@@ -74,7 +82,9 @@ std::optional<LaunchOptions> parseLaunchOptions(const QStringList& arguments, QS
   o.model = parser.value(model);
   o.session = parser.value(session);
   o.screenshot = parser.value(screenshot);
-  o.tab = parser.value(tab);
+  o.recipe = parser.value(recipe);
+  // A recipe opens on its tab unless another is asked for.
+  o.tab = !o.recipe.isEmpty() && !parser.isSet(tab) ? QString("recipe") : parser.value(tab);
   o.run = parser.isSet(run);
   if (!MainWindow::tabNames().contains(o.tab)) {
     *error = QString("unknown tab '%1' (use %2)").arg(o.tab, MainWindow::tabNames().join(", "));
@@ -89,8 +99,15 @@ std::optional<LaunchOptions> parseLaunchOptions(const QStringList& arguments, QS
 }
 
 void applyLaunchOptions(MainWindow& window, const LaunchOptions& options) {
+  std::optional<recipe::Record> record;
+  if (!options.recipe.isEmpty()) record = recipe::readRecord(options.recipe.toStdString());
+  // The model a recipe ran on, where it still is (Resume needs it).
+  const QString ranOn = record ? QString::fromStdString(record->options.modelDir) : QString();
   if (!options.model.isEmpty()) {
     window.session()->loadModel(QString::fromStdString(resolveModel(options.model.toStdString())));
+  } else if (options.session.isEmpty() && !ranOn.isEmpty() &&
+             QFileInfo::exists(ranOn + "/config.json")) {
+    window.session()->loadModel(ranOn);
   } else if (options.session.isEmpty()) {
     // No model named: the bundled demo model; without it (ROPE_DEMO_MODEL pointing nowhere)
     // the built-in default RoPE, which the window labels as such.
@@ -101,6 +118,7 @@ void applyLaunchOptions(MainWindow& window, const LaunchOptions& options) {
     }
   }
   if (!options.session.isEmpty()) window.session()->loadSession(options.session);
+  if (record) window.recipePanel()->openRecord(*record);
 }
 
 bool saveScreenshot(MainWindow& window, const QString& path, QString* error) {
@@ -155,6 +173,7 @@ int runWorkbench(const QStringList& arguments) {
   }
   if (!screenshot) {
     window.restoreSettings();
+    if (!options->recipe.isEmpty()) window.selectTab(options->tab);
     window.show();
     // Work the last run could not save (it crashed or was killed) comes back if wanted.
     QTimer::singleShot(0, &window, [&window] { window.guard()->offerRecovery(); });

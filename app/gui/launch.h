@@ -1,9 +1,9 @@
 #pragma once
 // The rope-workbench command line and what it does, shared by main() and the tests:
-//   rope-workbench [--model DIR|config.json] [--session FILE]
+//   rope-workbench [--model DIR|config.json] [--session FILE] [--recipe DIR]
 //                  [--screenshot FILE [--tab NAME] [--run]]
-// Errors (bad options, a model or session that does not load) print one message and give
-// exit code 1. --help prints without a display, and --screenshot needs none.
+// Errors (bad options, a model, session or recipe folder that does not load) print one
+// message and give exit code 1. --help prints without a display, and --screenshot needs none.
 
 #include <QString>
 #include <QStringList>
@@ -16,6 +16,7 @@ class MainWindow;
 struct LaunchOptions {
   QString model;       // a HF model folder or config.json
   QString session;     // a project JSON
+  QString recipe;      // a recipe's folder for the Recipe tab (its tab unless --tab says)
   QString screenshot;  // render the window to this PNG and exit
   QString tab = "factors";
   bool run = false;  // with screenshot: run the job tab's job first (its default settings)

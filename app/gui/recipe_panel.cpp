@@ -28,44 +28,12 @@ namespace {
 
 using State = RecipeStagesView::State;
 constexpr int kStages = RecipeStagesView::kStages;
-static_assert(kStages == recipe::kStageCount, "one row per stage of the recipe");
-
-QString folderOf(const recipe::Params& p, recipe::Stage stage) {
-  return QDir(QString::fromStdString(p.outDir)).filePath(recipe::stageFolder(stage));
-}
 
 // "ETA 12 s" / "ETA 3 min 5 s" from the trainer's estimate.
 QString etaSecondsText(double seconds) {
   const long left = std::lround(std::max(0.0, seconds));
   if (left < 60) return QString("ETA %1 s").arg(left);
   return QString("ETA %1 min %2 s").arg(left / 60).arg(left % 60);
-}
-
-// The search stages' curves in the plot of best perplexity per generation.
-const char* searchCurveName(int stage) {
-  switch (stage) {
-    case 0:
-      return "1 search";
-    case 2:
-      return "3 search again";
-    default:
-      return "4 short readjust";
-  }
-}
-
-// The stage's cost as its row's result.
-QString costText(const recipe::StageCost& c) {
-  const QString time = QString("%1 s").arg(c.seconds, 0, 'f', 0);
-  if (c.stage == recipe::Stage::FineTune || c.stage == recipe::Stage::Refine) {
-    return QString("validation ppl %1 · %2 steps · %3")
-        .arg(c.bestPerplexity, 0, 'f', 3)
-        .arg(c.steps)
-        .arg(time);
-  }
-  return QString("ppl %1 · %2 evaluations · %3")
-      .arg(c.bestPerplexity, 0, 'f', 3)
-      .arg(c.evaluations)
-      .arg(time);
 }
 
 }  // namespace
@@ -221,7 +189,7 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   connect(m_frame, &JobFrame::wrote, this, &RecipePanel::wrote);
   connect(m_resume, &QPushButton::clicked, this, [this] { resume(); });
   connect(m_chooseFolder, &QPushButton::clicked, this, &RecipePanel::chooseFolder);
-  connect(m_folder, &QLineEdit::editingFinished, this, &RecipePanel::showFolder);
+  connect(m_folder, &QLineEdit::editingFinished, this, &RecipePanel::openFolder);
   connect(m_openModel, &QPushButton::clicked, this,
           [this] { emit openModelRequested(m_modelFolder); });
   connect(m_addSets, &QPushButton::clicked, this, &RecipePanel::addSetsToProject);
@@ -285,6 +253,10 @@ std::optional<recipe::Params> RecipePanel::params(bool resume) {
   p.evalEvery = m_evalEvery->value();
   p.refineSteps = m_refineSteps->value();
   p.refineLearningRate = m_refineLearningRate->value();
+  if (resume && m_recorded && m_recorded->outDir == p.outDir) {
+    p.shortGenerations = m_recorded->shortGenerations;
+    p.evalWindows = m_recorded->evalWindows;
+  }
   p.threads = m_threads->value();
   p.device = m_doc->device().toStdString();
   p.resume = resume;
@@ -306,22 +278,21 @@ bool RecipePanel::start(bool resume) {
   if (m_job->isRunning()) return false;
   std::optional<recipe::Params> p = params(resume);
   if (!p) return false;
+  if (resume) {
+    // What the folder holds already: its finished stages and the curves a resumed run does
+    // not report again.
+    try {
+      m_view->showRecord(recipe::readRecord(p->outDir), stageNames(*p), true);
+    } catch (const std::exception& e) {
+      m_frame->setStatus(QString::fromUtf8(e.what()));
+      return false;
+    }
+  } else {
+    m_view->reset(stageNames(*p), {});
+  }
   m_params = p;
   m_scored = 0;
   m_lastMessage = {};
-  const int fineTune = p->fineTuneLength > 0 ? p->fineTuneLength : p->target / 4;
-  const std::array<QString, kStages> names = {
-      QString("1  search at %1").arg(fineTune), QString("2  fine-tune at %1").arg(fineTune),
-      QString("3  search again at %1").arg(p->target),
-      QString("4  short readjust at %1").arg(m_doc->model().trainingWindow()),
-      p->refineSteps > 0 ? QString("5  fine-tune again at %1").arg(fineTune)
-                         : QString("5  (no second fine-tuning)")};
-  std::array<bool, kStages> doneEarlier{};
-  for (int s = 0; s < kStages; ++s) {
-    doneEarlier[s] =
-        resume && QFileInfo::exists(QDir(folderOf(*p, recipe::Stage(s))).filePath("stage.json"));
-  }
-  m_view->reset(names, doneEarlier);
   m_frame->started(resume ? "resuming…" : "starting…");
   const recipe::Params params = *p;  // the worker's snapshot
   m_job->start([this, params](BackgroundJob::Context& ctx) -> std::function<void()> {
@@ -380,7 +351,7 @@ void RecipePanel::onUpdate(const Update& u) {
     case Update::Generation:
       m_generation = u.generation;
       m_best = u.best;
-      m_view->addSearchGeneration(u.stage, searchCurveName(u.stage), u.generation, u.best);
+      m_view->addSearchGeneration(u.stage, u.generation, u.best);
       break;
     case Update::Training: {
       // One loss curve over both fine-tunings: stage 5's steps follow stage 2's.
@@ -462,7 +433,8 @@ void RecipePanel::showStageResults(const recipe::Result& r) {
   for (const recipe::StageCost& c : r.stages) {
     const int s = static_cast<int>(c.stage);
     if (s < kStages) {
-      m_view->setStageResult(s, c.skipped ? State::DoneEarlier : State::Done, costText(c));
+      m_view->setStageResult(s, c.skipped ? State::DoneEarlier : State::Done,
+                            RecipeStagesView::costText(c));
     }
   }
 }
@@ -484,7 +456,88 @@ void RecipePanel::chooseFolder() {
   m_folder->setText(QFileInfo::exists(QDir(dir).filePath("recipe.json"))
                         ? dir
                         : QDir(dir).filePath(QString("recipe-%1").arg(m_target->value())));
+  openFolder();
+}
+
+std::array<QString, kStages> RecipePanel::stageNames(const recipe::Params& p) const {
+  const int fineTune = p.fineTuneLength > 0 ? p.fineTuneLength : p.target / 4;
+  return {QString("1  search at %1").arg(fineTune), QString("2  fine-tune at %1").arg(fineTune),
+          QString("3  search again at %1").arg(p.target),
+          QString("4  short readjust at %1").arg(m_doc->model().trainingWindow()),
+          p.refineSteps > 0 ? QString("5  fine-tune again at %1").arg(fineTune)
+                            : QString("5  (no second fine-tuning)")};
+}
+
+void RecipePanel::openFolder() {
+  const QString folder = m_folder->text().trimmed();
+  if (m_job->isRunning() || !recipe::isRecipeFolder(folder.toStdString())) {
+    showFolder();
+    return;
+  }
+  try {
+    openRecord(recipe::readRecord(folder.toStdString()));
+  } catch (const std::exception& e) {
+    m_frame->setStatus(QString::fromUtf8(e.what()));
+    showFolder();
+  }
+}
+
+void RecipePanel::openRecord(const recipe::Record& record) {
+  if (m_job->isRunning()) return;
+  const recipe::Params& o = record.options;
+  m_folder->setText(QString::fromStdString(o.outDir));
+  setOptions(o);
+  m_recorded = o;
+  m_view->showRecord(record, stageNames(o), false);
   showFolder();
+  int done = 0, stopped = -1;
+  for (int s = 0; s < kStages; ++s) {
+    if (record.stages[s].cost) ++done;
+    if (!record.stages[s].cost && record.stages[s].started) stopped = s;
+  }
+  const int stages = o.refineSteps > 0 ? kStages : kStages - 1;
+  m_frame->setProgress(double(done) / stages);
+  QString text = !record.modelDir.empty()
+                     ? QString("a finished recipe (%1 stages): final model %2")
+                           .arg(stages)
+                           .arg(QString::fromStdString(record.modelDir))
+                     : QString("%1 of %2 stages done%3; Resume continues it")
+                           .arg(done)
+                           .arg(stages)
+                           .arg(stopped < 0 ? QString()
+                                            : QString(", stage %1 stopped").arg(stopped + 1));
+  // Resume runs on the open model: say so when the recipe ran on another.
+  const QString ranOn = QFileInfo(QString::fromStdString(o.modelDir)).canonicalFilePath();
+  if (ranOn != QFileInfo(m_doc->model().folder).canonicalFilePath()) {
+    text += QString(" (it ran on %1: open that model to resume it)")
+                .arg(QString::fromStdString(o.modelDir));
+  }
+  m_frame->setStatus(text);
+}
+
+void RecipePanel::setOptions(const recipe::Params& o) {
+  m_target->setValue(o.target);
+  m_fineTuneLength->setValue(o.fineTuneLength);
+  m_population->setValue(o.population);
+  m_generations->setValue(o.generations);
+  m_samples->setValue(o.samples);
+  m_seed->setValue(static_cast<int>(std::min<std::uint64_t>(o.seed, m_seed->maximum())));
+  m_passkeyScores->setChecked(o.passkeyScores);
+  m_criticalFloor->setChecked(o.criticalFloor);
+  m_steps->setValue(o.steps);
+  m_batch->setValue(o.batch);
+  m_learningRate->setValue(o.learningRate);
+  m_warmup->setValue(o.warmupSteps);
+  m_passkeyShare->setValue(o.passkeyShare);
+  m_shortShare->setValue(o.shortShare);
+  m_keysByLength->setChecked(o.passkeyKeysByLength);
+  m_evalEvery->setValue(o.evalEvery);
+  m_refineSteps->setValue(o.refineSteps);
+  m_refineLearningRate->setValue(o.refineLearningRate);
+  // The demo corpus stays the empty field (params() prepares it where it always is).
+  const bool demo = QFileInfo(QString::fromStdString(o.corpusDir)).canonicalFilePath() ==
+                    QFileInfo(QString::fromStdString(defaultCorpusDir())).canonicalFilePath();
+  m_corpus->setText(demo ? QString() : QString::fromStdString(o.corpusDir));
 }
 
 QStringList RecipePanel::stageFactorFiles() const {

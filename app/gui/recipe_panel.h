@@ -8,6 +8,10 @@
 // last one; other options are refused with core's message). Cancel stops after the current
 // batch of candidates or training step, and the folder stays resumable.
 //
+// A folder an earlier run left (the workbench's or rope-cli extend's) opens as its record
+// (recipe/record.h): its options fill the controls, its stages show as done earlier or stopped
+// with their costs, the curves as far as its logs and checkpoints go; Resume continues it.
+//
 // Live (RecipeStagesView): the five stages with their state and the current stage's progress,
 // the fine-tunings' loss curve (one curve, stage 5 after stage 2) and the searches' best
 // perplexity per generation. At the end: the final model's folder with a button that opens it
@@ -22,6 +26,7 @@
 #include "file_dialogs.h"
 #include "job_frame.h"
 #include "recipe/extend.h"
+#include "recipe/record.h"
 
 class QCheckBox;
 class QDoubleSpinBox;
@@ -57,6 +62,10 @@ class RecipePanel : public QWidget {
   // Asks for the recipe's folder: an existing recipe's folder is taken as it is (to resume),
   // any other folder gets a new recipe-TARGET folder inside it.
   void chooseFolder();
+  // Shows a recipe's folder as an earlier run left it: the folder, its options in the
+  // controls, its stages and curves, what it holds in the status line (and the model it ran
+  // on when that is not the open one: Resume needs it). Not while a job runs.
+  void openRecord(const recipe::Record& record);
   // The final model's folder after a finished run (empty before).
   QString modelFolder() const { return m_modelFolder; }
   // The factor files the stages wrote so far (1-search, 3-search2, 4-short), as listed.
@@ -123,6 +132,16 @@ class RecipePanel : public QWidget {
   void showStageResults(const recipe::Result& result);
   // The folder's stage sets and final model, as far as they exist.
   void showFolder();
+  // The folder field's recipe (openRecord), or for another folder showFolder only; a record
+  // that does not read is one status line.
+  void openFolder();
+  void setOptions(const recipe::Params& p);
+  // The stages' rows for these options ("1  search at 1024", ...).
+  std::array<QString, recipe::kStageCount> stageNames(const recipe::Params& p) const;
+  // A record in the view: finished stages done earlier with their costs and curves; resuming:
+  // without the unfinished searches' histories (the resumed search reports them again), else
+  // the unfinished stage stopped.
+  void drawRecord(const recipe::Record& record, bool resuming);
   void setRunning(bool running);
   // The expected candidates of a search stage (the population, then the children per
   // generation): the stage's progress.
@@ -164,6 +183,9 @@ class RecipePanel : public QWidget {
   QListWidget* m_sets = nullptr;
   QPushButton* m_addSets = nullptr;
   std::optional<recipe::Params> m_params;  // the running job's
+  // The options of the record last opened: a resume of its folder keeps those the controls
+  // do not hold (short generations, validation windows).
+  std::optional<recipe::Params> m_recorded;
   QString m_modelFolder;
   int m_scored = 0;                      // candidates of the running search stage
   int m_generation = 0;                  // its last finished generation

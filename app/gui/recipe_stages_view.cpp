@@ -13,7 +13,7 @@ namespace {
 
 enum Column { kStageColumn, kStateColumn, kProgressColumn, kResultColumn, kColumns };
 
-// One colour per search stage (stages one, three and four), as the table lists them.
+// One colour and name per search stage (stages one, three and four), as the table lists them.
 QColor searchColor(int stage) {
   switch (stage) {
     case 0:
@@ -23,6 +23,29 @@ QColor searchColor(int stage) {
     default:
       return QColor(0x2c, 0xa0, 0x2c);
   }
+}
+
+const char* searchCurveName(int stage) {
+  switch (stage) {
+    case 0:
+      return "1 search";
+    case 2:
+      return "3 search again";
+    default:
+      return "4 short readjust";
+  }
+}
+
+// Where an unfinished stage of a record stopped (a resume continues from there).
+QString stoppedText(const recipe::StageRecord& st, bool training) {
+  if (training) {
+    return st.losses.validation.empty()
+               ? QString("stopped before its first checkpoint")
+               : QString("stopped; checkpoint at step %1").arg(st.losses.validation.back().step);
+  }
+  return st.generations.empty()
+             ? QString("stopped before its first generation")
+             : QString("stopped after generation %1").arg(st.generations.back().generation);
 }
 
 }  // namespace
@@ -43,6 +66,20 @@ QString RecipeStagesView::stateName(State state) {
   return {};
 }
 
+QString RecipeStagesView::costText(const recipe::StageCost& c) {
+  const QString time = QString("%1 s").arg(c.seconds, 0, 'f', 0);
+  if (c.stage == recipe::Stage::FineTune || c.stage == recipe::Stage::Refine) {
+    return QString("validation ppl %1 · %2 steps · %3")
+        .arg(c.bestPerplexity, 0, 'f', 3)
+        .arg(c.steps)
+        .arg(time);
+  }
+  return QString("ppl %1 · %2 evaluations · %3")
+      .arg(c.bestPerplexity, 0, 'f', 3)
+      .arg(c.evaluations)
+      .arg(time);
+}
+
 RecipeStagesView::RecipeStagesView(QWidget* parent)
     : QWidget(parent),
       m_table(new QTableWidget(kStages, kColumns)),
@@ -56,22 +93,24 @@ RecipeStagesView::RecipeStagesView(QWidget* parent)
   m_table->horizontalHeader()->setSectionResizeMode(kResultColumn, QHeaderView::Stretch);
   m_table->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
   m_table->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-  // Four rows and nothing below them: the plots get the height.
+  // The stages' rows and nothing below them: the plots get the height.
   m_table->setFixedHeight(m_table->horizontalHeader()->sizeHint().height() +
                           kStages * m_table->verticalHeader()->defaultSectionSize() +
                           2 * m_table->frameWidth());
 
   m_loss->setTitle("Fine-tuning loss");
   m_loss->setAxisLabels("step", "loss (nats per token)");
-  m_loss->setCaption("Training loss per step; validation loss at every validation step.",
+  m_loss->setCaption(QString("Training loss per step and its mean over %1 steps; validation "
+                             "loss at every validation step.")
+                         .arg(kMeanSteps),
                      "views-recipe");
-  m_loss->setEmptyHint("The loss appears here while stages 2 and 4 fine-tune");
+  m_loss->setEmptyHint("The loss appears here while stages 2 and 5 fine-tune");
   m_search->setTitle("Best perplexity per generation");
   m_search->setAxisLabels("generation", "perplexity");
   m_search->setYScale(AxisScale::Log);
   m_search->setCaption(
       "Each search stage at its own length: stage 1 at the fine-tuning length, stage 3 at "
-      "the target, stage 5 at the original window.",
+      "the target, stage 4 at the original window.",
       "views-recipe");
   m_search->setEmptyHint("The searches' best perplexity appears here per generation");
 
@@ -83,7 +122,7 @@ RecipeStagesView::RecipeStagesView(QWidget* parent)
   layout->setRowStretch(1, 1);
   layout->setColumnStretch(0, 1);
   layout->setColumnStretch(1, 1);
-  reset({"1  search", "2  fine-tune", "3  search again", "4  fine-tune again", "5  short readjust"},
+  reset({"1  search", "2  fine-tune", "3  search again", "4  short readjust", "5  fine-tune again"},
         {});
 }
 
@@ -109,6 +148,32 @@ void RecipeStagesView::reset(const std::array<QString, kStages>& names,
   m_validLosses.clear();
   m_loss->clear();
   m_search->clear();
+}
+
+void RecipeStagesView::showRecord(const recipe::Record& record,
+                                  const std::array<QString, kStages>& names, bool resuming) {
+  std::array<bool, kStages> finished{};
+  for (int s = 0; s < kStages; ++s) finished[s] = record.stages[s].cost.has_value();
+  reset(names, finished);
+  for (int s = 0; s < kStages; ++s) {
+    const recipe::StageRecord& st = record.stages[s];
+    const bool training = s == int(recipe::Stage::FineTune) || s == int(recipe::Stage::Refine);
+    if (st.cost) {
+      setStageResult(s, State::DoneEarlier, costText(*st.cost));
+    } else if (st.started && !resuming) {
+      setStageResult(s, State::Stopped, stoppedText(st, training));
+    }
+    if (st.cost || !resuming) {
+      for (const GenerationSummary& g : st.generations) {
+        addSearchGeneration(s, g.generation, g.best);
+      }
+    }
+    // One loss curve over both fine-tunings; a resumed fine-tuning goes on from its
+    // checkpoint, the last step its log holds.
+    const int offset = s == int(recipe::Stage::Refine) ? record.options.steps : 0;
+    for (const LossPoint& p : st.losses.training) addTrainingLoss(offset + p.step, p.loss);
+    for (const LossPoint& p : st.losses.validation) addValidationLoss(offset + p.step, p.loss);
+  }
 }
 
 void RecipeStagesView::setRunning(int stage) {
@@ -160,24 +225,36 @@ void RecipeStagesView::addValidationLoss(int step, double loss) {
 }
 
 void RecipeStagesView::showLoss() {
+  QVector<double> mean(m_losses.size());
+  double sum = 0;
+  for (int i = 0; i < m_losses.size(); ++i) {
+    sum += m_losses[i] - (i >= kMeanSteps ? m_losses[i - kMeanSteps] : 0.0);
+    mean[i] = sum / std::min(i + 1, kMeanSteps);
+  }
   if (m_loss->curveCount() == 0) {
     CurveStyle training;
-    training.color = QColor(0x1f, 0x77, 0xb4);
+    training.color = QColor(0x1f, 0x77, 0xb4, 0x80);
+    training.width = 1;
     CurveStyle validation;
     validation.color = QColor(0xd6, 0x27, 0x28);
     validation.line = false;
     validation.pointSize = 8;
+    CurveStyle smooth;
+    smooth.color = QColor(0x08, 0x30, 0x6b);
+    smooth.width = 2.2;
     m_loss->addCurve("training loss", m_steps, m_losses, training);
     m_loss->addCurve("validation loss", m_validSteps, m_validLosses, validation);
+    m_loss->addCurve(QString("training loss, mean of %1 steps").arg(kMeanSteps), m_steps, mean,
+                     smooth);
   } else {
     m_loss->setCurveData(0, m_steps, m_losses);
     m_loss->setCurveData(1, m_validSteps, m_validLosses);
+    m_loss->setCurveData(2, m_steps, mean);
   }
   m_loss->rescaleAxes();
 }
 
-void RecipeStagesView::addSearchGeneration(int stage, const QString& curveName, int generation,
-                                           double best) {
+void RecipeStagesView::addSearchGeneration(int stage, int generation, double best) {
   if (!std::isfinite(best) || best <= 0) return;
   m_generations[stage] << generation;
   m_bests[stage] << best;
@@ -186,7 +263,7 @@ void RecipeStagesView::addSearchGeneration(int stage, const QString& curveName, 
     style.color = searchColor(stage);
     style.pointSize = 5;
     m_searchCurve[stage] =
-        m_search->addCurve(curveName, m_generations[stage], m_bests[stage], style);
+        m_search->addCurve(searchCurveName(stage), m_generations[stage], m_bests[stage], style);
   } else {
     m_search->setCurveData(m_searchCurve[stage], m_generations[stage], m_bests[stage]);
   }

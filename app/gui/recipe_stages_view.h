@@ -2,11 +2,14 @@
 // The Recipe tab's view of a run: the five stages of LongRoPE's recipe with their state and
 // the current stage's progress (a table), the fine-tunings' loss curve (training loss per step,
 // validation loss points) and the searches' best perplexity per generation (a curve per search
-// stage). It shows what the panel hands it and knows nothing of jobs. GUI thread only.
+// stage), live or from a folder's record. It shows what the panel hands it and knows nothing
+// of jobs. GUI thread only.
 
 #include <QString>
 #include <QWidget>
 #include <array>
+
+#include "recipe/record.h"
 
 class QTableWidget;
 
@@ -17,10 +20,13 @@ class ScientificPlot;
 class RecipeStagesView : public QWidget {
   Q_OBJECT
  public:
-  // search, fine-tune, search again, fine-tune again, short readjust
-  static constexpr int kStages = 5;
+  // search, fine-tune, search again, short readjust, fine-tune again
+  static constexpr int kStages = recipe::kStageCount;
+  static constexpr int kMeanSteps = 20;
   enum class State { Waiting, Running, Done, DoneEarlier, Stopped };
   static QString stateName(State state);  // "waiting", "running", "done", "done earlier", ...
+  // A finished stage's result column: "ppl 27.85 · 80 evaluations · 45 s", ...
+  static QString costText(const recipe::StageCost& cost);
 
   explicit RecipeStagesView(QWidget* parent = nullptr);
   // A widget of the panel's beside the table (the result block); the view takes ownership.
@@ -40,19 +46,29 @@ class RecipeStagesView : public QWidget {
   State state(int stage) const { return m_states[stage]; }
   int runningStage() const;  // -1: none
 
+  // A record (recipe/record.h) as reset() and then its finished stages done earlier with
+  // their costs, every search's best per generation, the fine-tunings' losses (stage 5's
+  // steps after stage 2's); an unfinished stage stopped where it stopped. resuming: a run
+  // continues it, so the unfinished stage waits and its search's generations are left to
+  // the resumed search, which reports them again.
+  void showRecord(const recipe::Record& record, const std::array<QString, kStages>& names,
+                  bool resuming);
+
   void addTrainingLoss(int step, double loss);
   void addValidationLoss(int step, double loss);
-  // A search stage's (0, 2 or 4) best fitness after a generation.
-  void addSearchGeneration(int stage, const QString& curveName, int generation, double best);
+  // A search stage's (0, 2 or 3) best fitness after a generation.
+  void addSearchGeneration(int stage, int generation, double best);
 
   QTableWidget* table() const { return m_table; }
-  // Curve 0: the training loss per step; curve 1: the validation loss points.
+  // Curve 0: the training loss per step; curve 1: the validation loss points; curve 2: the
+  // training loss's mean over the last kMeanSteps steps (a step's rows mix lengths, so single
+  // steps scatter).
   ScientificPlot* lossPlot() const { return m_loss; }
   ScientificPlot* searchPlot() const { return m_search; }
 
  private:
   void setCell(int row, int column, const QString& text);
-  void showLoss();  // curve 0: training loss per step, curve 1: validation loss points
+  void showLoss();
   void showState(int stage);
 
   QTableWidget* m_table = nullptr;

@@ -3,10 +3,13 @@
 // drawn, the final model opens in the workbench and the stages' sets join the project); a
 // cancel in the fine-tuning stage leaves a folder that Resume finishes; a bad option or other
 // options on resume show core's message and start nothing. And the Search tab's progressive
-// stage and short readjust reach longrope::Params and run to a set with short factors.
+// stage and short readjust reach longrope::Params and run to a set with short factors. A
+// folder an earlier run left opens as its record (options, stages, curves as the run drew them;
+// a stopped one where it stopped) and resumes from there; rope-workbench --recipe opens one.
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -17,17 +20,20 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <cmath>
 
 #include "../core/tiny_training.h"
 #include "background_job.h"
 #include "data/tokenizer.h"
 #include "gui_test_fakes.h"
+#include "launch.h"
 #include "main_window.h"
 #include "model_info.h"
 #include "recipe_panel.h"
 #include "recipe_stages_view.h"
 #include "scientific_plot.h"
 #include "search_panel.h"
+#include "train/demo_assets.h"
 #include "train/kjv_corpus.h"
 #include "workbench_document.h"
 #include "workbench_session.h"
@@ -46,6 +52,9 @@ class TestWidgetRecipe : public QObject {
   void cancelledInFineTuningResumesToTheEnd();
   void badOptionsStartNothing();
   void optionsReachTheParams();
+  void opensAFolderAsItsRecord();
+  void stoppedFolderOpensWhereItStoppedAndResumes();
+  void launchOpensARecipe();
   void searchTabStagesReachTheParams();
   void searchTabRunsEveryStageToASetWithShortFactors();
 
@@ -56,6 +65,8 @@ class TestWidgetRecipe : public QObject {
   // The tiny model, its validation split as the dataset.
   void openTinyModel();
   bool waitFinished(QSignalSpy& spy) { return !spy.isEmpty() || spy.wait(60000); }
+  // A new window with every control at its default, on the tiny model; the folder typed in.
+  void openInNewWindow(const QString& folder);
 
   QTemporaryDir m_dir;
   QString m_corpus, m_model;
@@ -242,6 +253,166 @@ void TestWidgetRecipe::optionsReachTheParams() {
   QVERIFY(p);
   QVERIFY(p->criticalFloor && !p->passkeyKeysByLength);
   QVERIFY(!QFileInfo::exists(m_dir.filePath("options")));  // params alone start nothing
+}
+
+void TestWidgetRecipe::openInNewWindow(const QString& folder) {
+  m_window = makeTestWindow(m_dialogs, m_reporter);
+  openTinyModel();
+  panel()->folderEdit()->setText(folder);
+  emit panel()->folderEdit()->editingFinished();
+}
+
+void TestWidgetRecipe::opensAFolderAsItsRecord() {
+  const QString folder = m_dir.filePath("record");
+  setTinyOptions(folder);
+  panel()->seedBox()->setValue(3);
+  panel()->criticalFloorBox()->setChecked(true);
+  QSignalSpy done(panel(), &RecipePanel::finished);
+  QVERIFY(panel()->run());
+  QVERIFY(waitFinished(done));
+  QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
+  ScientificPlot* loss = panel()->stagesView()->lossPlot();
+  ScientificPlot* search = panel()->stagesView()->searchPlot();
+  const QVector<double> steps = loss->curveX(0), losses = loss->curveY(0);
+  const QVector<double> validSteps = loss->curveX(1);
+  QVector<QVector<double>> bests;
+  for (int c = 0; c < search->curveCount(); ++c) bests << search->curveY(c);
+
+  openInNewWindow(folder);
+  // The controls hold the recipe's options: params for a resume pass core's check that they
+  // are the ones recipe.json holds.
+  QCOMPARE(panel()->targetBox()->value(), 128);
+  QCOMPARE(panel()->seedBox()->value(), 3);
+  QVERIFY(panel()->criticalFloorBox()->isChecked());
+  QCOMPARE(panel()->corpusEdit()->text(), m_corpus);
+  const auto again = panel()->params(true);
+  QVERIFY2(again, qPrintable(panel()->statusLabel()->text()));
+  RecipeStagesView* view = panel()->stagesView();
+  for (int s = 0; s < RecipeStagesView::kStages; ++s) {
+    QCOMPARE(view->state(s), State::DoneEarlier);
+    QVERIFY(!view->table()->item(s, 3)->text().isEmpty());  // its cost
+  }
+  QVERIFY2(panel()->statusLabel()->text().startsWith("a finished recipe (5 stages)"),
+           qPrintable(panel()->statusLabel()->text()));
+  QCOMPARE(panel()->modelFolder(), QDir(folder).filePath("model"));
+  QCOMPARE(panel()->stageFactorFiles().size(), 3);
+  // The curves as the run drew them (the log keeps four decimals of a loss).
+  auto sameCurves = [&] {
+    loss = view->lossPlot();
+    if (loss->curveX(0) != steps || loss->curveX(1) != validSteps) return false;
+    for (int i = 0; i < steps.size(); ++i) {
+      if (std::fabs(loss->curveY(0)[i] - losses[i]) > 1e-4) return false;
+    }
+    if (view->searchPlot()->curveCount() != bests.size()) return false;
+    for (int c = 0; c < bests.size(); ++c) {
+      if (view->searchPlot()->curveY(c) != bests[c]) return false;
+    }
+    return true;
+  };
+  QVERIFY(sameCurves());
+
+  // Resume: nothing left to do; the record stays drawn.
+  QSignalSpy resumed(panel(), &RecipePanel::finished);
+  QVERIFY(panel()->resume());
+  QVERIFY(waitFinished(resumed));
+  QVERIFY2(resumed.first().at(0).toBool(), qPrintable(resumed.first().at(1).toString()));
+  for (int s = 0; s < RecipeStagesView::kStages; ++s) QCOMPARE(view->state(s), State::DoneEarlier);
+  QVERIFY(sameCurves());
+
+  // Opened with another model in the workbench: said, since Resume runs on the open model.
+  m_window->session()->loadModel(QString::fromStdString(demoModelDir()));
+  emit panel()->folderEdit()->editingFinished();
+  QVERIFY2(panel()->statusLabel()->text().contains("open that model to resume it"),
+           qPrintable(panel()->statusLabel()->text()));
+  // A folder that is no recipe's changes nothing; a spoilt record is one status line.
+  panel()->folderEdit()->setText(m_corpus);
+  emit panel()->folderEdit()->editingFinished();
+  QCOMPARE(view->state(0), State::DoneEarlier);
+  QVERIFY(panel()->modelFolder().isEmpty());
+  const QString spoilt = m_dir.filePath("spoilt");
+  QVERIFY(QDir().mkpath(spoilt));
+  QFile recipeFile(QDir(spoilt).filePath("recipe.json"));
+  QVERIFY(recipeFile.open(QIODevice::WriteOnly));
+  recipeFile.write("{\"options\": {\"model\": 3}}");
+  recipeFile.close();
+  panel()->folderEdit()->setText(spoilt);
+  emit panel()->folderEdit()->editingFinished();
+  QVERIFY2(panel()->statusLabel()->text().contains("'model' must be"),
+           qPrintable(panel()->statusLabel()->text()));
+  QVERIFY2(m_reporter->errors.isEmpty(), qPrintable(m_reporter->errors.join("\n")));
+}
+
+void TestWidgetRecipe::stoppedFolderOpensWhereItStoppedAndResumes() {
+  const QString folder = m_dir.filePath("stopped");
+  setTinyOptions(folder);
+  panel()->stepsBox()->setValue(200);
+  panel()->evalEveryBox()->setValue(1);  // a checkpoint every step
+  RecipeStagesView* view = panel()->stagesView();
+  connect(view->table(), &QTableWidget::itemChanged, panel(), [&] {
+    if (view->state(1) == State::Running && view->lossPlot()->curveX(1).size() >= 3) {
+      panel()->cancel();
+    }
+  });
+  QSignalSpy done(panel(), &RecipePanel::finished);
+  QVERIFY(panel()->run());
+  QVERIFY(waitFinished(done));
+  QVERIFY(!done.first().at(0).toBool());
+
+  openInNewWindow(folder);
+  view = panel()->stagesView();
+  QCOMPARE(view->state(0), State::DoneEarlier);
+  QCOMPARE(view->state(1), State::Stopped);
+  QVERIFY2(view->table()->item(1, 3)->text().startsWith("stopped; checkpoint at step"),
+           qPrintable(view->table()->item(1, 3)->text()));
+  QCOMPARE(view->state(2), State::Waiting);
+  QVERIFY2(panel()->statusLabel()->text().startsWith(
+               "1 of 5 stages done, stage 2 stopped; Resume continues it"),
+           qPrintable(panel()->statusLabel()->text()));
+  const QVector<double> before = view->lossPlot()->curveX(0);
+  QVERIFY(before.size() >= 3);
+  QCOMPARE(before.first(), 1.0);
+  QCOMPARE(view->searchPlot()->curveCount(), 1);
+
+  // Resume: the fine-tuning goes on after its checkpoint, one loss per step on one curve.
+  QSignalSpy resumed(panel(), &RecipePanel::finished);
+  QVERIFY(panel()->resume());
+  QCOMPARE(view->state(1), State::Waiting);
+  QVERIFY(waitFinished(resumed));
+  QVERIFY2(resumed.first().at(0).toBool(), qPrintable(resumed.first().at(1).toString()));
+  const QVector<double> after = view->lossPlot()->curveX(0);
+  QCOMPARE(after.size(), 200 + 2);
+  for (int i = 0; i < after.size(); ++i) QCOMPARE(after[i], double(i + 1));
+}
+
+void TestWidgetRecipe::launchOpensARecipe() {
+  const QString folder = m_dir.filePath("launched");
+  setTinyOptions(folder);
+  QSignalSpy done(panel(), &RecipePanel::finished);
+  QVERIFY(panel()->run());
+  QVERIFY(waitFinished(done));
+  QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
+
+  // --recipe: its tab, and the model it ran on (no --model or --session).
+  QString error;
+  const auto options = parseLaunchOptions({"rope-workbench", "--recipe", folder}, &error);
+  QVERIFY2(options, qPrintable(error));
+  QCOMPARE(options->tab, QString("recipe"));
+  m_window = makeTestWindow(m_dialogs, m_reporter);
+  applyLaunchOptions(*m_window, *options);
+  QCOMPARE(QDir(m_window->document()->model().folder).canonicalPath(),
+           QDir(m_model).canonicalPath());
+  QCOMPARE(panel()->folderEdit()->text(), folder);
+  QCOMPARE(panel()->stagesView()->state(4), State::DoneEarlier);
+  QCOMPARE(parseLaunchOptions({"rope-workbench", "--recipe", folder, "--tab", "factors"}, &error)
+               ->tab,
+           QString("factors"));
+  // A screenshot of it; a folder that holds no recipe: one message, exit code 1, no file.
+  const QString shot = m_dir.filePath("recipe.png");
+  QCOMPARE(runWorkbench({"rope-workbench", "--recipe", folder, "--screenshot", shot}), 0);
+  QVERIFY(QFileInfo(shot).size() > 0);
+  const QString none = m_dir.filePath("none.png");
+  QCOMPARE(runWorkbench({"rope-workbench", "--recipe", m_corpus, "--screenshot", none}), 1);
+  QVERIFY(!QFileInfo::exists(none));
 }
 
 void TestWidgetRecipe::searchTabStagesReachTheParams() {
