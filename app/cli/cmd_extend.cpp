@@ -6,7 +6,10 @@
 #include "cli/cli_args.h"
 #include "cli/cluster_options.h"
 #include "cluster/cluster_scorer.h"
+#include "io/json_util.h"
 #include "recipe/extend.h"
+#include "recipe/recipe_files.h"
+#include "recipe/record.h"
 #include "train/demo_assets.h"
 #include "train/kjv_corpus.h"
 #include "util/error.h"
@@ -24,6 +27,7 @@ const char* kUsage =
                        [--passkey-keys by-length|uniform] [--eval-every 100]
                        [--eval-windows 32] [--refine-steps 150] [--refine-lr 0.001]
                        [--threads N] [--device cpu|cuda] [--resume]
+       rope-cli extend --out DIR --status [--json]
 
 LongRoPE's recipe (ICML 2024) in five stages in DIR:
   1. search    the long factors at L' (default L'' / 4), without n_hat     -> DIR/1-search
@@ -56,15 +60,85 @@ the same data (--passkey-keys included). --passkey-keys: the training keys' draw
 (default: a digit count uniform in 1..5 first) or uniform in 1..50000 (as the passkey test).
   --data FILES   the search documents, as for rope-cli search ("demo": the demo corpus's
                  validation split); at least one must hold L'' tokens
+  --status       run nothing: what DIR holds (each stage done with its cost, stopped where a
+                 resume goes on, or waiting; the command that started it; the final model),
+                 read as the workbench's Recipe tab reads it; --json: as JSON with the options
 )";
 
+// --status: the folder's record (recipe/record.h), read only.
+int status(const Args& a, std::ostream& out) {
+  const std::string dir = a.require("out");
+  const recipe::Record r = recipe::readRecord(dir);
+  const int stages = r.options.refineSteps > 0 ? recipe::kStageCount : recipe::kStageCount - 1;
+  json_util::Json j = json_util::Json::object();
+  j["folder"] = dir;
+  j["command"] = r.command;
+  j["options"] = recipe::optionsJson(r.options);
+  j["stages"] = json_util::Json::array();
+  int done = 0;
+  std::string lines;
+  for (int s = 0; s < stages; ++s) {
+    const recipe::Stage stage = static_cast<recipe::Stage>(s);
+    const recipe::StageRecord& st = r.stages[s];
+    json_util::Json e = json_util::Json::object();
+    e["stage"] = recipe::stageName(stage);
+    char line[200];
+    if (st.cost) {
+      ++done;
+      const recipe::StageCost& c = *st.cost;
+      e["state"] = "done";
+      e["seconds"] = c.seconds;
+      e["evaluations"] = c.evaluations;
+      e["steps"] = c.steps;
+      e["best_perplexity"] = c.bestPerplexity;
+      const bool training = stage == recipe::Stage::FineTune || stage == recipe::Stage::Refine;
+      std::snprintf(line, sizeof line, "%d %-8s done  %6.0f s  %5d %-11s  %s ppl %.4f\n", s + 1,
+                    recipe::stageName(stage), c.seconds, training ? c.steps : c.evaluations,
+                    training ? "steps" : "evaluations", training ? "validation" : "best",
+                    c.bestPerplexity);
+    } else if (st.started) {
+      e["state"] = "stopped";
+      e["where"] = recipe::stoppedAt(st, stage);
+      std::snprintf(line, sizeof line, "%d %-8s %s\n", s + 1, recipe::stageName(stage),
+                    recipe::stoppedAt(st, stage).c_str());
+    } else {
+      e["state"] = "waiting";
+      std::snprintf(line, sizeof line, "%d %-8s waiting\n", s + 1, recipe::stageName(stage));
+    }
+    e["generations"] = st.generations.size();
+    e["training_steps_logged"] = st.losses.training.size();
+    j["stages"].push_back(e);
+    lines += line;
+  }
+  j["model"] = r.modelDir.empty() ? json_util::Json() : json_util::Json(r.modelDir);
+  if (a.has("json")) {
+    out << json_util::dump(j);
+    return 0;
+  }
+  out << dir << ": " << done << " of " << stages << " stages done"
+      << (r.modelDir.empty() ? "; rope-cli extend --out DIR --resume (its options) goes on\n"
+                             : "\n")
+      << lines << "started by: " << r.command << "\n";
+  if (!r.modelDir.empty()) out << "final model: " << r.modelDir << "\n";
+  return 0;
+}
+
 int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  const Args a(argv, {"resume", "passkey-scores", "critical-floor"},
+  const Args a(argv, {"resume", "passkey-scores", "critical-floor", "status", "json"},
                {"out", "target", "model", "fine-tune-length", "data", "samples", "population",
                 "generations", "short-generations", "seed", "corpus", "steps", "batch", "lr",
                 "warmup", "passkey-share", "short-share", "passkey-keys", "eval-every",
                 "eval-windows", "threads", "device", "rank-timeout", "refine-steps", "refine-lr"});
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
+  if (a.has("status")) {
+    for (const char* other : {"resume", "target", "model", "threads", "device"}) {
+      if (a.has(other)) {
+        throw UsageError(std::string("--status runs nothing: leave out --") + other);
+      }
+    }
+    return status(a, out);
+  }
+  if (a.has("json")) throw UsageError("--json goes with --status");
   recipe::Params p;
   if (const auto keys = a.choice("passkey-keys", {"by-length", "uniform"})) {
     p.passkeyKeysByLength = *keys == "by-length";
@@ -163,7 +237,8 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
 }  // namespace
 
 Command extendCommand() {
-  return {"extend", "LongRoPE's recipe: search, fine-tune, search again, fine-tune, readjust short",
+  return {"extend",
+          "LongRoPE's recipe: search, fine-tune, search again, readjust short, fine-tune again",
           std::string(kUsage) + "\n" + kClusterUsage +
               "  (extend: the searches' candidates go to every rank; fine-tuning runs on rank 0)\n",
           run, true};

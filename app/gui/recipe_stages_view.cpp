@@ -36,18 +36,6 @@ const char* searchCurveName(int stage) {
   }
 }
 
-// Where an unfinished stage of a record stopped (a resume continues from there).
-QString stoppedText(const recipe::StageRecord& st, bool training) {
-  if (training) {
-    return st.losses.validation.empty()
-               ? QString("stopped before its first checkpoint")
-               : QString("stopped; checkpoint at step %1").arg(st.losses.validation.back().step);
-  }
-  return st.generations.empty()
-             ? QString("stopped before its first generation")
-             : QString("stopped after generation %1").arg(st.generations.back().generation);
-}
-
 }  // namespace
 
 QString RecipeStagesView::stateName(State state) {
@@ -157,11 +145,11 @@ void RecipeStagesView::showRecord(const recipe::Record& record,
   reset(names, finished);
   for (int s = 0; s < kStages; ++s) {
     const recipe::StageRecord& st = record.stages[s];
-    const bool training = s == int(recipe::Stage::FineTune) || s == int(recipe::Stage::Refine);
     if (st.cost) {
       setStageResult(s, State::DoneEarlier, costText(*st.cost));
     } else if (st.started && !resuming) {
-      setStageResult(s, State::Stopped, stoppedText(st, training));
+      setStageResult(s, State::Stopped,
+                     QString::fromStdString(recipe::stoppedAt(st, recipe::Stage(s))));
     }
     if (st.cost || !resuming) {
       for (const GenerationSummary& g : st.generations) {

@@ -136,6 +136,17 @@ StageCost readStageCost(const std::string& path, Stage stage) {
   return c;
 }
 
+std::string stoppedAt(const StageRecord& st, Stage which) {
+  if (which == Stage::FineTune || which == Stage::Refine) {
+    return st.losses.validation.empty()
+               ? "stopped before its first checkpoint"
+               : "stopped; checkpoint at step " + std::to_string(st.losses.validation.back().step);
+  }
+  return st.generations.empty()
+             ? "stopped before its first generation"
+             : "stopped after generation " + std::to_string(st.generations.back().generation);
+}
+
 bool isRecipeFolder(const std::string& dir) {
   std::error_code ec;
   return !dir.empty() && fs::is_regular_file(fs::path(dir) / "recipe.json", ec);

@@ -30,6 +30,11 @@ struct Record {
   std::string modelDir;  // the exported model's folder; empty until the recipe has finished
 };
 
+// Where a started, unfinished stage stopped, which is where a resume goes on: "stopped after
+// generation 3", "stopped; checkpoint at step 200", "stopped before its first generation",
+// "stopped before its first checkpoint".
+std::string stoppedAt(const StageRecord& stage, Stage which);
+
 // True when dir holds a recipe (its recipe.json).
 bool isRecipeFolder(const std::string& dir);
 // Throws InputError naming the file when dir holds no recipe or one of its files is not what

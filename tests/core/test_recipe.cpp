@@ -3,9 +3,13 @@
 // and a config holding the second search's long factors and the readjusted short factors
 // (without stage five: stage two's weights); a run stopped in any stage resumes to the
 // uninterrupted result; other options and bad lengths are refused before any work. A folder
-// reads back (recipe/record.h) as the run left it: options, costs, histories, losses.
+// reads back (recipe/record.h) as the run left it: options, costs, histories, losses; and
+// rope-cli extend --status reads it so.
 #include <QtTest>
 #include <filesystem>
+#include <sstream>
+
+#include "cli/cli.h"
 
 #include "data/tokenizer.h"
 #include "io/factor_files.h"
@@ -37,6 +41,14 @@ class TestRecipe : public QObject {
 
  private:
   recipe::Params params(const std::string& out) const;
+  // rope-cli extend --out DIR --status [--json]: exit code, standard output and error.
+  static std::pair<int, std::string> extendStatus(const std::string& dir, bool json) {
+    std::ostringstream out, err;
+    std::vector<std::string> args = {"extend", "--out", dir, "--status"};
+    if (json) args.push_back("--json");
+    const int code = cli::runCli(args, out, err);
+    return {code, out.str() + err.str()};
+  }
   QTemporaryDir m_dir;
   std::string m_corpus, m_model;
   recipe::Result m_straight;
@@ -197,6 +209,16 @@ void TestRecipe::stoppedInEachStageResumesToTheSameResult() {
       QVERIFY(!record.stages[cutStage].generations.empty());
     }
     QVERIFY(record.modelDir.empty());
+    const auto [code, status] = extendStatus(out, false);
+    QCOMPARE(code, 0);
+    const std::string where = recipe::stoppedAt(record.stages[cutStage], stopIn);
+    const std::size_t line = status.find("\n" + std::to_string(cutStage + 1) + " ");
+    QVERIFY2(line != std::string::npos &&
+                 status.substr(line, status.find('\n', line + 1) - line).find(where) !=
+                     std::string::npos,
+             status.c_str());
+    QVERIFY2(status.find(std::to_string(cutStage) + " of 5 stages done") != std::string::npos,
+             status.c_str());
     p.resume = true;
     const recipe::Result resumed = recipe::run(p);
     QVERIFY2(resumed.valid, resumed.error.c_str());
@@ -362,6 +384,23 @@ void TestRecipe::readsTheFolderBack() {
     QCOMPARE(int(st.losses.shortValidation.size()), 2);  // the default short share
     QVERIFY(st.generations.empty());
   }
+
+  // rope-cli extend --status: the same record, as text and as JSON.
+  const auto [code, text] = extendStatus(out, false);
+  QCOMPARE(code, 0);
+  QVERIFY2(text.find("5 of 5 stages done") != std::string::npos, text.c_str());
+  QVERIFY2(text.find("final model: " + r.modelDir) != std::string::npos, text.c_str());
+  const auto [jsonCode, json] = extendStatus(out, true);
+  QCOMPARE(jsonCode, 0);
+  const auto j = json_util::parse(json, "status");
+  QCOMPARE(j.at("options"), recipe::optionsJson(params(out)));
+  QCOMPARE(int(j.at("stages").size()), 5);
+  for (int s = 0; s < 5; ++s) {
+    QCOMPARE(j.at("stages")[s].at("state").get<std::string>(), std::string("done"));
+    QCOMPARE(j.at("stages")[s].at("best_perplexity").get<double>(),
+             r.stages[s].cost->bestPerplexity);
+  }
+  QCOMPARE(j.at("model").get<std::string>(), r.modelDir);
 }
 
 void TestRecipe::recordRefusesWhatTheRecipeDidNotWrite() {
@@ -409,6 +448,11 @@ void TestRecipe::recordRefusesWhatTheRecipeDidNotWrite() {
   } catch (const InputError& e) {
     QVERIFY(std::string(e.what()).find("holds no recipe") != std::string::npos);
   }
+  const auto [code, text] = extendStatus(m_corpus, false);
+  QCOMPARE(code, 1);
+  QVERIFY2(text.find("holds no recipe") != std::string::npos, text.c_str());
+  std::ostringstream out, err;
+  QCOMPARE(cli::runCli({"extend", "--out", m_corpus, "--status", "--resume"}, out, err), 2);
   QVERIFY(!recipe::isRecipeFolder(m_corpus));
   QVERIFY(recipe::isRecipeFolder(m_dir.filePath("straight").toStdString()));
 }

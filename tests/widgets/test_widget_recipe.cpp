@@ -1,5 +1,5 @@
 // The Recipe tab offscreen on a tiny trained model (tests/core/tiny_training.h): a real recipe
-// runs to the end through the panel (the four stages done, the loss curve and the searches
+// runs to the end through the panel (the five stages done, the loss curve and the searches
 // drawn, the final model opens in the workbench and the stages' sets join the project); a
 // cancel in the fine-tuning stage leaves a folder that Resume finishes; a bad option or other
 // options on resume show core's message and start nothing. And the Search tab's progressive
