@@ -28,8 +28,6 @@
 #include "recipe/extend.h"
 #include "recipe/record.h"
 
-class QCheckBox;
-class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -39,6 +37,7 @@ class QSpinBox;
 namespace rope {
 
 class BackgroundJob;
+class RecipeOptionsForm;
 class RecipeStagesView;
 class ScientificPlot;
 class WorkbenchDocument;
@@ -76,23 +75,8 @@ class RecipePanel : public QWidget {
   BackgroundJob* job() const { return m_job; }
   RecipeStagesView* stagesView() const { return m_view; }
   ScientificPlot* currentPlot() const;
-  QSpinBox* targetBox() const { return m_target; }
-  QSpinBox* fineTuneLengthBox() const { return m_fineTuneLength; }
-  QSpinBox* stepsBox() const { return m_steps; }
-  QSpinBox* batchBox() const { return m_batch; }
-  QDoubleSpinBox* learningRateBox() const { return m_learningRate; }
-  QSpinBox* warmupBox() const { return m_warmup; }
-  QDoubleSpinBox* passkeyShareBox() const { return m_passkeyShare; }
-  QSpinBox* evalEveryBox() const { return m_evalEvery; }
-  QSpinBox* refineStepsBox() const { return m_refineSteps; }
-  QSpinBox* populationBox() const { return m_population; }
-  QSpinBox* generationsBox() const { return m_generations; }
-  QSpinBox* samplesBox() const { return m_samples; }
-  QSpinBox* seedBox() const { return m_seed; }
+  RecipeOptionsForm* options() const { return m_options; }
   QSpinBox* threadsBox() const { return m_threads; }
-  QCheckBox* criticalFloorBox() const { return m_criticalFloor; }
-  QCheckBox* keysByLengthBox() const { return m_keysByLength; }
-  QLineEdit* corpusEdit() const { return m_corpus; }
   QLineEdit* folderEdit() const { return m_folder; }
   QPushButton* resumeButton() const { return m_resume; }
   QPushButton* openModelButton() const { return m_openModel; }
@@ -135,7 +119,6 @@ class RecipePanel : public QWidget {
   // The folder field's recipe (openRecord), or for another folder showFolder only; a record
   // that does not read is one status line.
   void openFolder();
-  void setOptions(const recipe::Params& p);
   // The stages' rows for these options ("1  search at 1024", ...).
   std::array<QString, recipe::kStageCount> stageNames(const recipe::Params& p) const;
   // A record in the view: finished stages done earlier with their costs and curves; resuming:
@@ -154,26 +137,8 @@ class RecipePanel : public QWidget {
   JobFrame* m_frame = nullptr;
   BackgroundJob* m_job = nullptr;
   RecipeStagesView* m_view = nullptr;
-  QSpinBox* m_target = nullptr;
-  QSpinBox* m_fineTuneLength = nullptr;
-  QSpinBox* m_steps = nullptr;
-  QSpinBox* m_batch = nullptr;
-  QDoubleSpinBox* m_learningRate = nullptr;
-  QSpinBox* m_warmup = nullptr;
-  QDoubleSpinBox* m_passkeyShare = nullptr;
-  QDoubleSpinBox* m_shortShare = nullptr;
-  QSpinBox* m_refineSteps = nullptr;
-  QDoubleSpinBox* m_refineLearningRate = nullptr;
-  QSpinBox* m_evalEvery = nullptr;
-  QSpinBox* m_population = nullptr;
-  QSpinBox* m_generations = nullptr;
-  QSpinBox* m_samples = nullptr;
-  QSpinBox* m_seed = nullptr;
-  QCheckBox* m_passkeyScores = nullptr;
-  QCheckBox* m_criticalFloor = nullptr;
-  QCheckBox* m_keysByLength = nullptr;
+  RecipeOptionsForm* m_options = nullptr;
   QSpinBox* m_threads = nullptr;
-  QLineEdit* m_corpus = nullptr;
   QLineEdit* m_folder = nullptr;
   QPushButton* m_chooseFolder = nullptr;
   QPushButton* m_resume = nullptr;

@@ -240,6 +240,12 @@ bool WorkbenchDocument::setDevice(const QString& device) {
   return true;
 }
 
+void WorkbenchDocument::setRecipeFolder(const QString& folder) {
+  if (folder == m_recipeFolder) return;
+  m_recipeFolder = folder;
+  emit recipeFolderChanged();
+}
+
 void WorkbenchDocument::setDtype(ComputeDType dtype) {
   if (dtype == m_dtype) return;
   m_dtype = dtype;

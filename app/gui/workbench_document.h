@@ -75,6 +75,8 @@ class WorkbenchDocument : public QObject {
   bool enforceMonotone() const { return m_enforceMonotone; }
   QUndoStack* undoStack() const { return m_undo; }
   const DatasetInfo& dataset() const { return m_dataset; }
+  // The recipe folder the Recipe tab last opened or ran (sessions keep it); empty: none.
+  const QString& recipeFolder() const { return m_recipeFolder; }
   const QString& device() const { return m_device; }
   ComputeDType dtype() const { return m_dtype; }
   // The model is the bundled demo model (or the built-in default, for which jobs use it).
@@ -101,6 +103,7 @@ class WorkbenchDocument : public QObject {
   void setDataset(const DatasetInfo& dataset);
   bool setDevice(const QString& device);
   void setDtype(ComputeDType dtype);
+  void setRecipeFolder(const QString& folder);
 
   // Undoable edits. Each validates first and throws InputError without touching the state.
   // mergeKey >= 0 merges consecutive edits with the same key (spin boxes).
@@ -138,6 +141,7 @@ class WorkbenchDocument : public QObject {
   void enforceMonotoneChanged(bool enforce);
   void datasetChanged();
   void computeChanged();  // device or dtype
+  void recipeFolderChanged();
   // Any of the above: plots redraw (their replots are coalesced).
   void changed();
 
@@ -152,6 +156,7 @@ class WorkbenchDocument : public QObject {
   bool m_enforceMonotone = true;
   DatasetInfo m_dataset;
   QString m_device = "cpu";
+  QString m_recipeFolder;
   ComputeDType m_dtype = ComputeDType::Float32;
   mutable int m_colorCounter = 0;
   mutable quint64 m_lastId = 0;

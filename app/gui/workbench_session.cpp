@@ -157,6 +157,7 @@ void WorkbenchSession::loadSession(const QString& path) {
     m_doc->setDataset(dataset);
   }
   m_doc->setDevice(state.value("device").toString("cpu"));
+  m_doc->setRecipeFolder(state.value("recipe").toString());
   try {
     m_doc->setDtype(parseComputeDType(state.value("dtype").toString("float32").toStdString()));
   } catch (const InputError&) {  // an unknown dtype leaves the current one
@@ -214,7 +215,8 @@ void WorkbenchSession::saveSession(const QString& path) const {
     looks.append(look);
   }
   if (project.sets.empty()) throw InputError("there are no factor sets to save");
-  // The workbench's state beside the sets: model, looks, active set, window, data, device.
+  // The workbench's state beside the sets: model, looks, active set, window, data, device,
+  // the Recipe tab's folder.
   const DatasetInfo& data = m_doc->dataset();
   QJsonArray files;
   for (const std::string& f : data.files) files.append(QString::fromStdString(f));
@@ -226,7 +228,8 @@ void WorkbenchSession::saveSession(const QString& path) const {
                                                   {"demo_test", data.demoTest},
                                                   {"description", data.description}}},
                           {"device", m_doc->device()},
-                          {"dtype", QString::fromStdString(computeDTypeName(m_doc->dtype()))}};
+                          {"dtype", QString::fromStdString(computeDTypeName(m_doc->dtype()))},
+                          {"recipe", m_doc->recipeFolder()}};
   project.session = QJsonDocument(state).toJson(QJsonDocument::Compact).toStdString();
   writeProjectFile(path.toStdString(), project);
 }

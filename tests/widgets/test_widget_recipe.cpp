@@ -29,6 +29,7 @@
 #include "launch.h"
 #include "main_window.h"
 #include "model_info.h"
+#include "recipe_options_form.h"
 #include "recipe_panel.h"
 #include "recipe_stages_view.h"
 #include "scientific_plot.h"
@@ -100,19 +101,19 @@ void TestWidgetRecipe::openTinyModel() {
 
 void TestWidgetRecipe::setTinyOptions(const QString& folder) {
   RecipePanel* p = panel();
-  p->targetBox()->setValue(128);  // 4x the window of 32
-  p->fineTuneLengthBox()->setValue(64);
-  p->samplesBox()->setValue(1);
-  p->populationBox()->setValue(4);
-  p->generationsBox()->setValue(2);
-  p->stepsBox()->setValue(4);
-  p->batchBox()->setValue(2);
-  p->warmupBox()->setValue(1);
-  p->passkeyShareBox()->setValue(0);  // the tiny window holds no passkey prompt
-  p->evalEveryBox()->setValue(2);
-  p->refineStepsBox()->setValue(2);
+  p->options()->target()->setValue(128);  // 4x the window of 32
+  p->options()->fineTuneLength()->setValue(64);
+  p->options()->samples()->setValue(1);
+  p->options()->population()->setValue(4);
+  p->options()->generations()->setValue(2);
+  p->options()->steps()->setValue(4);
+  p->options()->batch()->setValue(2);
+  p->options()->warmup()->setValue(1);
+  p->options()->passkeyShare()->setValue(0);  // the tiny window holds no passkey prompt
+  p->options()->evalEvery()->setValue(2);
+  p->options()->refineSteps()->setValue(2);
   p->threadsBox()->setValue(1);
-  p->corpusEdit()->setText(m_corpus);
+  p->options()->corpusEdit()->setText(m_corpus);
   p->folderEdit()->setText(folder);
 }
 
@@ -177,7 +178,7 @@ void TestWidgetRecipe::runsEveryStageAndAddsTheResult() {
   for (int s = 0; s < RecipeStagesView::kStages; ++s) QCOMPARE(view->state(s), State::DoneEarlier);
 
   // Other options on resume: core's message, nothing started.
-  panel()->stepsBox()->setValue(8);
+  panel()->options()->steps()->setValue(8);
   QVERIFY(!panel()->resume());
   QVERIFY(!panel()->isRunning());
   QVERIFY2(panel()->statusLabel()->text().contains("was started with other options"),
@@ -187,8 +188,8 @@ void TestWidgetRecipe::runsEveryStageAndAddsTheResult() {
 void TestWidgetRecipe::cancelledInFineTuningResumesToTheEnd() {
   const QString folder = m_dir.filePath("cancelled");
   setTinyOptions(folder);
-  panel()->stepsBox()->setValue(200);  // long enough to cancel inside
-  panel()->evalEveryBox()->setValue(50);
+  panel()->options()->steps()->setValue(200);  // long enough to cancel inside
+  panel()->options()->evalEvery()->setValue(50);
   RecipeStagesView* view = panel()->stagesView();
   // Cancel as soon as the fine-tuning's first loss arrives.
   connect(view->table(), &QTableWidget::itemChanged, panel(), [&] {
@@ -223,7 +224,7 @@ void TestWidgetRecipe::cancelledInFineTuningResumesToTheEnd() {
 void TestWidgetRecipe::badOptionsStartNothing() {
   const QString folder = m_dir.filePath("refused");
   setTinyOptions(folder);
-  panel()->fineTuneLengthBox()->setValue(32);  // not above the window of 32
+  panel()->options()->fineTuneLength()->setValue(32);  // not above the window of 32
   QVERIFY(!panel()->run());
   QVERIFY(!panel()->isRunning());
   QVERIFY(!panel()->job()->hasLiveThread());
@@ -233,7 +234,7 @@ void TestWidgetRecipe::badOptionsStartNothing() {
   QVERIFY(!QFileInfo::exists(folder));
   QCOMPARE(panel()->stagesView()->state(0), State::Waiting);
 
-  panel()->fineTuneLengthBox()->setValue(64);
+  panel()->options()->fineTuneLength()->setValue(64);
   QVERIFY(!panel()->resume());  // nothing there to resume
   QVERIFY(panel()->statusLabel()->text().contains("nothing to resume"));
   panel()->folderEdit()->clear();
@@ -247,8 +248,8 @@ void TestWidgetRecipe::optionsReachTheParams() {
   auto p = panel()->params(false);
   QVERIFY(p);
   QVERIFY(!p->criticalFloor && p->passkeyKeysByLength);  // the defaults
-  panel()->criticalFloorBox()->setChecked(true);
-  panel()->keysByLengthBox()->setChecked(false);
+  panel()->options()->criticalFloor()->setChecked(true);
+  panel()->options()->keysByLength()->setChecked(false);
   p = panel()->params(false);
   QVERIFY(p);
   QVERIFY(p->criticalFloor && !p->passkeyKeysByLength);
@@ -265,8 +266,8 @@ void TestWidgetRecipe::openInNewWindow(const QString& folder) {
 void TestWidgetRecipe::opensAFolderAsItsRecord() {
   const QString folder = m_dir.filePath("record");
   setTinyOptions(folder);
-  panel()->seedBox()->setValue(3);
-  panel()->criticalFloorBox()->setChecked(true);
+  panel()->options()->seed()->setValue(3);
+  panel()->options()->criticalFloor()->setChecked(true);
   QSignalSpy done(panel(), &RecipePanel::finished);
   QVERIFY(panel()->run());
   QVERIFY(waitFinished(done));
@@ -281,10 +282,10 @@ void TestWidgetRecipe::opensAFolderAsItsRecord() {
   openInNewWindow(folder);
   // The controls hold the recipe's options: params for a resume pass core's check that they
   // are the ones recipe.json holds.
-  QCOMPARE(panel()->targetBox()->value(), 128);
-  QCOMPARE(panel()->seedBox()->value(), 3);
-  QVERIFY(panel()->criticalFloorBox()->isChecked());
-  QCOMPARE(panel()->corpusEdit()->text(), m_corpus);
+  QCOMPARE(panel()->options()->target()->value(), 128);
+  QCOMPARE(panel()->options()->seed()->value(), 3);
+  QVERIFY(panel()->options()->criticalFloor()->isChecked());
+  QCOMPARE(panel()->options()->corpusEdit()->text(), m_corpus);
   const auto again = panel()->params(true);
   QVERIFY2(again, qPrintable(panel()->statusLabel()->text()));
   RecipeStagesView* view = panel()->stagesView();
@@ -340,13 +341,39 @@ void TestWidgetRecipe::opensAFolderAsItsRecord() {
   QVERIFY2(panel()->statusLabel()->text().contains("'model' must be"),
            qPrintable(panel()->statusLabel()->text()));
   QVERIFY2(m_reporter->errors.isEmpty(), qPrintable(m_reporter->errors.join("\n")));
+
+  // A session keeps the folder: reopened, the tab shows the recipe again; a folder that has
+  // gone since is said.
+  openTinyModel();
+  panel()->folderEdit()->setText(folder);
+  emit panel()->folderEdit()->editingFinished();
+  if (m_window->document()->setCount() == 0) {
+    FactorSet set;
+    set.name = "ones";
+    set.method = "search";
+    set.factors.assign(m_window->document()->model().pairs(), 1.0);
+    m_window->document()->addSet(m_window->document()->makeEntry(set, std::nullopt), "add");
+  }
+  const QString session = m_dir.filePath("record-session.json");
+  m_window->session()->saveSession(session);
+  m_window = makeTestWindow(m_dialogs, m_reporter);
+  m_window->session()->loadSession(session);
+  view = panel()->stagesView();
+  QCOMPARE(panel()->folderEdit()->text(), folder);
+  QCOMPARE(view->state(4), State::DoneEarlier);
+  QVERIFY(sameCurves());
+  QVERIFY(QDir(folder).removeRecursively());
+  m_window = makeTestWindow(m_dialogs, m_reporter);
+  m_window->session()->loadSession(session);
+  QVERIFY2(panel()->statusLabel()->text().contains("holds no recipe any more"),
+           qPrintable(panel()->statusLabel()->text()));
 }
 
 void TestWidgetRecipe::stoppedFolderOpensWhereItStoppedAndResumes() {
   const QString folder = m_dir.filePath("stopped");
   setTinyOptions(folder);
-  panel()->stepsBox()->setValue(200);
-  panel()->evalEveryBox()->setValue(1);  // a checkpoint every step
+  panel()->options()->steps()->setValue(200);
+  panel()->options()->evalEvery()->setValue(1);  // a checkpoint every step
   RecipeStagesView* view = panel()->stagesView();
   connect(view->table(), &QTableWidget::itemChanged, panel(), [&] {
     if (view->state(1) == State::Running && view->lossPlot()->curveX(1).size() >= 3) {
