@@ -9,6 +9,7 @@
 #include <QTimer>
 #include <QToolTip>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -444,6 +445,11 @@ void ScientificPlot::rescaleAxes() {
 
 void ScientificPlot::setLegendVisible(bool visible) {
   m_legendWanted = visible;
+  scheduleReplot();
+}
+
+void ScientificPlot::setLegendColumns(int columns) {
+  m_plot->legend->setWrap(std::max(1, columns));
   scheduleReplot();
 }
 

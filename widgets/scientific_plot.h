@@ -118,6 +118,8 @@ class ScientificPlot : public QWidget {
   void rescaleAxes();
   // The legend sits below the plot area (it never covers data); hidden while empty.
   void setLegendVisible(bool visible);
+  // Entries per legend row (4 unless set; fewer for long names in a narrow plot).
+  void setLegendColumns(int columns);
   bool legendShown() const;  // visible with at least one entry (tests)
   // Widget rectangles of the plot area and the legend at the last replot (tests).
   QRect plotArea() const;

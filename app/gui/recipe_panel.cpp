@@ -234,6 +234,7 @@ RecipePanel::Update RecipePanel::updateOf(const recipe::Event& e) {
     u.steps = e.train->steps;
     u.loss = e.train->loss;
     u.validationLoss = e.train->validationLoss;
+    u.windowLoss = e.train->shortValidationLoss;
     u.etaSeconds = e.train->etaSeconds;
   }
   return u;
@@ -267,6 +268,7 @@ void RecipePanel::onUpdate(const Update& u) {
       const int offset = u.stage == static_cast<int>(recipe::Stage::Refine) ? m_params->steps : 0;
       if (u.step > 0) m_view->addTrainingLoss(offset + u.step, u.loss);
       if (u.validationLoss) m_view->addValidationLoss(offset + u.step, *u.validationLoss);
+      if (u.windowLoss) m_view->addWindowLoss(offset + u.step, *u.windowLoss);
       if (u.steps > 0) {
         showProgress(u.stage, double(u.step) / u.steps,
                      QString("step %1/%2 · loss %3 · %4")

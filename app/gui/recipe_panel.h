@@ -105,6 +105,7 @@ class RecipePanel : public QWidget {
     int step = 0, steps = 0;
     double loss = 0;
     std::optional<double> validationLoss;
+    std::optional<double> windowLoss;  // validation at the original window (short windows)
     double etaSeconds = 0;
   };
   static Update updateOf(const recipe::Event& e);

@@ -89,10 +89,11 @@ RecipeStagesView::RecipeStagesView(QWidget* parent)
   m_loss->setTitle("Fine-tuning loss");
   m_loss->setAxisLabels("step", "loss (nats per token)");
   m_loss->setCaption(QString("Training loss per step and its mean over %1 steps; validation "
-                             "loss at every validation step.")
+                             "loss at every validation step, at L' and at the original window.")
                          .arg(kMeanSteps),
                      "views-recipe");
   m_loss->setEmptyHint("The loss appears here while stages 2 and 5 fine-tune");
+  m_loss->setLegendColumns(2);
   m_search->setTitle("Best perplexity per generation");
   m_search->setAxisLabels("generation", "perplexity");
   m_search->setYScale(AxisScale::Log);
@@ -134,6 +135,8 @@ void RecipeStagesView::reset(const std::array<QString, kStages>& names,
   m_losses.clear();
   m_validSteps.clear();
   m_validLosses.clear();
+  m_windowSteps.clear();
+  m_windowLosses.clear();
   m_loss->clear();
   m_search->clear();
 }
@@ -161,6 +164,7 @@ void RecipeStagesView::showRecord(const recipe::Record& record,
     const int offset = s == int(recipe::Stage::Refine) ? record.options.steps : 0;
     for (const LossPoint& p : st.losses.training) addTrainingLoss(offset + p.step, p.loss);
     for (const LossPoint& p : st.losses.validation) addValidationLoss(offset + p.step, p.loss);
+    for (const LossPoint& p : st.losses.shortValidation) addWindowLoss(offset + p.step, p.loss);
   }
 }
 
@@ -212,6 +216,13 @@ void RecipeStagesView::addValidationLoss(int step, double loss) {
   showLoss();
 }
 
+void RecipeStagesView::addWindowLoss(int step, double loss) {
+  if (!std::isfinite(loss)) return;
+  m_windowSteps << step;
+  m_windowLosses << loss;
+  showLoss();
+}
+
 void RecipeStagesView::showLoss() {
   QVector<double> mean(m_losses.size());
   double sum = 0;
@@ -231,13 +242,18 @@ void RecipeStagesView::showLoss() {
     smooth.color = QColor(0x08, 0x30, 0x6b);
     smooth.width = 2.2;
     m_loss->addCurve("training loss", m_steps, m_losses, training);
-    m_loss->addCurve("validation loss", m_validSteps, m_validLosses, validation);
+    m_loss->addCurve("validation loss at L'", m_validSteps, m_validLosses, validation);
     m_loss->addCurve(QString("training loss, mean of %1 steps").arg(kMeanSteps), m_steps, mean,
                      smooth);
+    CurveStyle window = validation;
+    window.color = QColor(0xff, 0x7f, 0x0e);
+    window.pointSize = 7;
+    m_loss->addCurve("validation loss at the window", m_windowSteps, m_windowLosses, window);
   } else {
     m_loss->setCurveData(0, m_steps, m_losses);
     m_loss->setCurveData(1, m_validSteps, m_validLosses);
     m_loss->setCurveData(2, m_steps, mean);
+    m_loss->setCurveData(3, m_windowSteps, m_windowLosses);
   }
   m_loss->rescaleAxes();
 }

@@ -56,13 +56,15 @@ class RecipeStagesView : public QWidget {
 
   void addTrainingLoss(int step, double loss);
   void addValidationLoss(int step, double loss);
+  void addWindowLoss(int step, double loss);
   // A search stage's (0, 2 or 3) best fitness after a generation.
   void addSearchGeneration(int stage, int generation, double best);
 
   QTableWidget* table() const { return m_table; }
   // Curve 0: the training loss per step; curve 1: the validation loss points; curve 2: the
   // training loss's mean over the last kMeanSteps steps (a step's rows mix lengths, so single
-  // steps scatter).
+  // steps scatter); curve 3: the validation loss at the original window (when the
+  // fine-tuning trains short windows: how the window's quality holds).
   ScientificPlot* lossPlot() const { return m_loss; }
   ScientificPlot* searchPlot() const { return m_search; }
 
@@ -75,7 +77,7 @@ class RecipeStagesView : public QWidget {
   ScientificPlot* m_loss = nullptr;
   ScientificPlot* m_search = nullptr;
   std::array<State, kStages> m_states{};
-  QVector<double> m_steps, m_losses, m_validSteps, m_validLosses;
+  QVector<double> m_steps, m_losses, m_validSteps, m_validLosses, m_windowSteps, m_windowLosses;
   std::array<QVector<double>, kStages> m_generations, m_bests;
   std::array<int, kStages> m_searchCurve{-1, -1, -1, -1, -1};  // the stage's curve in m_search
 };

@@ -145,6 +145,11 @@ void TestWidgetRecipe::runsEveryStageAndAddsTheResult() {
   QCOMPARE(loss->curveX(0), QVector<double>({1, 2, 3, 4, 5, 6}));
   QVERIFY(loss->curveX(1).contains(4));
   QVERIFY(loss->curveX(1).contains(6));
+  // The validation at the original window (the default short share trains short windows), at
+  // the same steps; the 20-step mean of the training loss over the same steps.
+  QCOMPARE(loss->curveX(3), loss->curveX(1));
+  QCOMPARE(loss->curveX(2), loss->curveX(0));
+  QCOMPARE(loss->curveY(2)[1], (loss->curveY(0)[0] + loss->curveY(0)[1]) / 2);
   // The searches: generations 0..2 of stages 1, 3 and 4.
   QCOMPARE(view->searchPlot()->curveCount(), 3);
   for (int c = 0; c < 3; ++c) QCOMPARE(view->searchPlot()->curveX(c), QVector<double>({0, 1, 2}));
@@ -300,7 +305,10 @@ void TestWidgetRecipe::opensAFolderAsItsRecord() {
   // The curves as the run drew them (the log keeps four decimals of a loss).
   auto sameCurves = [&] {
     loss = view->lossPlot();
-    if (loss->curveX(0) != steps || loss->curveX(1) != validSteps) return false;
+    if (loss->curveX(0) != steps || loss->curveX(1) != validSteps ||
+        loss->curveX(3) != validSteps) {
+      return false;
+    }
     for (int i = 0; i < steps.size(); ++i) {
       if (std::fabs(loss->curveY(0)[i] - losses[i]) > 1e-4) return false;
     }
