@@ -450,6 +450,7 @@ void ScientificPlot::setLegendVisible(bool visible) {
 
 void ScientificPlot::setLegendColumns(int columns) {
   m_plot->legend->setWrap(std::max(1, columns));
+  m_plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);  // re-flows the entries
   scheduleReplot();
 }
 

@@ -1,6 +1,7 @@
 // rope-cli extend: LongRoPE's whole recipe on a model (core/recipe/extend.h).
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 #include "cli/cli.h"
 #include "cli/cli_args.h"
@@ -124,16 +125,21 @@ int status(const Args& a, std::ostream& out) {
 }
 
 int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  const Args a(argv, {"resume", "passkey-scores", "critical-floor", "status", "json"},
-               {"out", "target", "model", "fine-tune-length", "data", "samples", "population",
-                "generations", "short-generations", "seed", "corpus", "steps", "batch", "lr",
-                "warmup", "passkey-share", "short-share", "passkey-keys", "eval-every",
-                "eval-windows", "threads", "device", "rank-timeout", "refine-steps", "refine-lr"});
+  const std::set<std::string> flags = {"resume", "passkey-scores", "critical-floor", "status",
+                                       "json"};
+  const std::set<std::string> options = {
+      "out", "target", "model", "fine-tune-length", "data", "samples", "population",
+      "generations", "short-generations", "seed", "corpus", "steps", "batch", "lr", "warmup",
+      "passkey-share", "short-share", "passkey-keys", "eval-every", "eval-windows", "threads",
+      "device", "rank-timeout", "refine-steps", "refine-lr"};
+  const Args a(argv, flags, options);
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   if (a.has("status")) {
-    for (const char* other : {"resume", "target", "model", "threads", "device"}) {
-      if (a.has(other)) {
-        throw UsageError(std::string("--status runs nothing: leave out --") + other);
+    for (const std::set<std::string>* names : {&flags, &options}) {
+      for (const std::string& other : *names) {
+        if (other != "status" && other != "json" && other != "out" && a.has(other)) {
+          throw UsageError("--status runs nothing: leave out --" + other);
+        }
       }
     }
     return status(a, out);

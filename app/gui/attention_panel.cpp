@@ -16,6 +16,7 @@
 #include "job_frame.h"
 #include "scientific_plot.h"
 #include "set_choices.h"
+#include "spin_boxes.h"
 #include "workbench_document.h"
 
 namespace rope {
@@ -43,21 +44,15 @@ AttentionPanel::AttentionPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWi
     const QString path = m_dialogs->openFile("Text or token file", {}, {});
     if (!path.isEmpty()) m_data->setText(path);
   });
-  auto spin = [](int lo, int hi, int value) {
-    auto* s = new QSpinBox;
-    s->setRange(lo, hi);
-    s->setValue(value);
-    return s;
-  };
-  m_document = spin(0, 100000, 0);
-  m_offset = spin(0, 100000000, 0);
-  m_tokens = spin(2, 131072, 1024);
-  m_layer = spin(0, 1023, 0);
-  m_head = spin(0, 1023, 0);
-  m_grid = spin(16, 2048, 384);
+  m_document = makeSpinBox(0, 100000, 0);
+  m_offset = makeSpinBox(0, 100000000, 0);
+  m_tokens = makeSpinBox(2, 131072, 1024);
+  m_layer = makeSpinBox(0, 1023, 0);
+  m_head = makeSpinBox(0, 1023, 0);
+  m_grid = makeSpinBox(16, 2048, 384);
   // Half the hardware threads: the GUI and the rest of the desktop keep a core, and on a
   // loaded 2-core machine one torch thread measured 3.6x faster than two (bench/RESULTS.md).
-  m_threads = spin(1, 256, std::max(1, QThread::idealThreadCount() / 2));
+  m_threads = makeSpinBox(1, 256, std::max(1, QThread::idealThreadCount() / 2));
   m_threads->setToolTip("CPU threads for the analysis (torch intra-op threads)");
   m_grid->setToolTip("Display grid: the T x T map is pooled to at most this many cells a side");
   m_setA = new QComboBox;

@@ -13,6 +13,7 @@
 #include "job_frame.h"
 #include "scientific_plot.h"
 #include "set_choices.h"
+#include "spin_boxes.h"
 #include "workbench_document.h"
 
 namespace rope {
@@ -59,16 +60,10 @@ PasskeyPanel::PasskeyPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget
   m_depths = new QLineEdit("0,0.25,0.5,0.75,1");
   m_depths->setToolTip("Where the key sits: 0 right after the instruction, 1 right before the "
                        "question");
-  auto spin = [](int lo, int hi, int value) {
-    auto* s = new QSpinBox;
-    s->setRange(lo, hi);
-    s->setValue(value);
-    return s;
-  };
-  m_trials = spin(1, 1000, 5);
+  m_trials = makeSpinBox(1, 1000, 5);
   m_trials->setToolTip("Prompts per cell; trial t of every cell uses the same key");
-  m_seed = spin(0, 1000000, 1);
-  m_threads = spin(0, 256, 1);
+  m_seed = makeSpinBox(0, 1000000, 1);
+  m_threads = makeSpinBox(0, 256, 1);
   m_threads->setToolTip("Torch CPU threads; 0: one per hardware thread");
   m_setA = new QComboBox;
   m_setB = new QComboBox;

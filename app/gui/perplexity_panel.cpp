@@ -17,6 +17,7 @@
 #include "job_frame.h"
 #include "scientific_plot.h"
 #include "set_choices.h"
+#include "spin_boxes.h"
 #include "workbench_document.h"
 
 namespace rope {
@@ -58,18 +59,11 @@ PerplexityPanel::PerplexityPanel(WorkbenchDocument* doc, FileDialogs* dialogs, Q
   m_sets->setToolTip("The factor sets to measure (checked)");
   m_lengths = new QLineEdit("128,256,512");
   m_lengths->setToolTip("Lengths in tokens, separated by commas");
-  auto spin = [](int lo, int hi, int value, const QString& tip) {
-    auto* s = new QSpinBox;
-    s->setRange(lo, hi);
-    s->setValue(value);
-    s->setToolTip(tip);
-    return s;
-  };
-  m_samples = spin(1, 1000, 2, "Documents per length: the first ones holding the length");
-  m_stride = spin(0, 1 << 20, 0,
-                  "0: each document truncated to the length (one pass); "
-                  "S > 0: sliding windows with step S over the whole document");
-  m_threads = spin(0, 256, 1, "Torch CPU threads; 0: one per hardware thread");
+  m_samples = makeSpinBox(1, 1000, 2, "Documents per length: the first ones holding the length");
+  m_stride = makeSpinBox(0, 1 << 20, 0,
+                         "0: each document truncated to the length (one pass); "
+                         "S > 0: sliding windows with step S over the whole document");
+  m_threads = makeSpinBox(0, 256, 1, "Torch CPU threads; 0: one per hardware thread");
   m_table = new QTableWidget(0, 6);
   m_table->setHorizontalHeaderLabels({"set", "length", "perplexity", "NLL", "tokens", "docs"});
   m_table->horizontalHeader()->setStretchLastSection(true);

@@ -9,36 +9,23 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "spin_boxes.h"
+
 namespace rope {
 
 RecipeOptionsForm::RecipeOptionsForm(QWidget* parent) : QWidget(parent) {
   const recipe::Params defaults;  // core's defaults, as rope-cli extend has them
-  auto spin = [](int lo, int hi, int value, const QString& tip) {
-    auto* s = new QSpinBox;
-    s->setRange(lo, hi);
-    s->setValue(value);
-    s->setToolTip(tip);
-    return s;
-  };
-  auto real = [](double lo, double hi, double step, int decimals, double value,
-                 const QString& tip) {
-    auto* s = new QDoubleSpinBox;
-    s->setRange(lo, hi);
-    s->setSingleStep(step);
-    s->setDecimals(decimals);
-    s->setValue(value);
-    s->setToolTip(tip);
-    return s;
-  };
-  m_target = spin(3, 1 << 24, 4096, "L'': the final context, searched in stage 3 (tokens)");
-  m_fineTuneLength = spin(0, 1 << 24, defaults.fineTuneLength,
-                          "L': stage 1's target and the fine-tuning context (tokens); longer "
-                          "than the model's window, shorter than L''");
+  m_target = makeSpinBox(3, 1 << 24, 4096, "L'': the final context, searched in stage 3 (tokens)");
+  m_fineTuneLength =
+      makeSpinBox(0, 1 << 24, defaults.fineTuneLength,
+                  "L': stage 1's target and the fine-tuning context (tokens); longer "
+                  "than the model's window, shorter than L''");
   m_fineTuneLength->setSpecialValueText("target / 4");
-  m_population = spin(2, 4096, defaults.population, "Candidates per generation, every search");
-  m_generations = spin(1, 1000, defaults.generations, "Generations of every search");
-  m_samples = spin(1, 1000, defaults.samples, "Documents per evaluation");
-  m_seed = spin(0, 1 << 30, static_cast<int>(defaults.seed), "Random seed");
+  m_population =
+      makeSpinBox(2, 4096, defaults.population, "Candidates per generation, every search");
+  m_generations = makeSpinBox(1, 1000, defaults.generations, "Generations of every search");
+  m_samples = makeSpinBox(1, 1000, defaults.samples, "Documents per evaluation");
+  m_seed = makeSpinBox(0, 1 << 30, static_cast<int>(defaults.seed), "Random seed");
   m_passkeyScores = new QCheckBox("Passkey scores in stage 3");
   m_passkeyScores->setChecked(defaults.passkeyScores);
   m_passkeyScores->setToolTip(
@@ -49,27 +36,29 @@ RecipeOptionsForm::RecipeOptionsForm(QWidget* parent) : QWidget(parent) {
   m_criticalFloor->setToolTip(
       "Hold the pairs whose wavelength exceeds the original window at s or more "
       "(LongRoPE2's critical dimension): they never completed a rotation in pretraining");
-  m_steps = spin(1, 1000000, defaults.steps, "Optimizer steps of the fine-tuning");
-  m_batch = spin(1, 4096, defaults.batch, "Sequences of L' tokens per step");
-  m_learningRate = real(1e-6, 1, 1e-4, 6, defaults.learningRate, "Peak learning rate");
-  m_warmup = spin(0, 1000000, defaults.warmupSteps, "Linear warmup steps");
-  m_passkeyShare = real(0, 1, 0.05, 2, defaults.passkeyShare,
-                        "Share of training sequences with a passkey snippet at L'");
-  m_shortShare = real(0, 0.95, 0.05, 2, defaults.shortShare,
-                      "Share of each step's sequences replaced by windows at the model's "
-                      "original window, read with the short factors (mixed-length "
-                      "fine-tuning); 0: every sequence at L'");
+  m_steps = makeSpinBox(1, 1000000, defaults.steps, "Optimizer steps of the fine-tuning");
+  m_batch = makeSpinBox(1, 4096, defaults.batch, "Sequences of L' tokens per step");
+  m_learningRate = makeDoubleSpinBox(1e-6, 1, 1e-4, 6, defaults.learningRate, "Peak learning rate");
+  m_warmup = makeSpinBox(0, 1000000, defaults.warmupSteps, "Linear warmup steps");
+  m_passkeyShare = makeDoubleSpinBox(0, 1, 0.05, 2, defaults.passkeyShare,
+                                     "Share of training sequences with a passkey snippet at L'");
+  m_shortShare =
+      makeDoubleSpinBox(0, 0.95, 0.05, 2, defaults.shortShare,
+                        "Share of each step's sequences replaced by windows at the model's "
+                        "original window, read with the short factors (mixed-length "
+                        "fine-tuning); 0: every sequence at L'");
   m_keysByLength = new QCheckBox("Passkeys of every length alike");
   m_keysByLength->setChecked(defaults.passkeyKeysByLength);
   m_keysByLength->setToolTip(
       "Training keys get a digit count uniform in 1..5 first (else keys uniform in 1..50000, "
       "80% of five digits, as the passkey test draws them)");
-  m_refineSteps = spin(0, 1000000, defaults.refineSteps,
-                       "Steps of stage 5, the second fine-tuning at L' with the final factors "
-                       "(stage 3's long, stage 4's short); 0: no stage 5 (the paper's recipe)");
-  m_refineLearningRate =
-      real(1e-6, 1, 1e-4, 6, defaults.refineLearningRate, "Peak learning rate of stage 5");
-  m_evalEvery = spin(1, 1000000, defaults.evalEvery, "Validation every N steps");
+  m_refineSteps =
+      makeSpinBox(0, 1000000, defaults.refineSteps,
+                  "Steps of stage 5, the second fine-tuning at L' with the final factors "
+                  "(stage 3's long, stage 4's short); 0: no stage 5 (the paper's recipe)");
+  m_refineLearningRate = makeDoubleSpinBox(1e-6, 1, 1e-4, 6, defaults.refineLearningRate,
+                                           "Peak learning rate of stage 5");
+  m_evalEvery = makeSpinBox(1, 1000000, defaults.evalEvery, "Validation every N steps");
   m_corpus = new QLineEdit;
   m_corpus->setPlaceholderText("kjv (the demo corpus)");
   m_corpus->setToolTip("A prepared corpus folder (train/, validation/); empty: the demo's");
@@ -105,6 +94,14 @@ RecipeOptionsForm::RecipeOptionsForm(QWidget* parent) : QWidget(parent) {
   column->addLayout(lengths);
   column->addWidget(searchBox);
   column->addWidget(tuningBox);
+
+  auto changed = [this] { m_edited = m_edited || !m_setting; };
+  for (auto* s : findChildren<QSpinBox*>()) connect(s, &QSpinBox::valueChanged, this, changed);
+  for (auto* s : findChildren<QDoubleSpinBox*>()) {
+    connect(s, &QDoubleSpinBox::valueChanged, this, changed);
+  }
+  for (auto* c : findChildren<QCheckBox*>()) connect(c, &QCheckBox::toggled, this, changed);
+  connect(m_corpus, &QLineEdit::textChanged, this, changed);
 }
 
 void RecipeOptionsForm::fill(recipe::Params& p) const {
@@ -129,6 +126,7 @@ void RecipeOptionsForm::fill(recipe::Params& p) const {
 }
 
 void RecipeOptionsForm::setOptions(const recipe::Params& o, bool demoCorpus) {
+  m_setting = true;
   m_target->setValue(o.target);
   m_fineTuneLength->setValue(o.fineTuneLength);
   m_population->setValue(o.population);
@@ -148,6 +146,8 @@ void RecipeOptionsForm::setOptions(const recipe::Params& o, bool demoCorpus) {
   m_refineSteps->setValue(o.refineSteps);
   m_refineLearningRate->setValue(o.refineLearningRate);
   m_corpus->setText(demoCorpus ? QString() : QString::fromStdString(o.corpusDir));
+  m_setting = false;
+  m_edited = false;
 }
 
 QString RecipeOptionsForm::corpus() const { return m_corpus->text().trimmed(); }

@@ -22,9 +22,10 @@ class RecipeOptionsForm : public QWidget {
 
   // The controls' options into p (every option but the corpus, which the panel resolves).
   void fill(recipe::Params& p) const;
-  // A recipe's options in the controls; demoCorpus: its corpus is the demo's (the field
-  // then stays empty).
+  // A recipe's options in the controls (as near as they hold them); demoCorpus: its corpus
+  // is the demo's (the field then stays empty). edited() is false until a control changes.
   void setOptions(const recipe::Params& p, bool demoCorpus);
+  bool edited() const { return m_edited; }
   QString corpus() const;
 
   QSpinBox* target() const { return m_target; }
@@ -67,6 +68,8 @@ class RecipeOptionsForm : public QWidget {
   QSpinBox* m_refineSteps = nullptr;
   QDoubleSpinBox* m_refineLearningRate = nullptr;
   QLineEdit* m_corpus = nullptr;
+  bool m_edited = false;
+  bool m_setting = false;  // setOptions is changing the controls
 };
 
 }  // namespace rope

@@ -18,6 +18,7 @@
 #include "recipe_options_form.h"
 #include "recipe_stages_view.h"
 #include "scientific_plot.h"
+#include "spin_boxes.h"
 #include "train/demo_assets.h"
 #include "train/kjv_corpus.h"
 #include "workbench_document.h"
@@ -46,10 +47,7 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   m_dialogs = dialogs;
   m_frame = new JobFrame(JobFrame::Options{}, dialogs);
   m_options = new RecipeOptionsForm;
-  m_threads = new QSpinBox;
-  m_threads->setRange(0, 256);
-  m_threads->setValue(recipe::Params{}.threads);
-  m_threads->setToolTip("Torch CPU threads; 0: all");
+  m_threads = makeSpinBox(0, 256, recipe::Params{}.threads, "Torch CPU threads; 0: all");
   m_threads->setSpecialValueText("all");
   m_folder = new QLineEdit;
   m_folder->setPlaceholderText("the recipe's folder");
@@ -119,7 +117,10 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   // A session's recipe folder opens here (one that is gone: said in the status line).
   connect(m_doc, &WorkbenchDocument::recipeFolderChanged, this, [this] {
     const QString folder = m_doc->recipeFolder();
-    if (folder.isEmpty() || folder == m_folder->text().trimmed() || m_job->isRunning()) return;
+    if (folder.isEmpty() || m_job->isRunning() ||
+        folder == QFileInfo(m_folder->text().trimmed()).absoluteFilePath()) {
+      return;
+    }
     m_folder->setText(folder);
     if (recipe::isRecipeFolder(folder.toStdString())) {
       openFolder();
@@ -137,18 +138,6 @@ RecipePanel::RecipePanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
 RecipePanel::~RecipePanel() { shutdown(); }
 
 std::optional<recipe::Params> RecipePanel::params(bool resume) {
-  recipe::Params p;
-  const QString model = m_doc->model().folder;
-  try {
-    p.modelDir = resolveModel(model.isEmpty() ? "demo" : model.toStdString());
-    p.searchData = searchData(m_doc->dataset());
-    const QString corpus = m_options->corpus();
-    p.corpusDir = corpus.isEmpty() || corpus == "kjv" ? prepareKjvCorpus(defaultCorpusDir())
-                                                      : corpus.toStdString();
-  } catch (const std::exception& e) {
-    m_frame->setStatus(QString("no model or data: %1").arg(e.what()));
-    return std::nullopt;
-  }
   const QString folder = m_folder->text().trimmed();
   if (folder.isEmpty()) {
     m_frame->setStatus("Choose the recipe's folder");
@@ -159,12 +148,26 @@ std::optional<recipe::Params> RecipePanel::params(bool resume) {
         QString("%1 exists: Resume continues it, or choose another folder").arg(folder));
     return std::nullopt;
   }
-  p.outDir = folder.toStdString();
-  m_options->fill(p);
-  if (resume && m_recorded && m_recorded->outDir == p.outDir) {
-    p.shortGenerations = m_recorded->shortGenerations;
-    p.evalWindows = m_recorded->evalWindows;
+  // Resuming the folder that was opened, its options as they were shown: the recipe's own,
+  // search data and corpus included (the controls may round some, or lack them).
+  const bool recorded =
+      resume && m_recorded && m_recorded->outDir == folder.toStdString() && !m_options->edited();
+  recipe::Params p = recorded ? *m_recorded : recipe::Params{};
+  const QString model = m_doc->model().folder;
+  try {
+    p.modelDir = resolveModel(model.isEmpty() ? "demo" : model.toStdString());
+    if (!recorded) {
+      p.searchData = searchData(m_doc->dataset());
+      const QString corpus = m_options->corpus();
+      p.corpusDir = corpus.isEmpty() || corpus == "kjv" ? prepareKjvCorpus(defaultCorpusDir())
+                                                        : corpus.toStdString();
+    }
+  } catch (const std::exception& e) {
+    m_frame->setStatus(QString("no model or data: %1").arg(e.what()));
+    return std::nullopt;
   }
+  p.outDir = folder.toStdString();
+  if (!recorded) m_options->fill(p);
   p.threads = m_threads->value();
   p.device = m_doc->device().toStdString();
   p.resume = resume;
@@ -199,7 +202,7 @@ bool RecipePanel::start(bool resume) {
     m_view->reset(stageNames(*p), {});
   }
   m_params = p;
-  m_doc->setRecipeFolder(QString::fromStdString(p->outDir));
+  m_doc->setRecipeFolder(QFileInfo(QString::fromStdString(p->outDir)).absoluteFilePath());
   m_scored = 0;
   m_lastMessage = {};
   m_frame->started(resume ? "resuming…" : "starting…");
@@ -266,6 +269,7 @@ void RecipePanel::onUpdate(const Update& u) {
     case Update::Training: {
       // One loss curve over both fine-tunings: stage 5's steps follow stage 2's.
       const int offset = u.stage == static_cast<int>(recipe::Stage::Refine) ? m_params->steps : 0;
+      if (offset > 0) m_view->startLossSegment(offset + 1);
       if (u.step > 0) m_view->addTrainingLoss(offset + u.step, u.loss);
       if (u.validationLoss) m_view->addValidationLoss(offset + u.step, *u.validationLoss);
       if (u.windowLoss) m_view->addWindowLoss(offset + u.step, *u.windowLoss);
@@ -345,7 +349,7 @@ void RecipePanel::showStageResults(const recipe::Result& r) {
     const int s = static_cast<int>(c.stage);
     if (s < kStages) {
       m_view->setStageResult(s, c.skipped ? State::DoneEarlier : State::Done,
-                            RecipeStagesView::costText(c));
+                             RecipeStagesView::costText(c));
     }
   }
 }
@@ -365,13 +369,12 @@ void RecipePanel::chooseFolder() {
   if (dir.isEmpty()) return;
   // An existing recipe is resumed where it is; any other folder holds a new one.
   const QString fresh = QString("recipe-%1").arg(m_options->target()->value());
-  const bool recipe = QFileInfo::exists(QDir(dir).filePath("recipe.json"));
-  m_folder->setText(recipe ? dir : QDir(dir).filePath(fresh));
+  m_folder->setText(recipe::isRecipeFolder(dir.toStdString()) ? dir : QDir(dir).filePath(fresh));
   openFolder();
 }
 
 std::array<QString, kStages> RecipePanel::stageNames(const recipe::Params& p) const {
-  const int fineTune = p.fineTuneLength > 0 ? p.fineTuneLength : p.target / 4;
+  const int fineTune = recipe::firstTarget(p);
   return {QString("1  search at %1").arg(fineTune), QString("2  fine-tune at %1").arg(fineTune),
           QString("3  search again at %1").arg(p.target),
           QString("4  short readjust at %1").arg(m_doc->model().trainingWindow()),
@@ -381,7 +384,16 @@ std::array<QString, kStages> RecipePanel::stageNames(const recipe::Params& p) co
 
 void RecipePanel::openFolder() {
   const QString folder = m_folder->text().trimmed();
-  if (m_job->isRunning() || !recipe::isRecipeFolder(folder.toStdString())) {
+  if (m_job->isRunning()) return;
+  if (!recipe::isRecipeFolder(folder.toStdString())) {
+    // A folder for a new run: the record shown before goes.
+    if (m_recorded) {
+      m_recorded.reset();
+      recipe::Params p;
+      m_options->fill(p);
+      m_view->reset(stageNames(p), {});
+      m_frame->setProgress(0);
+    }
     showFolder();
     return;
   }
@@ -402,7 +414,7 @@ void RecipePanel::openRecord(const recipe::Record& record) {
       o, QFileInfo(QString::fromStdString(o.corpusDir)).canonicalFilePath() ==
              QFileInfo(QString::fromStdString(defaultCorpusDir())).canonicalFilePath());
   m_recorded = o;
-  m_doc->setRecipeFolder(m_folder->text());
+  m_doc->setRecipeFolder(QFileInfo(m_folder->text()).absoluteFilePath());
   m_view->showRecord(record, stageNames(o), false);
   showFolder();
   int done = 0, stopped = -1;
@@ -412,15 +424,15 @@ void RecipePanel::openRecord(const recipe::Record& record) {
   }
   const int stages = o.refineSteps > 0 ? kStages : kStages - 1;
   m_frame->setProgress(double(done) / stages);
-  QString text = !record.modelDir.empty()
-                     ? QString("a finished recipe (%1 stages): final model %2")
-                           .arg(stages)
-                           .arg(QString::fromStdString(record.modelDir))
-                     : QString("%1 of %2 stages done%3; Resume continues it")
-                           .arg(done)
-                           .arg(stages)
-                           .arg(stopped < 0 ? QString()
-                                            : QString(", stage %1 stopped").arg(stopped + 1));
+  QString text =
+      !record.modelDir.empty()
+          ? QString("a finished recipe (%1 stages): final model %2")
+                .arg(stages)
+                .arg(QString::fromStdString(record.modelDir))
+          : QString("%1 of %2 stages done%3; Resume continues it")
+                .arg(done)
+                .arg(stages)
+                .arg(stopped < 0 ? QString() : QString(", stage %1 stopped").arg(stopped + 1));
   // Resume runs on the open model: say so when the recipe ran on another.
   const QString ranOn = QFileInfo(QString::fromStdString(o.modelDir)).canonicalFilePath();
   if (ranOn != QFileInfo(m_doc->model().folder).canonicalFilePath()) {
@@ -429,7 +441,6 @@ void RecipePanel::openRecord(const recipe::Record& record) {
   }
   m_frame->setStatus(text);
 }
-
 
 QStringList RecipePanel::stageFactorFiles() const {
   QStringList files;

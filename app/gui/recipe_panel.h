@@ -122,10 +122,6 @@ class RecipePanel : public QWidget {
   void openFolder();
   // The stages' rows for these options ("1  search at 1024", ...).
   std::array<QString, recipe::kStageCount> stageNames(const recipe::Params& p) const;
-  // A record in the view: finished stages done earlier with their costs and curves; resuming:
-  // without the unfinished searches' histories (the resumed search reports them again), else
-  // the unfinished stage stopped.
-  void drawRecord(const recipe::Record& record, bool resuming);
   void setRunning(bool running);
   // The expected candidates of a search stage (the population, then the children per
   // generation): the stage's progress.
@@ -149,8 +145,8 @@ class RecipePanel : public QWidget {
   QListWidget* m_sets = nullptr;
   QPushButton* m_addSets = nullptr;
   std::optional<recipe::Params> m_params;  // the running job's
-  // The options of the record last opened: a resume of its folder keeps those the controls
-  // do not hold (short generations, validation windows).
+  // The options of the record last opened: a resume of its folder with the controls as they
+  // showed them runs with these (exact, and with the options the controls do not hold).
   std::optional<recipe::Params> m_recorded;
   QString m_modelFolder;
   int m_scored = 0;                      // candidates of the running search stage

@@ -5,6 +5,7 @@
 #include <QTableWidget>
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "scientific_plot.h"
 
@@ -137,6 +138,7 @@ void RecipeStagesView::reset(const std::array<QString, kStages>& names,
   m_validLosses.clear();
   m_windowSteps.clear();
   m_windowLosses.clear();
+  m_segmentStarts.clear();
   m_loss->clear();
   m_search->clear();
 }
@@ -162,6 +164,7 @@ void RecipeStagesView::showRecord(const recipe::Record& record,
     // One loss curve over both fine-tunings; a resumed fine-tuning goes on from its
     // checkpoint, the last step its log holds.
     const int offset = s == int(recipe::Stage::Refine) ? record.options.steps : 0;
+    if (offset > 0 && !st.losses.training.empty()) startLossSegment(offset + 1);
     for (const LossPoint& p : st.losses.training) addTrainingLoss(offset + p.step, p.loss);
     for (const LossPoint& p : st.losses.validation) addValidationLoss(offset + p.step, p.loss);
     for (const LossPoint& p : st.losses.shortValidation) addWindowLoss(offset + p.step, p.loss);
@@ -216,6 +219,11 @@ void RecipeStagesView::addValidationLoss(int step, double loss) {
   showLoss();
 }
 
+void RecipeStagesView::startLossSegment(int firstStep) {
+  if (!m_segmentStarts.insert(firstStep).second) return;
+  showLoss();
+}
+
 void RecipeStagesView::addWindowLoss(int step, double loss) {
   if (!std::isfinite(loss)) return;
   m_windowSteps << step;
@@ -224,13 +232,23 @@ void RecipeStagesView::addWindowLoss(int step, double loss) {
 }
 
 void RecipeStagesView::showLoss() {
+  // The mean of the last kMeanSteps steps of the point's segment (one per fine-tuning).
   QVector<double> mean(m_losses.size());
   double sum = 0;
+  int first = 0;  // the segment's first point
   for (int i = 0; i < m_losses.size(); ++i) {
-    sum += m_losses[i] - (i >= kMeanSteps ? m_losses[i - kMeanSteps] : 0.0);
-    mean[i] = sum / std::min(i + 1, kMeanSteps);
+    const auto start = m_segmentStarts.upper_bound(int(m_steps[i]));
+    const bool newSegment =
+        i > 0 && start != m_segmentStarts.begin() && *std::prev(start) > int(m_steps[i - 1]);
+    if (newSegment) {
+      sum = 0;
+      first = i;
+    }
+    sum += m_losses[i] - (i - first >= kMeanSteps ? m_losses[i - kMeanSteps] : 0.0);
+    mean[i] = sum / std::min(i - first + 1, kMeanSteps);
   }
   if (m_loss->curveCount() == 0) {
+    if (m_steps.isEmpty() && m_validSteps.isEmpty()) return;
     CurveStyle training;
     training.color = QColor(0x1f, 0x77, 0xb4, 0x80);
     training.width = 1;

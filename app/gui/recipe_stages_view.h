@@ -8,6 +8,7 @@
 #include <QString>
 #include <QWidget>
 #include <array>
+#include <set>
 
 #include "recipe/record.h"
 
@@ -54,6 +55,8 @@ class RecipeStagesView : public QWidget {
   void showRecord(const recipe::Record& record, const std::array<QString, kStages>& names,
                   bool resuming);
 
+  // The training loss's mean starts again at this step (stage 5's first, after stage 2's).
+  void startLossSegment(int firstStep);
   void addTrainingLoss(int step, double loss);
   void addValidationLoss(int step, double loss);
   void addWindowLoss(int step, double loss);
@@ -78,6 +81,7 @@ class RecipeStagesView : public QWidget {
   ScientificPlot* m_search = nullptr;
   std::array<State, kStages> m_states{};
   QVector<double> m_steps, m_losses, m_validSteps, m_validLosses, m_windowSteps, m_windowLosses;
+  std::set<int> m_segmentStarts;  // first steps of the loss's later segments
   std::array<QVector<double>, kStages> m_generations, m_bests;
   std::array<int, kStages> m_searchCurve{-1, -1, -1, -1, -1};  // the stage's curve in m_search
 };

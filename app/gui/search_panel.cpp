@@ -20,6 +20,7 @@
 #include "job_frame.h"
 #include "scientific_plot.h"
 #include "set_choices.h"
+#include "spin_boxes.h"
 #include "train/demo_assets.h"
 #include "workbench_document.h"
 
@@ -40,17 +41,10 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   options.pausable = true;
   options.csv = true;
   m_frame = new JobFrame(options, dialogs);
-  auto spin = [](int lo, int hi, int value, const QString& tip) {
-    auto* s = new QSpinBox;
-    s->setRange(lo, hi);
-    s->setValue(value);
-    s->setToolTip(tip);
-    return s;
-  };
-  m_target = spin(2, 1 << 24, 512, "Target length L' in tokens");
-  m_populationSize = spin(2, 4096, 16, "Candidates per generation (parents: half)");
-  m_generationCount = spin(0, 1000, 4, "Generations after the initial population");
-  m_samples = spin(1, 1000, 1, "Documents per evaluation");
+  m_target = makeSpinBox(2, 1 << 24, 512, "Target length L' in tokens");
+  m_populationSize = makeSpinBox(2, 4096, 16, "Candidates per generation (parents: half)");
+  m_generationCount = makeSpinBox(0, 1000, 4, "Generations after the initial population");
+  m_samples = makeSpinBox(1, 1000, 1, "Documents per evaluation");
   m_fitness = new QComboBox;
   m_fitness->addItem("Perplexity", static_cast<int>(longrope::Fitness::Perplexity));
   m_fitness->addItem("Needle (LongRoPE2)", static_cast<int>(longrope::Fitness::Needle));
@@ -58,8 +52,8 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
       "Perplexity: of every token of the documents (LongRoPE). Needle: a pass key hidden in "
       "each document at a depth, asked for at its end; only the key's tokens are scored "
       "(LongRoPE2's needle-driven perplexity)");
-  m_seed = spin(0, 1 << 30, 0, "Random seed: equal seeds give equal searches");
-  m_threads = spin(0, 256, 1, "Torch CPU threads; 0: one per hardware thread");
+  m_seed = makeSpinBox(0, 1 << 30, 0, "Random seed: equal seeds give equal searches");
+  m_threads = makeSpinBox(0, 256, 1, "Torch CPU threads; 0: one per hardware thread");
   m_nHat = new QCheckBox("Search n_hat");
   m_nHat->setChecked(true);
   m_criticalFloor = new QCheckBox("Critical floor");
@@ -76,12 +70,12 @@ SearchPanel::SearchPanel(WorkbenchDocument* doc, FileDialogs* dialogs, QWidget* 
   m_stage2->setToolTip(
       "Progressive extension: a second search at L2 > L' whose factors multiply the first "
       "search's (LongRoPE, section 3.3)");
-  m_stage2Target = spin(3, 1 << 24, 2048, "Stage two's target length L2 in tokens (> L')");
+  m_stage2Target = makeSpinBox(3, 1 << 24, 2048, "Stage two's target length L2 in tokens (> L')");
   m_short = new QCheckBox("Short readjust, generations");
   m_short->setToolTip(
       "Then search the short factors at the original window, the long factors fixed, so that "
       "short-context quality recovers (Phi-3's short_factor)");
-  m_shortGenerations = spin(0, 1000, 0, "Generations of the short readjust");
+  m_shortGenerations = makeSpinBox(0, 1000, 0, "Generations of the short readjust");
   m_shortGenerations->setSpecialValueText("as above");
   m_longFactors = new QComboBox;
   m_longFactors->setToolTip(

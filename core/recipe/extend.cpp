@@ -48,7 +48,7 @@ constexpr const char* kFineTuneDir = "2-finetune";
 constexpr const char* kSearch2Dir = "3-search2";
 constexpr const char* kShortDir = "4-short";
 constexpr const char* kRefineDir = "5-refine";
-constexpr const char* kModelDir = "model";
+constexpr const char* kExportDir = "model";
 
 }  // namespace
 
@@ -65,7 +65,7 @@ const char* stageFolder(Stage stage) {
     case Stage::Refine:
       return kRefineDir;
     case Stage::Export:
-      return kModelDir;
+      return kExportDir;
   }
   return "?";
 }
@@ -260,7 +260,7 @@ std::optional<FactorSet> Runner::search(Stage stage, const fs::path& dir, longro
 
 bool Runner::fineTune(Stage stage, TrainParams tp, const FactorSet& set) {
   const fs::path dir = m_dir / stageFolder(stage);
-  const fs::path model = dir / kModelDir;
+  const fs::path model = dir / kStageModelDir;
   fs::create_directories(dir);
   if (fs::exists(dir / "stage.json")) {
     m_result.stages.push_back(readStageCost((dir / "stage.json").string(), stage));
@@ -274,12 +274,12 @@ bool Runner::fineTune(Stage stage, TrainParams tp, const FactorSet& set) {
   };
   StageCost cost;
   cost.stage = stage;
-  cost.output = (fs::path(stageFolder(stage)) / kModelDir).string();
+  cost.output = (fs::path(stageFolder(stage)) / kStageModelDir).string();
   if (!fs::exists(model / "config.json")) {
     tp.outDir = model.string();
     tp.rope = set;
-    const fs::path partial = model.string() + ".partial";
-    tp.resume = fs::exists(partial / "state.json");
+    const fs::path partial = trainingWorkDir(model.string());
+    tp.resume = fs::exists(partial / kTrainingStateFile);
     if (!tp.resume) fs::remove_all(partial);  // killed before its first checkpoint
     const TrainResult r = train(tp, [&](const TrainProgress& pr) {
       Event e;
@@ -341,7 +341,7 @@ Result Runner::run() {
                          ")");
   const auto first =
       search(Stage::Search, m_dir / kSearchDir,
-             searchParams(m_p, m_p.modelDir, l1, m_dir / kSearchDir / "checkpoint.json"));
+             searchParams(m_p, m_p.modelDir, l1, searchCheckpointPath(m_dir / kSearchDir)));
   if (!first) return m_result;
 
   say(Stage::FineTune,
@@ -349,7 +349,7 @@ Result Runner::run() {
   if (!fineTune(Stage::FineTune, fineTuneParams(m_p), *first)) {
     return m_result;
   }
-  std::string tuned = (m_dir / kFineTuneDir / kModelDir).string();
+  std::string tuned = (m_dir / kFineTuneDir / kStageModelDir).string();
   // The attention factor the model was fine-tuned with, held from here on.
   const double attention = attentionFactor(readRopeParams(tuned));
 
@@ -357,7 +357,7 @@ Result Runner::run() {
                           " tokens (also scored at " + std::to_string(l1) +
                           (m_p.passkeyScores ? "; passkey key tokens at both)" : ")"));
   longrope::Params s2 =
-      searchParams(m_p, tuned, m_p.target, m_dir / kSearch2Dir / "checkpoint.json");
+      searchParams(m_p, tuned, m_p.target, searchCheckpointPath(m_dir / kSearch2Dir));
   s2.attentionFactor = attention;
   s2.alsoScore = {{l1, longrope::Fitness::Perplexity}};
   if (m_p.passkeyScores) {
@@ -379,7 +379,8 @@ Result Runner::run() {
 
   say(Stage::Short,
       "stage 4/5: short factors at " + std::to_string(window) + " tokens on the fine-tuned model");
-  longrope::Params sh = searchParams(m_p, tuned, m_p.target, m_dir / kShortDir / "checkpoint.json");
+  longrope::Params sh =
+      searchParams(m_p, tuned, m_p.target, searchCheckpointPath(m_dir / kShortDir));
   sh.longFactors = *second;
   sh.searchShortFactors = true;
   const auto readjusted = search(Stage::Short, m_dir / kShortDir, sh);
@@ -391,13 +392,13 @@ Result Runner::run() {
     if (!fineTune(Stage::Refine, refineParams(m_p, tuned), *readjusted)) {
       return m_result;
     }
-    tuned = (m_dir / kRefineDir / kModelDir).string();
+    tuned = (m_dir / kRefineDir / kStageModelDir).string();
   } else {
     say(Stage::Refine, "stage 5/5: left out (no refine steps)");
   }
 
   // The final folder: the fine-tuned weights with the final factors in the config.
-  const fs::path out = m_dir / kModelDir;
+  const fs::path out = m_dir / kExportDir;
   FactorSet final = *readjusted;
   final.name = "recipe-" + std::to_string(m_p.target);
   if (!fs::exists(out / "config.json")) {
@@ -408,7 +409,7 @@ Result Runner::run() {
     const std::string config = patchHfConfig(readFile(configPath(tuned)), final, tuned, &notes);
     for (const auto& note : notes) m_result.warnings.push_back("export: " + note);
     for (const char* f :
-         {"model.safetensors", "tokenizer.model", "training.json", "training_log.txt"}) {
+         {"model.safetensors", "tokenizer.model", "training.json", kTrainingLogFile}) {
       if (fs::exists(fs::path(tuned) / f)) fs::copy_file(fs::path(tuned) / f, work / f);
     }
     writeFileAtomic((work / "config.json").string(), config);
@@ -421,7 +422,7 @@ Result Runner::run() {
   report["options"] = optionsJson(m_p);
   report["stages"] = Json::array();
   for (const auto& c : m_result.stages) report["stages"].push_back(costJson(c));
-  report["model"] = kModelDir;
+  report["model"] = kExportDir;
   writeFileAtomic((m_dir / "report.json").string(), json_util::dump(report));
 
   m_result.valid = true;
@@ -469,7 +470,7 @@ void validateParams(const Params& p) {
                                       " exists; pass --resume to continue it or choose another");
     // The fine-tuning stage's own checks (the model, the corpus), before any work.
     TrainParams t = fineTuneParams(p);
-    t.outDir = (dir / kFineTuneDir / kModelDir).string();
+    t.outDir = (dir / kFineTuneDir / kStageModelDir).string();
     validateTrainParams(t);
   }
   if (p.passkeyScores) {

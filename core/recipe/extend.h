@@ -141,6 +141,9 @@ struct Result {
   double seconds = 0;             // this run's wall time
 };
 
+// L': the fine-tuning length, Params::fineTuneLength or, when 0, the target / 4.
+int firstTarget(const Params& p);
+
 // Throws InputError for bad params (before any work); run() reports them in Result::error.
 void validateParams(const Params& params);
 Result run(const Params& params, const Progress& progress = {});

@@ -1,7 +1,8 @@
 #pragma once
 // The files recipe::run keeps in a recipe's folder, written and read in one place:
 // recipe.json's "options" (everything the results depend on: run() writes them when it starts
-// a folder and refuses to resume it with others) and each stage's stage.json (its cost).
+// a folder and refuses to resume it with others), each stage's stage.json (its cost) and
+// where the stages keep their checkpoints and models.
 
 #include <string>
 
@@ -10,8 +11,13 @@
 
 namespace rope::recipe {
 
-// L': the fine-tuning length, Params::fineTuneLength or, when 0, the target / 4.
-int firstTarget(const Params& p);
+// The fine-tuning stages' model folder, inside the stage's folder ("2-finetune/model").
+inline constexpr const char* kStageModelDir = "model";
+// A search stage's checkpointPath (longrope::Params), in the stage's folder.
+std::string searchCheckpointPath(const std::string& stageDir);
+// The checkpoint that holds the search stage's own generations: that path, the short
+// readjust's with longrope::kShortCheckpoint.
+std::string searchHistoryPath(const std::string& stageDir, Stage stage);
 
 json_util::Json optionsJson(const Params& p);
 // optionsJson's inverse (the search data as its recorded paths; outDir, threads, device and

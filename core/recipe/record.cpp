@@ -3,6 +3,8 @@
 #include <filesystem>
 
 #include "recipe/recipe_files.h"
+#include "search/longrope_search.h"
+#include "train/trainer.h"
 #include "util/error.h"
 #include "util/files.h"
 
@@ -12,6 +14,14 @@ namespace ju = json_util;
 using ju::Json;
 
 int firstTarget(const Params& p) { return p.fineTuneLength > 0 ? p.fineTuneLength : p.target / 4; }
+
+std::string searchCheckpointPath(const std::string& stageDir) {
+  return (fs::path(stageDir) / "checkpoint.json").string();
+}
+
+std::string searchHistoryPath(const std::string& stageDir, Stage stage) {
+  return searchCheckpointPath(stageDir) + (stage == Stage::Short ? longrope::kShortCheckpoint : "");
+}
 
 Json optionsJson(const Params& p) {
   std::error_code ec;
@@ -154,21 +164,16 @@ bool isRecipeFolder(const std::string& dir) {
 
 namespace {
 
-// A search stage's checkpoint: the one the stage writes (the short search adds ".short").
-fs::path checkpointOf(const fs::path& stageDir, Stage stage) {
-  return stageDir / (stage == Stage::Short ? "checkpoint.json.short" : "checkpoint.json");
-}
-
 // A fine-tuning's log: the exported model's, else an interrupted run's state (the trainer
 // works in MODEL.partial).
 TrainingLog lossesOf(const fs::path& stageDir) {
-  const fs::path model = stageDir / "model";
+  const fs::path model = stageDir / kStageModelDir;
   std::error_code ec;
-  if (fs::exists(model / "training_log.txt", ec)) {
-    const std::string path = (model / "training_log.txt").string();
+  if (fs::exists(model / kTrainingLogFile, ec)) {
+    const std::string path = (model / kTrainingLogFile).string();
     return parseTrainingLog(readFile(path), path);
   }
-  const fs::path state = fs::path(model.string() + ".partial") / "state.json";
+  const fs::path state = fs::path(trainingWorkDir(model.string())) / kTrainingStateFile;
   if (!fs::exists(state, ec)) return {};
   const Json j = ju::parseFile(state.string());
   return parseTrainingLog(ju::optString(j, "log", state.string()).value_or(""), state.string());
@@ -201,8 +206,9 @@ Record readRecord(const std::string& dir) {
     }
     if (stage == Stage::FineTune || stage == Stage::Refine) {
       out.losses = lossesOf(stageDir);
-    } else if (fs::exists(checkpointOf(stageDir, stage), ec)) {
-      out.generations = readCheckpointHistory(checkpointOf(stageDir, stage).string());
+    } else if (const std::string history = searchHistoryPath(stageDir.string(), stage);
+               fs::exists(history, ec)) {
+      out.generations = readCheckpointHistory(history);
     }
   }
   const fs::path model = root / stageFolder(Stage::Export);

@@ -17,15 +17,15 @@
 namespace rope::recipe {
 
 struct StageRecord {
-  bool started = false;                         // the stage's folder exists
-  std::optional<StageCost> cost;                // set once the stage finished (skipped = true)
-  std::vector<GenerationSummary> generations;   // stages 1, 3 and 4: the checkpoint's history
-  TrainingLog losses;                           // stages 2 and 5
+  bool started = false;                        // the stage's folder exists
+  std::optional<StageCost> cost;               // set once the stage finished (skipped = true)
+  std::vector<GenerationSummary> generations;  // stages 1, 3 and 4: the checkpoint's history
+  TrainingLog losses;                          // stages 2 and 5
 };
 
 struct Record {
-  Params options;  // as recipe.json holds them (outDir: the folder; search data: the paths)
-  std::string command;                         // the command that started it
+  Params options;       // as recipe.json holds them (outDir: the folder; search data: the paths)
+  std::string command;  // the command that started it
   std::array<StageRecord, kStageCount> stages;
   std::string modelDir;  // the exported model's folder; empty until the recipe has finished
 };

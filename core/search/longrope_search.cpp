@@ -361,14 +361,15 @@ Result Runner::run() {
   const std::string& ck = m_p.checkpointPath;
   auto stagePath = [&](const std::string& suffix) { return ck.empty() ? ck : ck + suffix; };
   // With given long factors the short stage's checkpoint is the first one written.
-  const std::string firstCheckpoint = m_p.longFactors ? stagePath(".short") : ck;
+  const std::string firstCheckpoint = m_p.longFactors ? stagePath(kShortCheckpoint) : ck;
   if (m_p.resume && (ck.empty() || !std::filesystem::exists(firstCheckpoint))) {
     throw InputError(ck.empty() ? "resume needs a checkpoint file"
                                 : "checkpoint " + firstCheckpoint +
                                       " does not exist; nothing to resume");
   }
   if (!m_p.resume) {
-    for (const std::string& path : {stagePath(""), stagePath(".stage2"), stagePath(".short")}) {
+    for (const std::string& path :
+         {stagePath(""), stagePath(kStage2Checkpoint), stagePath(kShortCheckpoint)}) {
       if (!path.empty() && std::filesystem::exists(path)) {
         throw InputError("checkpoint " + path + " exists; resume it or choose another file");
       }
@@ -433,15 +434,16 @@ Result Runner::run() {
   const double s2 = stage2 ? static_cast<double>(stage2->length) / m_targetLength : 0;
   if (stage2) {
     stage2->evo =
-        evolution(stagePath(".stage2"), m_p.lambdaMax > 0 ? m_p.lambdaMax : m_p.lambdaMaxScale * s2,
-                  m_p.generations, m_p.criticalFloor ? s2 : 0);
+        evolution(stagePath(kStage2Checkpoint),
+                  m_p.lambdaMax > 0 ? m_p.lambdaMax : m_p.lambdaMaxScale * s2, m_p.generations,
+                  m_p.criticalFloor ? s2 : 0);
     stage2->evo.seeds = {identity};
     for (auto& m : methodSeeds(mr, m_targetLength, stage2->length))
       stage2->evo.seeds.push_back(m);
     validateEvolutionParams(stage2->evo);
   }
   if (shortStage) {
-    shortStage->evo = evolution(stagePath(".short"), lambdaMax,
+    shortStage->evo = evolution(stagePath(kShortCheckpoint), lambdaMax,
                                 m_p.shortGenerations > 0 ? m_p.shortGenerations : m_p.generations,
                                 0);  // the original window: no pair needs interpolating
     shortStage->evo.space.searchNHat = false;  // one n_hat for short and long factors

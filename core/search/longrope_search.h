@@ -54,6 +54,10 @@ struct Score {
   Fitness fitness = Fitness::Perplexity;
 };
 
+// The suffixes of the later stages' checkpoints to Params::checkpointPath.
+inline constexpr const char* kStage2Checkpoint = ".stage2";
+inline constexpr const char* kShortCheckpoint = ".short";
+
 struct Params {
   std::string modelDir;          // HF folder
   Transformer::Options engine;   // dtype and CPU threads; the device comes from `devices`
@@ -133,7 +137,8 @@ struct Params {
   // with the longest length a stage scores at, after the params are checked.
   std::function<std::unique_ptr<CandidateScorer>(int longestLength)> makeScorer;
 
-  // Checkpoints: checkpointPath for stage one, PATH.stage2 and PATH.short for the others.
+  // Checkpoints: checkpointPath for stage one, PATH.stage2 and PATH.short for the others
+  // (kStage2Checkpoint, kShortCheckpoint).
   std::string checkpointPath;
   bool resume = false;
 };

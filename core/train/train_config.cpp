@@ -204,10 +204,10 @@ void validateTrainParams(const TrainParams& p) {
   require(!p.outDir.empty(), "--out is required");
   std::error_code ec;
   require(!fs::exists(p.outDir, ec), "output folder " + p.outDir + " exists; choose another");
-  const std::string work = p.outDir + ".partial";
+  const std::string work = trainingWorkDir(p.outDir);
   if (p.resume) {
-    require(fs::exists(fs::path(work) / "state.json", ec),
-            "nothing to resume: " + work + "/state.json does not exist");
+    require(fs::exists(fs::path(work) / kTrainingStateFile, ec),
+            "nothing to resume: " + work + "/" + kTrainingStateFile + " does not exist");
   } else {
     require(!fs::exists(work, ec),
             "an interrupted run left " + work + "; pass --resume to continue it or remove it");

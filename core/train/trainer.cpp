@@ -165,7 +165,7 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
   const TrainParams p = resolvedParams(given);
   TrainResult result;
   const auto started = std::chrono::steady_clock::now();
-  const fs::path work = p.outDir + ".partial";
+  const fs::path work = trainingWorkDir(p.outDir);
   fs::create_directories(work);
   applyTrainThreads(p.threads, p.device);
   const RetainedHeap heap;  // every step's large blocks reused, not refaulted
@@ -244,7 +244,7 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
 
   int start = 0;
   std::string log;
-  const std::string statePath = (work / "state.json").string();
+  const std::string statePath = (work / kTrainingStateFile).string();
   if (p.resume) {
     const Json state = json_util::parseFile(statePath);
     if (state.at("params") != paramsJson(p) ||
@@ -425,7 +425,7 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
   info["seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   writeFileAtomic((exportDir / "training.json").string(), json_util::dump(info));
-  writeFileAtomic((exportDir / "training_log.txt").string(), log);
+  writeFileAtomic((exportDir / kTrainingLogFile).string(), log);
   fs::rename(exportDir, p.outDir);
   fs::remove_all(work);
 
@@ -443,13 +443,13 @@ TrainResult trainIn(const TrainParams& given, const TrainProgressFn& progress) {
 
 TrainResult train(const TrainParams& p, const TrainProgressFn& progress) {
   validateTrainParams(p);
-  const fs::path work = p.outDir + ".partial";
+  const fs::path work = trainingWorkDir(p.outDir);
   try {
     return trainIn(p, progress);
   } catch (...) {
     // A run that fails before its first checkpoint leaves nothing behind.
     std::error_code ec;
-    if (!p.resume && !fs::exists(work / "state.json", ec)) fs::remove_all(work, ec);
+    if (!p.resume && !fs::exists(work / kTrainingStateFile, ec)) fs::remove_all(work, ec);
     throw;
   }
 }

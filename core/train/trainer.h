@@ -90,6 +90,12 @@ struct TrainProgress {
   std::string message;  // "tokenizer trained", "checkpoint written", ...
 };
 // Return false to stop; the last checkpoint stays in OUT.partial for --resume.
+// The files of a run: it works in trainingWorkDir(OUT) (its checkpoint's state in
+// kTrainingStateFile there, with the log so far) until it has finished; the exported OUT
+// holds the whole log in kTrainingLogFile.
+inline std::string trainingWorkDir(const std::string& outDir) { return outDir + ".partial"; }
+inline constexpr const char* kTrainingStateFile = "state.json";
+inline constexpr const char* kTrainingLogFile = "training_log.txt";
 using TrainProgressFn = std::function<bool(const TrainProgress&)>;
 
 struct TrainResult {

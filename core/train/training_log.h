@@ -21,7 +21,9 @@ struct TrainingLog {
   std::vector<LossPoint> shortValidation;
 };
 
-// Throws InputError naming source and the line for a line that is not the trainer's.
+// Losses as written, a diverged step's "nan" or "inf" included (views skip them). Throws
+// InputError naming source and the line for a line that is not the trainer's (numbers in the
+// C locale's notation: "2,3456" is refused, not read as 2).
 TrainingLog parseTrainingLog(const std::string& text, const std::string& source);
 
 }  // namespace rope

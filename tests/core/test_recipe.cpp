@@ -19,6 +19,7 @@
 #include "recipe/extend.h"
 #include "recipe/recipe_files.h"
 #include "recipe/record.h"
+#include "train/training_log.h"
 #include "rope/rope_math.h"
 #include "tiny_training.h"
 #include "train/kjv_corpus.h"
@@ -38,6 +39,7 @@ class TestRecipe : public QObject {
   void refusesBeforeAnyWork();
   void readsTheFolderBack();
   void recordRefusesWhatTheRecipeDidNotWrite();
+  void trainingLogReadsEveryLineTheTrainerWrites();
 
  private:
   recipe::Params params(const std::string& out) const;
@@ -455,6 +457,41 @@ void TestRecipe::recordRefusesWhatTheRecipeDidNotWrite() {
   QCOMPARE(cli::runCli({"extend", "--out", m_corpus, "--status", "--resume"}, out, err), 2);
   QVERIFY(!recipe::isRecipeFolder(m_corpus));
   QVERIFY(recipe::isRecipeFolder(m_dir.filePath("straight").toStdString()));
+}
+
+void TestRecipe::trainingLogReadsEveryLineTheTrainerWrites() {
+  // Steps, a diverged step, validation lines with and without the short windows' and the
+  // passkey snippets' figures (trainer.cpp writes each of them).
+  const TrainingLog log = parseTrainingLog(
+      "step 1 loss 2.5000 lr 5.00e-05\n"
+      "step 2 loss nan lr 1.00e-04\n"
+      "step 2 validation loss 3.1000 ppl 22.198\n"
+      "\n"
+      "step 3 loss inf lr 1.50e-04\n"
+      "step 4 validation loss 3.0000 ppl 20.086 at 32 tokens: loss 3.2500 ppl 25.790 passkey "
+      "key loss 0.5000 copied 0.250\n"
+      "step 6 validation loss 2.9000 ppl 18.174 passkey key loss 0.4000 copied 0.500\n",
+      "log");
+  QCOMPARE(int(log.training.size()), 3);
+  QCOMPARE(log.training[0].loss, 2.5);
+  QVERIFY(std::isnan(log.training[1].loss));
+  QVERIFY(std::isinf(log.training[2].loss));
+  QCOMPARE(int(log.validation.size()), 3);
+  QCOMPARE(log.validation[1].step, 4);
+  QCOMPARE(log.validation[2].loss, 2.9);
+  QCOMPARE(int(log.shortValidation.size()), 1);
+  QCOMPARE(log.shortValidation[0].step, 4);
+  QCOMPARE(log.shortValidation[0].loss, 3.25);
+  // A decimal comma (a log written under another locale) is refused, not read as 2.
+  for (const std::string bad : {"step 1 loss 2,5000 lr 5.00e-05", "step x loss 2.5",
+                                "step 0 loss 2.5", "step 3 validation 2.5", "steps 1 loss 2"}) {
+    try {
+      parseTrainingLog("step 1 loss 2.5 lr 1e-3\n" + bad + "\n", "log");
+      QFAIL(("read: " + bad).c_str());
+    } catch (const InputError& e) {
+      QVERIFY2(std::string(e.what()).find("log: line 2") != std::string::npos, e.what());
+    }
+  }
 }
 
 QTEST_APPLESS_MAIN(TestRecipe)

@@ -55,6 +55,7 @@ class TestWidgetRecipe : public QObject {
   void optionsReachTheParams();
   void opensAFolderAsItsRecord();
   void stoppedFolderOpensWhereItStoppedAndResumes();
+  void resumesARecordTheControlsCannotHold();
   void launchOpensARecipe();
   void searchTabStagesReachTheParams();
   void searchTabRunsEveryStageToASetWithShortFactors();
@@ -150,6 +151,7 @@ void TestWidgetRecipe::runsEveryStageAndAddsTheResult() {
   QCOMPARE(loss->curveX(3), loss->curveX(1));
   QCOMPARE(loss->curveX(2), loss->curveX(0));
   QCOMPARE(loss->curveY(2)[1], (loss->curveY(0)[0] + loss->curveY(0)[1]) / 2);
+  QCOMPARE(loss->curveY(2)[4], loss->curveY(0)[4]);  // stage 5's mean starts at its own step
   // The searches: generations 0..2 of stages 1, 3 and 4.
   QCOMPARE(view->searchPlot()->curveCount(), 3);
   for (int c = 0; c < 3; ++c) QCOMPARE(view->searchPlot()->curveX(c), QVector<double>({0, 1, 2}));
@@ -333,10 +335,12 @@ void TestWidgetRecipe::opensAFolderAsItsRecord() {
   emit panel()->folderEdit()->editingFinished();
   QVERIFY2(panel()->statusLabel()->text().contains("open that model to resume it"),
            qPrintable(panel()->statusLabel()->text()));
-  // A folder that is no recipe's changes nothing; a spoilt record is one status line.
-  panel()->folderEdit()->setText(m_corpus);
+  // A folder for a new run (no recipe in it) clears the record shown; a spoilt record is one
+  // status line.
+  panel()->folderEdit()->setText(m_dir.filePath("new-run"));
   emit panel()->folderEdit()->editingFinished();
-  QCOMPARE(view->state(0), State::DoneEarlier);
+  QCOMPARE(view->state(0), State::Waiting);
+  QCOMPARE(view->lossPlot()->curveCount(), 0);
   QVERIFY(panel()->modelFolder().isEmpty());
   const QString spoilt = m_dir.filePath("spoilt");
   QVERIFY(QDir().mkpath(spoilt));
@@ -419,6 +423,45 @@ void TestWidgetRecipe::stoppedFolderOpensWhereItStoppedAndResumes() {
   for (int i = 0; i < after.size(); ++i) QCOMPARE(after[i], double(i + 1));
 }
 
+void TestWidgetRecipe::resumesARecordTheControlsCannotHold() {
+  // rope-cli extend's options: a short share the controls round (two decimals) and validation
+  // windows they lack. Opened, Resume continues it with its own options.
+  recipe::Params p;
+  p.modelDir = m_model.toStdString();
+  p.outDir = m_dir.filePath("held").toStdString();
+  p.target = 128;
+  p.fineTuneLength = 64;
+  p.searchData.paths = corpusFiles(m_corpus.toStdString(), "validation");
+  p.searchData.format = TokenFormat::Text;
+  p.samples = 1;
+  p.population = 4;
+  p.generations = 1;
+  p.corpusDir = m_corpus.toStdString();
+  p.steps = 2;
+  p.batch = 2;
+  p.warmupSteps = 1;
+  p.passkeyShare = 0;
+  p.shortShare = 0.375;
+  p.evalEvery = 2;
+  p.evalWindows = 3;
+  p.refineSteps = 2;
+  p.threads = 1;
+  const recipe::Result r = recipe::run(p);
+  QVERIFY2(r.valid, r.error.c_str());
+
+  openInNewWindow(QString::fromStdString(p.outDir));
+  QCOMPARE(panel()->options()->shortShare()->value(), 0.38);
+  QSignalSpy done(panel(), &RecipePanel::finished);
+  QVERIFY2(panel()->resume(), qPrintable(panel()->statusLabel()->text()));
+  QVERIFY(waitFinished(done));
+  QVERIFY2(done.first().at(0).toBool(), qPrintable(done.first().at(1).toString()));
+  // A control changed after opening: the controls' options, which core refuses.
+  panel()->options()->steps()->setValue(3);
+  QVERIFY(!panel()->resume());
+  QVERIFY2(panel()->statusLabel()->text().contains("was started with other options"),
+           qPrintable(panel()->statusLabel()->text()));
+}
+
 void TestWidgetRecipe::launchOpensARecipe() {
   const QString folder = m_dir.filePath("launched");
   setTinyOptions(folder);
@@ -438,9 +481,9 @@ void TestWidgetRecipe::launchOpensARecipe() {
            QDir(m_model).canonicalPath());
   QCOMPARE(panel()->folderEdit()->text(), folder);
   QCOMPARE(panel()->stagesView()->state(4), State::DoneEarlier);
-  QCOMPARE(parseLaunchOptions({"rope-workbench", "--recipe", folder, "--tab", "factors"}, &error)
-               ->tab,
-           QString("factors"));
+  QCOMPARE(
+      parseLaunchOptions({"rope-workbench", "--recipe", folder, "--tab", "factors"}, &error)->tab,
+      QString("factors"));
   // A screenshot of it; a folder that holds no recipe: one message, exit code 1, no file.
   const QString shot = m_dir.filePath("recipe.png");
   QCOMPARE(runWorkbench({"rope-workbench", "--recipe", folder, "--screenshot", shot}), 0);
