@@ -15,8 +15,10 @@
 #include <cmath>
 
 #include "background_job.h"
+#include "io/hf_config.h"
 #include "recipe_options_form.h"
 #include "recipe_stages_view.h"
+#include "rope/rope_math.h"
 #include "scientific_plot.h"
 #include "spin_boxes.h"
 #include "train/demo_assets.h"
@@ -375,9 +377,18 @@ void RecipePanel::chooseFolder() {
 
 std::array<QString, kStages> RecipePanel::stageNames(const recipe::Params& p) const {
   const int fineTune = recipe::firstTarget(p);
+  // The window of the model the recipe runs on (an opened record's need not be the open
+  // one); the open model's when that one does not read.
+  int window = m_doc->model().trainingWindow();
+  if (!p.modelDir.empty()) {
+    try {
+      window = originalWindow(readRopeParams(p.modelDir));
+    } catch (const std::exception&) {
+    }
+  }
   return {QString("1  search at %1").arg(fineTune), QString("2  fine-tune at %1").arg(fineTune),
           QString("3  search again at %1").arg(p.target),
-          QString("4  short readjust at %1").arg(m_doc->model().trainingWindow()),
+          QString("4  short readjust at %1").arg(window),
           p.refineSteps > 0 ? QString("5  fine-tune again at %1").arg(fineTune)
                             : QString("5  (no second fine-tuning)")};
 }

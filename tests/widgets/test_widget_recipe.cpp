@@ -335,6 +335,8 @@ void TestWidgetRecipe::opensAFolderAsItsRecord() {
   emit panel()->folderEdit()->editingFinished();
   QVERIFY2(panel()->statusLabel()->text().contains("open that model to resume it"),
            qPrintable(panel()->statusLabel()->text()));
+  // Its rows name the lengths of the model it ran on (window 32), not the open one's (128).
+  QCOMPARE(view->table()->item(3, 0)->text(), QString("4  short readjust at 32"));
   // A folder for a new run (no recipe in it) clears the record shown; a spoilt record is one
   // status line.
   panel()->folderEdit()->setText(m_dir.filePath("new-run"));
