@@ -2,7 +2,7 @@
 // The files recipe::run keeps in a recipe's folder, written and read in one place:
 // recipe.json's "options" (everything the results depend on: run() writes them when it starts
 // a folder and refuses to resume it with others), each stage's stage.json (its cost) and
-// where the stages keep their checkpoints and models.
+// where the stages keep their checkpoints and models (implemented in record.cpp).
 
 #include <string>
 
