@@ -70,13 +70,12 @@ the same data (--passkey-keys included). --passkey-keys: the training keys' draw
 int status(const Args& a, std::ostream& out) {
   const std::string dir = a.require("out");
   const recipe::Record r = recipe::readRecord(dir);
-  const int stages = r.options.refineSteps > 0 ? recipe::kStageCount : recipe::kStageCount - 1;
+  const int stages = recipe::stageCount(r.options);
   json_util::Json j = json_util::Json::object();
   j["folder"] = dir;
   j["command"] = r.command;
   j["options"] = recipe::optionsJson(r.options);
   j["stages"] = json_util::Json::array();
-  int done = 0;
   std::string lines;
   for (int s = 0; s < stages; ++s) {
     const recipe::Stage stage = static_cast<recipe::Stage>(s);
@@ -85,14 +84,13 @@ int status(const Args& a, std::ostream& out) {
     e["stage"] = recipe::stageName(stage);
     char line[200];
     if (st.cost) {
-      ++done;
       const recipe::StageCost& c = *st.cost;
       e["state"] = "done";
       e["seconds"] = c.seconds;
       e["evaluations"] = c.evaluations;
       e["steps"] = c.steps;
       e["best_perplexity"] = c.bestPerplexity;
-      const bool training = stage == recipe::Stage::FineTune || stage == recipe::Stage::Refine;
+      const bool training = recipe::isFineTuning(stage);
       std::snprintf(line, sizeof line, "%d %-8s done  %6.0f s  %5d %-11s  %s ppl %.4f\n", s + 1,
                     recipe::stageName(stage), c.seconds, training ? c.steps : c.evaluations,
                     training ? "steps" : "evaluations", training ? "validation" : "best",
@@ -116,7 +114,7 @@ int status(const Args& a, std::ostream& out) {
     out << json_util::dump(j);
     return 0;
   }
-  out << dir << ": " << done << " of " << stages << " stages done"
+  out << dir << ": " << recipe::finishedStages(r) << " of " << stages << " stages done"
       << (r.modelDir.empty() ? "; rope-cli extend --out DIR --resume (its options) goes on\n"
                              : "\n")
       << lines << "started by: " << r.command << "\n";

@@ -428,12 +428,12 @@ void RecipePanel::openRecord(const recipe::Record& record) {
   m_doc->setRecipeFolder(QFileInfo(m_folder->text()).absoluteFilePath());
   m_view->showRecord(record, stageNames(o), false);
   showFolder();
-  int done = 0, stopped = -1;
+  const int done = recipe::finishedStages(record);
+  int stopped = -1;
   for (int s = 0; s < kStages; ++s) {
-    if (record.stages[s].cost) ++done;
     if (!record.stages[s].cost && record.stages[s].started) stopped = s;
   }
-  const int stages = o.refineSteps > 0 ? kStages : kStages - 1;
+  const int stages = recipe::stageCount(o);
   m_frame->setProgress(double(done) / stages);
   QString text =
       !record.modelDir.empty()

@@ -57,7 +57,7 @@ QString RecipeStagesView::stateName(State state) {
 
 QString RecipeStagesView::costText(const recipe::StageCost& c) {
   const QString time = QString("%1 s").arg(c.seconds, 0, 'f', 0);
-  if (c.stage == recipe::Stage::FineTune || c.stage == recipe::Stage::Refine) {
+  if (recipe::isFineTuning(c.stage)) {
     return QString("validation ppl %1 · %2 steps · %3")
         .arg(c.bestPerplexity, 0, 'f', 3)
         .arg(c.steps)

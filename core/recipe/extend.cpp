@@ -195,7 +195,7 @@ void Runner::keepSpent(const fs::path& dir, double seconds) const {
 }
 
 void Runner::finish(const fs::path& dir, const StageCost& cost) {
-  writeFileAtomic((dir / "stage.json").string(), json_util::dump(costJson(cost)));
+  writeFileAtomic((dir / kStageFile).string(), json_util::dump(costJson(cost)));
   std::error_code ec;
   fs::remove(dir / "spent.json", ec);
   m_result.stages.push_back(cost);
@@ -203,8 +203,8 @@ void Runner::finish(const fs::path& dir, const StageCost& cost) {
 
 std::optional<FactorSet> Runner::search(Stage stage, const fs::path& dir, longrope::Params sp) {
   fs::create_directories(dir);
-  if (fs::exists(dir / "stage.json")) {
-    m_result.stages.push_back(readStageCost((dir / "stage.json").string(), stage));
+  if (fs::exists(dir / kStageFile)) {
+    m_result.stages.push_back(readStageCost((dir / kStageFile).string(), stage));
     say(stage, "done in an earlier run: " + (dir / "factors.json").string());
     return readFactorFile((dir / "factors.json").string());
   }
@@ -262,8 +262,8 @@ bool Runner::fineTune(Stage stage, TrainParams tp, const FactorSet& set) {
   const fs::path dir = m_dir / stageFolder(stage);
   const fs::path model = dir / kStageModelDir;
   fs::create_directories(dir);
-  if (fs::exists(dir / "stage.json")) {
-    m_result.stages.push_back(readStageCost((dir / "stage.json").string(), stage));
+  if (fs::exists(dir / kStageFile)) {
+    m_result.stages.push_back(readStageCost((dir / kStageFile).string(), stage));
     say(stage, "done in an earlier run: " + model.string());
     return true;
   }
@@ -327,7 +327,7 @@ Result Runner::run() {
   const auto t0 = std::chrono::steady_clock::now();
   validateParams(m_p);
   fs::create_directories(m_dir);
-  const fs::path recipeFile = m_dir / "recipe.json";
+  const fs::path recipeFile = m_dir / kRecipeFile;
   if (!fs::exists(recipeFile)) {
     Json j = Json::object();
     j["options"] = optionsJson(m_p);
@@ -423,7 +423,7 @@ Result Runner::run() {
   report["stages"] = Json::array();
   for (const auto& c : m_result.stages) report["stages"].push_back(costJson(c));
   report["model"] = kExportDir;
-  writeFileAtomic((m_dir / "report.json").string(), json_util::dump(report));
+  writeFileAtomic((m_dir / kReportFile).string(), json_util::dump(report));
 
   m_result.valid = true;
   m_result.modelDir = out.string();
@@ -455,7 +455,7 @@ void validateParams(const Params& p) {
   require(p.refineSteps == 0 || (std::isfinite(p.refineLearningRate) && p.refineLearningRate > 0),
           "the refine learning rate must be a positive number");
   const fs::path dir = p.outDir;
-  const fs::path recipeFile = dir / "recipe.json";
+  const fs::path recipeFile = dir / kRecipeFile;
   std::error_code ec;
   if (p.resume) {
     require(fs::exists(recipeFile, ec),

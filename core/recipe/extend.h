@@ -108,6 +108,8 @@ const char* stageName(Stage stage);
 // "4-short", "5-refine" (each with stage.json once finished; the searches' factors.json, the
 // fine-tunings' model/), "model" for the export.
 const char* stageFolder(Stage stage);
+// Stages two and five train; the others search.
+inline bool isFineTuning(Stage stage) { return stage == Stage::FineTune || stage == Stage::Refine; }
 
 struct Event {
   Stage stage = Stage::Search;
@@ -143,6 +145,8 @@ struct Result {
 
 // L': the fine-tuning length, Params::fineTuneLength or, when 0, the target / 4.
 int firstTarget(const Params& p);
+// The stages a recipe with these options runs: all five, four with Params::refineSteps 0.
+inline int stageCount(const Params& p) { return p.refineSteps > 0 ? kStageCount : kStageCount - 1; }
 
 // Throws InputError for bad params (before any work); run() reports them in Result::error.
 void validateParams(const Params& params);

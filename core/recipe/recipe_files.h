@@ -11,6 +11,11 @@
 
 namespace rope::recipe {
 
+// In the recipe's folder: the options (recipe.json), the finished recipe's costs
+// (report.json); in each stage's folder, its cost once finished (stage.json).
+inline constexpr const char* kRecipeFile = "recipe.json";
+inline constexpr const char* kReportFile = "report.json";
+inline constexpr const char* kStageFile = "stage.json";
 // The fine-tuning stages' model folder, inside the stage's folder ("2-finetune/model").
 inline constexpr const char* kStageModelDir = "model";
 // A search stage's checkpointPath (longrope::Params), in the stage's folder.

@@ -147,7 +147,7 @@ StageCost readStageCost(const std::string& path, Stage stage) {
 }
 
 std::string stoppedAt(const StageRecord& st, Stage which) {
-  if (which == Stage::FineTune || which == Stage::Refine) {
+  if (isFineTuning(which)) {
     return st.losses.validation.empty()
                ? "stopped before its first checkpoint"
                : "stopped; checkpoint at step " + std::to_string(st.losses.validation.back().step);
@@ -159,7 +159,13 @@ std::string stoppedAt(const StageRecord& st, Stage which) {
 
 bool isRecipeFolder(const std::string& dir) {
   std::error_code ec;
-  return !dir.empty() && fs::is_regular_file(fs::path(dir) / "recipe.json", ec);
+  return !dir.empty() && fs::is_regular_file(fs::path(dir) / kRecipeFile, ec);
+}
+
+int finishedStages(const Record& record) {
+  int done = 0;
+  for (const StageRecord& st : record.stages) done += st.cost.has_value();
+  return done;
 }
 
 namespace {
@@ -185,11 +191,10 @@ Record readRecord(const std::string& dir) {
   const fs::path root(dir);
   std::error_code ec;
   if (!fs::is_directory(root, ec)) throw InputError(dir + ": no such folder");
-  const fs::path recipeFile = root / "recipe.json";
-  if (!fs::exists(recipeFile, ec)) {
-    throw InputError(dir + " holds no recipe (no recipe.json; rope-cli extend makes one)");
+  if (!isRecipeFolder(dir)) {
+    throw InputError(dir + " holds no recipe (no " + kRecipeFile + "; rope-cli extend makes one)");
   }
-  const std::string source = recipeFile.string();
+  const std::string source = (root / kRecipeFile).string();
   const Json recipe = ju::parseFile(source);
   Record r;
   r.options = paramsFromOptions(optionsOf(recipe, source), source);
@@ -201,10 +206,10 @@ Record readRecord(const std::string& dir) {
     StageRecord& out = r.stages[s];
     out.started = fs::is_directory(stageDir, ec);
     if (!out.started) continue;
-    if (fs::exists(stageDir / "stage.json", ec)) {
-      out.cost = readStageCost((stageDir / "stage.json").string(), stage);
+    if (fs::exists(stageDir / kStageFile, ec)) {
+      out.cost = readStageCost((stageDir / kStageFile).string(), stage);
     }
-    if (stage == Stage::FineTune || stage == Stage::Refine) {
+    if (isFineTuning(stage)) {
       out.losses = lossesOf(stageDir);
     } else if (const std::string history = searchHistoryPath(stageDir.string(), stage);
                fs::exists(history, ec)) {
@@ -212,7 +217,7 @@ Record readRecord(const std::string& dir) {
     }
   }
   const fs::path model = root / stageFolder(Stage::Export);
-  if (fs::exists(model / "config.json", ec) && fs::exists(root / "report.json", ec)) {
+  if (fs::exists(model / "config.json", ec) && fs::exists(root / kReportFile, ec)) {
     r.modelDir = model.string();
   }
   return r;

@@ -35,6 +35,9 @@ struct Record {
 // "stopped before its first checkpoint".
 std::string stoppedAt(const StageRecord& stage, Stage which);
 
+// The stages the record has finished.
+int finishedStages(const Record& record);
+
 // True when dir holds a recipe (its recipe.json).
 bool isRecipeFolder(const std::string& dir);
 // Throws InputError naming the file when dir holds no recipe or one of its files is not what
