@@ -162,13 +162,27 @@ void RecipeStagesView::showRecord(const recipe::Record& record,
       }
     }
     // One loss curve over both fine-tunings; a resumed fine-tuning goes on from its
-    // checkpoint, the last step its log holds.
+    // checkpoint, the last step its log holds. Drawn once, below.
     const int offset = s == int(recipe::Stage::Refine) ? record.options.steps : 0;
-    if (offset > 0 && !st.losses.training.empty()) startLossSegment(offset + 1);
-    for (const LossPoint& p : st.losses.training) addTrainingLoss(offset + p.step, p.loss);
-    for (const LossPoint& p : st.losses.validation) addValidationLoss(offset + p.step, p.loss);
-    for (const LossPoint& p : st.losses.shortValidation) addWindowLoss(offset + p.step, p.loss);
+    if (offset > 0 && !st.losses.training.empty()) m_segmentStarts.insert(offset + 1);
+    for (const LossPoint& p : st.losses.training) {
+      append(m_steps, m_losses, offset + p.step, p.loss);
+    }
+    for (const LossPoint& p : st.losses.validation) {
+      append(m_validSteps, m_validLosses, offset + p.step, p.loss);
+    }
+    for (const LossPoint& p : st.losses.shortValidation) {
+      append(m_windowSteps, m_windowLosses, offset + p.step, p.loss);
+    }
   }
+  showLoss();
+}
+
+void RecipeStagesView::append(QVector<double>& steps, QVector<double>& losses, int step,
+                              double loss) {
+  if (!std::isfinite(loss)) return;
+  steps << step;
+  losses << loss;
 }
 
 void RecipeStagesView::setRunning(int stage) {
@@ -206,16 +220,12 @@ int RecipeStagesView::runningStage() const {
 }
 
 void RecipeStagesView::addTrainingLoss(int step, double loss) {
-  if (!std::isfinite(loss)) return;
-  m_steps << step;
-  m_losses << loss;
+  append(m_steps, m_losses, step, loss);
   showLoss();
 }
 
 void RecipeStagesView::addValidationLoss(int step, double loss) {
-  if (!std::isfinite(loss)) return;
-  m_validSteps << step;
-  m_validLosses << loss;
+  append(m_validSteps, m_validLosses, step, loss);
   showLoss();
 }
 
@@ -225,9 +235,7 @@ void RecipeStagesView::startLossSegment(int firstStep) {
 }
 
 void RecipeStagesView::addWindowLoss(int step, double loss) {
-  if (!std::isfinite(loss)) return;
-  m_windowSteps << step;
-  m_windowLosses << loss;
+  append(m_windowSteps, m_windowLosses, step, loss);
   showLoss();
 }
 

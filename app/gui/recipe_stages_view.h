@@ -74,6 +74,8 @@ class RecipeStagesView : public QWidget {
  private:
   void setCell(int row, int column, const QString& text);
   void showLoss();
+  // A finite loss onto a curve's points (non-finite ones, a diverged step's, are left out).
+  static void append(QVector<double>& steps, QVector<double>& losses, int step, double loss);
   void showState(int stage);
 
   QTableWidget* m_table = nullptr;
