@@ -80,16 +80,13 @@ int status(const Args& a, std::ostream& out) {
   for (int s = 0; s < stages; ++s) {
     const recipe::Stage stage = static_cast<recipe::Stage>(s);
     const recipe::StageRecord& st = r.stages[s];
-    json_util::Json e = json_util::Json::object();
+    // A finished stage's entry is its stage.json.
+    json_util::Json e = st.cost ? recipe::costJson(*st.cost) : json_util::Json::object();
     e["stage"] = recipe::stageName(stage);
     char line[200];
     if (st.cost) {
       const recipe::StageCost& c = *st.cost;
       e["state"] = "done";
-      e["seconds"] = c.seconds;
-      e["evaluations"] = c.evaluations;
-      e["steps"] = c.steps;
-      e["best_perplexity"] = c.bestPerplexity;
       const bool training = recipe::isFineTuning(stage);
       std::snprintf(line, sizeof line, "%d %-8s done  %6.0f s  %5d %-11s  %s ppl %.4f\n", s + 1,
                     recipe::stageName(stage), c.seconds, training ? c.steps : c.evaluations,
@@ -104,7 +101,7 @@ int status(const Args& a, std::ostream& out) {
       e["state"] = "waiting";
       std::snprintf(line, sizeof line, "%d %-8s waiting\n", s + 1, recipe::stageName(stage));
     }
-    e["generations"] = st.generations.size();
+    e["generations_logged"] = st.generations.size();
     e["training_steps_logged"] = st.losses.training.size();
     j["stages"].push_back(e);
     lines += line;
